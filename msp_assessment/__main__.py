@@ -1,0 +1,3 @@
+from msp_assessment.cli import main
+
+main()

@@ -1,0 +1,23 @@
+"""Who a workbook belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Client:
+    """The client block of a workbook; every field is optional text."""
+
+    id: str | None = None
+    company: str | None = None
+    contact: str | None = None
+    email: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+    @property
+    def display_name(self) -> str:
+        """A short label for people: the company, else the id, else a dash."""
+        return self.company or self.id or "—"

@@ -1,0 +1,1 @@
+"""Reading returned workbooks back: intake, reading, validation, scoring, outputs."""

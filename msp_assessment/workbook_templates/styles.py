@@ -1,0 +1,51 @@
+"""Colors, fonts and fills shared by every workbook we write (one place for each)."""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+
+BRAND = "1F4E79"  # dark blue: titles and table headers
+BRAND_LIGHT = "DDEBF7"
+ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: cells the client fills
+INPUT_FILL = ANSWER_FILL
+MARK_FILL = PatternFill("solid", fgColor="2E75B6")  # chosen agreement level
+LEVEL_FONT = Font(color="A6A6A6")
+MARK_FONT = Font(color="FFFFFF", bold=True)
+PROBLEM_FILL = PatternFill("solid", fgColor="F8CBAD")  # cells to fix on a -revisar copy
+HEADER_FILL = PatternFill("solid", fgColor=BRAND)
+HEADER_FONT = Font(color="FFFFFF", bold=True)
+AREA_FILL = PatternFill("solid", fgColor=BRAND_LIGHT)
+AREA_FONT = Font(color=BRAND, bold=True, size=12)
+TITLE_FONT = Font(color=BRAND, bold=True, size=16)
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+CENTER = Alignment(horizontal="center", vertical="center")
+_thin = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+
+# One color per stage, used on every results sheet and in the summary (by stage id).
+STAGE_COLORS = {
+    "reactivo": "F4B183",
+    "estable": "FFE699",
+    "proactivo": "A9D18E",
+    "escalable": "5B9BD5",
+}
+
+TWO_DECIMALS = "0.00"
+DATE_FORMAT = "DD/MM/YYYY"
+
+
+def stage_fill(stage_id: str) -> PatternFill:
+    return PatternFill("solid", fgColor=STAGE_COLORS[stage_id])
+
+
+def row_height(text: str, chars_per_line: float, line_height: float = 15.0) -> float:
+    """Height that shows wrapped ``text`` whole; spreadsheets do not grow merged rows themselves."""
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += max(1, -(-len(paragraph) // max(1, int(chars_per_line))))
+    return lines * line_height + 3
+
+
+UNLOCKED = Protection(locked=False)

@@ -1,0 +1,57 @@
+"""Shared fixtures: tiny builders for workbooks made in code inside tmp_path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from msp_assessment.client import Client
+from msp_assessment.instrument import Instrument, load_instrument
+from msp_assessment.workbook_templates import TemplateOptions, write_template
+
+DATA = Path(__file__).parent / "data"
+UNO_PYTHON = "/usr/bin/python3"
+
+
+def libreoffice_missing_reason() -> str | None:
+    """Why LibreOffice tests cannot run here, or None when they can."""
+    if shutil.which("soffice") is None:
+        return (
+            "LibreOffice no está instalado (falta soffice: apt-get install libreoffice-calc-nogui)"
+        )
+    if not Path(UNO_PYTHON).exists():
+        return "falta Python UNO (apt-get install python3-uno)"
+    return None
+
+
+def require_libreoffice() -> None:
+    """Skip with a clear reason when LibreOffice is absent; in CI (CI=true) that is a failure."""
+    reason = libreoffice_missing_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI debe tener LibreOffice: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def instrument() -> Instrument:
+    return load_instrument()
+
+
+@pytest.fixture
+def make_template(tmp_path: Path) -> Callable[..., Path]:
+    """Write a template (optionally personalized) into tmp_path and return its path."""
+
+    def make(
+        name: str = "plantilla.xlsx", client: Client = Client(), password: str | None = None
+    ) -> Path:
+        path = tmp_path / name
+        write_template(path, options=TemplateOptions(client=client, password=password))
+        return path
+
+    return make
