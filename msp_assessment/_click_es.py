@@ -44,6 +44,7 @@ SPANISH = {
     "path": "ruta",
     "integer": "número entero",
     "default: {default}": "por defecto: {default}",
+    "required": "obligatoria",
     "Password": "Contraseña",
     "Repeat for confirmation": "Repita para confirmar",
     "Error: The two entered values do not match.": "Error: los dos valores no coinciden.",

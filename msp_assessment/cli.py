@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,84 @@ def template(
     except OSError as err:
         raise click.ClickException(f"No se pudo escribir {output}: {err.strerror}.") from None
     click.echo(f"Plantilla creada: {output}")
+
+
+def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by process and check."""
+    func = click.option(
+        "--debug", is_flag=True, help="Muestra el error interno completo si algo falla."
+    )(func)
+    func = click.option("--recursive", is_flag=True, help="Busca también en las subcarpetas.")(func)
+    func = click.option(
+        "--json", "as_json", is_flag=True, help="Imprime el informe como JSON (y nada más)."
+    )(func)
+    return click.argument(
+        "paths",
+        nargs=-1,
+        required=True,
+        metavar="RUTA...",
+        type=click.Path(exists=True, path_type=Path),
+    )(func)
+
+
+@command(cli)
+@_input_options
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="CARPETA",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Carpeta donde se escriben los resultados (se crea si no existe).",
+)
+def process(
+    paths: tuple[Path, ...], output: Path, as_json: bool, recursive: bool, debug: bool
+) -> None:
+    """Valida y puntúa los libros devueltos y escribe sus resultados.
+
+    RUTA son archivos o carpetas (en las carpetas se leen los .xlsx y .xlsm). Por cada libro
+    correcto se escribe NOMBRE-resultados.xlsx y por cada libro con problemas NOMBRE-revisar.xlsx.
+    Sale con 0 si todos se han puntuado y con 1 si alguno tiene problemas o no se puede leer.
+    """
+    _run_and_report(paths, output, as_json, recursive, debug)
+
+
+@command(cli)
+@_input_options
+def check(paths: tuple[Path, ...], as_json: bool, recursive: bool, debug: bool) -> None:
+    """Valida y puntúa los libros devueltos sin escribir nada.
+
+    Sale con 0 si todos se pueden puntuar y con 1 si alguno tiene problemas o no se puede leer.
+    """
+    _run_and_report(paths, None, as_json, recursive, debug)
+
+
+def _run_and_report(
+    paths: tuple[Path, ...], output: Path | None, as_json: bool, recursive: bool, debug: bool
+) -> None:
+    from msp_assessment.cli_output import ProgressBar, render_report
+    from msp_assessment.processing.batch import RunOptions, UsageProblemError, run
+    from msp_assessment.processing.results import OutputError
+
+    options = RunOptions(output_dir=output, recursive=recursive, debug=debug)
+    bar = None if as_json else ProgressBar.for_terminal()
+    try:
+        report = run(list(paths), options, progress=bar.update if bar else None)
+    except UsageProblemError as err:
+        raise click.UsageError(str(err)) from None
+    except OutputError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        if bar:
+            bar.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in render_report(report):
+            click.echo(line)
+        for skipped in report.skipped:
+            click.echo(f"Omitido: {skipped.path} ({skipped.reason})", err=True)
+    sys.exit(0 if report.ok else 1)
 
 
 def main() -> None:

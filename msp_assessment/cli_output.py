@@ -1,0 +1,70 @@
+"""How the command line shows a report to a person (Spanish), and the terminal progress bar."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from msp_assessment.processing.outcome import FileOutcome, Report, Status
+from msp_assessment.processing.scoring import format_es
+
+LABELS = {
+    Status.SCORED: "PUNTUADO",
+    Status.INVALID: "REVISAR",
+    Status.UNREADABLE: "ILEGIBLE",
+}
+MIN_FILES_FOR_BAR = 5
+
+
+def describe(outcome: FileOutcome) -> str:
+    """One line: status, file, client, then the global average and stage or the first problem."""
+    parts = [f"{LABELS[outcome.status]:<9}", outcome.path]
+    if outcome.status is not Status.UNREADABLE:
+        parts.append(outcome.client.display_name)
+    if outcome.score is not None:
+        parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
+    elif outcome.problems:
+        first = outcome.problems[0].message
+        more = len(outcome.problems) - 1
+        parts.append(first + (f" (y {more} problema{'s' if more > 1 else ''} más)" if more else ""))
+    return " · ".join(parts)
+
+
+def render_report(report: Report) -> Iterator[str]:
+    for outcome in report.files:
+        yield describe(outcome)
+    counts = report.counts
+    yield (
+        f"Total: {len(report.files)} archivo{'s' if len(report.files) != 1 else ''} · "
+        f"{counts['scored']} puntuado{'s' if counts['scored'] != 1 else ''} · "
+        f"{counts['invalid']} para revisar · "
+        f"{counts['unreadable']} ilegible{'s' if counts['unreadable'] != 1 else ''}"
+    )
+
+
+class ProgressBar:
+    """click's bar on stderr, only on a terminal and only for runs worth a bar."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    @classmethod
+    def for_terminal(cls) -> ProgressBar | None:
+        return cls() if sys.stderr.isatty() else None
+
+    def update(self, done: int, total: int, outcome: FileOutcome) -> None:
+        if total < MIN_FILES_FOR_BAR:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=total, label="Procesando", file=sys.stderr, show_pos=True, show_eta=True
+            )
+            self._bar.__enter__()
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)

@@ -1,0 +1,143 @@
+"""One run: files → per-file outcomes, with a progress callback, into a report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from msp_assessment.instrument import Instrument, load_instrument
+from msp_assessment.processing import problems as p
+from msp_assessment.processing.intake import Limits, collect, sniff
+from msp_assessment.processing.outcome import FileOutcome, Report, Status
+from msp_assessment.processing.reader import open_workbook, read_workbook
+from msp_assessment.processing.results import (
+    RESULTS_SUFFIX,
+    REVIEW_SUFFIX,
+    write_results,
+    write_review,
+)
+from msp_assessment.processing.scoring import score
+from msp_assessment.processing.validate import DEFAULT_REQUIRED, validate
+
+Progress = Callable[[int, int, FileOutcome], None]
+
+
+class UsageProblemError(ValueError):
+    """The run was asked for something impossible (e.g. writing results into an input folder)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    output_dir: Path | None = None  # None: check only, write nothing
+    recursive: bool = False
+    required: tuple[str, ...] = DEFAULT_REQUIRED
+    limits: Limits = field(default_factory=Limits)
+    debug: bool = False  # let unexpected exceptions propagate
+
+
+def run(
+    paths: Sequence[Path],
+    options: RunOptions = RunOptions(),
+    progress: Progress | None = None,
+    instrument: Instrument | None = None,
+) -> Report:
+    """Read, validate and score every workbook under ``paths``; write outputs when asked."""
+    instrument = instrument or load_instrument()
+    files, skipped = collect(list(paths), recursive=options.recursive)
+    if options.output_dir is not None:
+        _check_output_dir(options.output_dir, list(paths), files)
+    stems = output_stems(files)
+    outcomes = []
+    for done, path in enumerate(files, start=1):
+        outcome = process_file(path, stems[path], instrument, options)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(done, len(files), outcome)
+    return Report(tuple(outcomes), tuple(skipped))
+
+
+def process_file(path: Path, stem: str, instrument: Instrument, options: RunOptions) -> FileOutcome:
+    """One file to one outcome; a broken file is an outcome, never an exception."""
+    display = str(path)
+    refused = sniff(path, options.limits)
+    if refused is not None:
+        return FileOutcome(display, Status.UNREADABLE, problems=(refused,))
+    try:
+        wb = open_workbook(path)
+    except Exception as err:  # openpyxl raises many kinds on malformed packages
+        if options.debug:
+            raise
+        detail = p.shorten(f"{type(err).__name__}: {err}", 120)
+        return FileOutcome(
+            display, Status.UNREADABLE, problems=(p.problem(p.FILE_CORRUPT, detail=detail),)
+        )
+    reading = read_workbook(wb, instrument)
+    checked = validate(reading, instrument, options.required)
+    if not checked.valid:
+        output = None
+        if options.output_dir is not None:
+            target = options.output_dir / f"{stem}{REVIEW_SUFFIX}"
+            write_review(reading, instrument, checked.problems, target, path.name)
+            (options.output_dir / f"{stem}{RESULTS_SUFFIX}").unlink(missing_ok=True)
+            output = str(target)
+        return FileOutcome(
+            display,
+            Status.INVALID,
+            client=reading.client,
+            date=reading.client_date,
+            problems=tuple(checked.problems),
+            output=output,
+        )
+    result = score(instrument, checked.answers)
+    output = None
+    if options.output_dir is not None:
+        target = options.output_dir / f"{stem}{RESULTS_SUFFIX}"
+        write_results(reading, instrument, result, checked.answers, target, path.name)
+        (options.output_dir / f"{stem}{REVIEW_SUFFIX}").unlink(missing_ok=True)
+        output = str(target)
+    return FileOutcome(
+        display,
+        Status.SCORED,
+        client=reading.client,
+        date=reading.client_date,
+        score=result,
+        output=output,
+        answers=checked.answers,
+    )
+
+
+def output_stems(files: Sequence[Path]) -> dict[Path, str]:
+    """A distinct output name per input: same-named inputs from different folders get -2, -3…
+
+    Deterministic (ordered by full path) and case-insensitive, as file systems on Windows and macOS
+    are.
+    """
+    stems: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path in sorted(files, key=lambda f: str(f.resolve())):
+        stem, n = path.stem, 1
+        while (stem if n == 1 else f"{stem}-{n}").casefold() in taken:
+            n += 1
+        chosen = stem if n == 1 else f"{stem}-{n}"
+        taken.add(chosen.casefold())
+        stems[path] = chosen
+    return stems
+
+
+def _check_output_dir(output_dir: Path, inputs: list[Path], files: list[Path]) -> None:
+    out = output_dir.resolve()
+    for file in files:
+        if file.resolve().parent == out:
+            raise UsageProblemError(
+                f"La carpeta de resultados {output_dir} contiene archivos de entrada; "
+                "elija otra carpeta con -o para no mezclar resultados y originales."
+            )
+    for given in inputs:
+        if given.is_dir() and given.resolve() == out:
+            raise UsageProblemError(
+                f"La carpeta de resultados {output_dir} es también una carpeta de entrada; "
+                "elija otra con -o."
+            )
+    if out.exists() and not out.is_dir():
+        raise UsageProblemError(f"{output_dir} existe y no es una carpeta.")

@@ -1,0 +1,75 @@
+"""A file's outcome as a value: what the batch, the JSON, the summary and the CLI all read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from msp_assessment.client import Client
+from msp_assessment.processing.intake import Skipped
+from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.scoring import Score, to_decimal
+
+
+class Status(StrEnum):
+    SCORED = "scored"
+    INVALID = "invalid"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    status: Status
+    client: Client = Client()
+    score: Score | None = None
+    problems: tuple[Problem, ...] = ()
+    output: str | None = None
+    answers: dict[str, int] = field(default_factory=dict)
+    date: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        areas = []
+        if self.score is not None:
+            areas = [
+                {
+                    "id": a.area.id,
+                    "name": a.area.name,
+                    "total": a.total,
+                    "average": float(to_decimal(a.average)),
+                    "stage": a.stage.name,
+                }
+                for a in self.score.areas
+            ]
+        return {
+            "path": self.path,
+            "status": self.status.value,
+            "output": self.output,
+            "client": self.client.to_dict(),
+            "areas": areas,
+            "average": float(to_decimal(self.score.average)) if self.score else None,
+            "stage": self.score.stage.name if self.score else None,
+            "problems": [prob.to_dict() for prob in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[FileOutcome, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s.value: sum(1 for f in self.files if f.status is s) for s in Status}
+
+    @property
+    def ok(self) -> bool:
+        return all(f.status is Status.SCORED for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "counts": self.counts,
+            "skipped": [s.to_dict() for s in self.skipped],
+        }

@@ -1,0 +1,144 @@
+"""The registry of problem codes and their Spanish messages.
+
+A problem is data: a stable ``code``, where it is (area, statement, sheet, cell) and a message built
+from one template, written as *where → what is wrong → what was found → how to fix it*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# File-level problems: the file cannot be read as a workbook (status "unreadable").
+FILE_EMPTY = "file_empty"
+FILE_NOT_WORKBOOK = "file_not_workbook"
+FILE_LEGACY_XLS = "file_legacy_xls"
+FILE_ODS = "file_ods"
+FILE_ENCRYPTED = "file_encrypted"
+FILE_CORRUPT = "file_corrupt"
+FILE_TOO_LARGE = "file_too_large"
+FILE_UNREADABLE = "file_unreadable"
+# Workbook-level and answer-level problems (status "invalid").
+NOT_ASSESSMENT = "not_assessment"
+UNKNOWN_INSTRUMENT = "unknown_instrument"
+UNKNOWN_VERSION = "unknown_version"
+STATEMENT_MISSING = "statement_missing"
+STATEMENT_CHANGED = "statement_changed"
+ANSWER_MISSING = "answer_missing"
+ANSWER_OUT_OF_RANGE = "answer_out_of_range"
+ANSWER_NOT_INTEGER = "answer_not_integer"
+ANSWER_UNREADABLE = "answer_unreadable"
+ANSWER_AMBIGUOUS = "answer_ambiguous"
+CLIENT_MISSING = "client_missing"
+CLIENT_EMAIL_INVALID = "client_email_invalid"
+
+_SAVE_AS_XLSX = "Ábralo y guárdelo como «Libro de Excel (.xlsx)»."
+_SCALE = "Elija un número entero del 1 al 5 en la lista desplegable."
+_WHERE = "Afirmación {statement} de «{area_name}» (celda {cell})"
+
+TEMPLATES: dict[str, str] = {
+    FILE_EMPTY: "El archivo está vacío (0 bytes). Pida al cliente que lo envíe de nuevo.",
+    FILE_NOT_WORKBOOK: "El archivo no es un libro de Excel: {detail}. " + _SAVE_AS_XLSX,
+    FILE_LEGACY_XLS: "El archivo está en el formato antiguo de Excel (.xls). " + _SAVE_AS_XLSX,
+    FILE_ODS: "El archivo es una hoja de cálculo OpenDocument (.ods). " + _SAVE_AS_XLSX,
+    FILE_ENCRYPTED: (
+        "El libro está cifrado con una contraseña de apertura y no se puede leer. Pida al cliente "
+        "que lo guarde sin contraseña (Archivo > Información > Proteger libro) y lo envíe de nuevo."
+    ),
+    FILE_CORRUPT: (
+        "El archivo está dañado o incompleto y no se puede abrir ({detail}). Pida al cliente que "
+        "lo envíe de nuevo."
+    ),
+    FILE_TOO_LARGE: (
+        "El archivo supera un límite de seguridad ({detail}) y no se abre. Un libro de la "
+        "autoevaluación ocupa unos pocos KB; pida al cliente que envíe el libro original."
+    ),
+    FILE_UNREADABLE: (
+        "No se pudo leer el archivo ({detail}). Compruebe que existe y que tiene permiso "
+        "de lectura."
+    ),
+    NOT_ASSESSMENT: (
+        "El libro no contiene la autoevaluación: no tiene los datos de la plantilla ni ninguna de "
+        "sus afirmaciones. Envíe al cliente la plantilla generada con «msp-assessment template»."
+    ),
+    UNKNOWN_INSTRUMENT: (
+        "El libro es de otro cuestionario («{found}»), no de «{expected}». Envíe al cliente la "
+        "plantilla de la autoevaluación."
+    ),
+    UNKNOWN_VERSION: (
+        "El libro es de la versión «{found}» del cuestionario y esta herramienta procesa la "
+        "versión «{expected}». Envíe al cliente la plantilla actual."
+    ),
+    STATEMENT_MISSING: (
+        "Afirmación {statement} de «{area_name}»: no se encuentra en el libro («{expected}»). "
+        "Puede que se haya borrado su fila; pida al cliente que rellene la plantilla original."
+    ),
+    STATEMENT_CHANGED: (
+        _WHERE + ": el texto se ha modificado y ahora dice «{found}». Restaure el texto original "
+        "(«{expected}») para que la respuesta se pueda puntuar."
+    ),
+    ANSWER_MISSING: _WHERE + ": falta la respuesta. " + _SCALE,
+    ANSWER_OUT_OF_RANGE: _WHERE + ": la respuesta es {found}, fuera de la escala. " + _SCALE,
+    ANSWER_NOT_INTEGER: _WHERE + ": la respuesta es {found}, que no es un número entero. " + _SCALE,
+    ANSWER_UNREADABLE: _WHERE + ": contiene «{found}», que no es una respuesta válida. " + _SCALE,
+    ANSWER_AMBIGUOUS: (
+        _WHERE
+        + ": «{found}» mezcla el número {number} con otro nivel de acuerdo ({label}). "
+        + _SCALE
+    ),
+    CLIENT_MISSING: (
+        "Datos de la empresa (celda {cell}): falta «{field}». Escríbalo en la celda amarilla "
+        "junto a «{field}»."
+    ),
+    CLIENT_EMAIL_INVALID: (
+        "Datos de la empresa (celda {cell}): «{found}» no parece un email válido. Escriba una "
+        "dirección como nombre@empresa.com."
+    ),
+}
+
+UNREADABLE_CODES = frozenset(
+    {
+        FILE_EMPTY,
+        FILE_NOT_WORKBOOK,
+        FILE_LEGACY_XLS,
+        FILE_ODS,
+        FILE_ENCRYPTED,
+        FILE_CORRUPT,
+        FILE_TOO_LARGE,
+        FILE_UNREADABLE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    area: int | None = None
+    statement: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def problem(
+    code: str,
+    *,
+    area: int | None = None,
+    statement: int | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    **context: object,
+) -> Problem:
+    """Build a problem from the registry; ``context`` fills the message template."""
+    where = cell if sheet is None or cell is None else f"{sheet}!{cell}"
+    message = TEMPLATES[code].format(cell=where or "desconocida", statement=statement, **context)
+    return Problem(code, message, area, statement, sheet, cell)
+
+
+def shorten(text: object, limit: int = 60) -> str:
+    """Quote-safe, single-line excerpt of what a client typed, for messages."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,104 @@
+"""A workbook reading → complete answers, or every problem at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from msp_assessment.instrument import Instrument
+from msp_assessment.processing import problems as p
+from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.reader import StatementReading, WorkbookReading
+from msp_assessment.processing.values import Rejected, fold, parse_answer
+from msp_assessment.workbook_templates import contract as c
+
+DEFAULT_REQUIRED = ("company",)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Validation:
+    answers: dict[str, int]  # statement id -> 1-5, only the acceptable ones
+    problems: list[Problem]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def validate(
+    reading: WorkbookReading,
+    instrument: Instrument,
+    required: Iterable[str] = DEFAULT_REQUIRED,
+) -> Validation:
+    identity = _identity_problems(reading, instrument)
+    if identity:
+        return Validation({}, identity)
+    if all(r.answer_at is None for r in reading.statements):
+        return Validation({}, [p.problem(p.NOT_ASSESSMENT)])
+    answers: dict[str, int] = {}
+    found: list[Problem] = []
+    for r in reading.statements:
+        found.extend(_statement_problems(r, instrument, answers))
+    found.extend(_client_problems(reading, set(required)))
+    return Validation(answers, found)
+
+
+def _identity_problems(reading: WorkbookReading, instrument: Instrument) -> list[Problem]:
+    if reading.instrument_id is not None and reading.instrument_id != instrument.id:
+        found = p.shorten(reading.instrument_id)
+        return [p.problem(p.UNKNOWN_INSTRUMENT, found=found, expected=instrument.id)]
+    if reading.instrument_version is not None and reading.instrument_version != instrument.version:
+        found = p.shorten(reading.instrument_version)
+        return [p.problem(p.UNKNOWN_VERSION, found=found, expected=instrument.version)]
+    return []
+
+
+def _statement_problems(
+    r: StatementReading, instrument: Instrument, answers: dict[str, int]
+) -> list[Problem]:
+    where: dict[str, Any] = {
+        "area": r.area.number,
+        "statement": r.statement.number,
+        "area_name": r.area.name,
+    }
+    if r.answer_at is None:
+        return [p.problem(p.STATEMENT_MISSING, **where, expected=p.shorten(r.statement.text))]
+    out: list[Problem] = []
+    if r.text_found is not None and fold(r.text_found) != fold(r.statement.text):
+        at = r.text_at or r.answer_at
+        out.append(
+            p.problem(
+                p.STATEMENT_CHANGED,
+                **where,
+                sheet=at.sheet,
+                cell=at.cell,
+                found=p.shorten(r.text_found or "(vacío)"),
+                expected=p.shorten(r.statement.text),
+            )
+        )
+    cell: dict[str, Any] = {"sheet": r.answer_at.sheet, "cell": r.answer_at.cell}
+    parsed = parse_answer(r.raw, instrument)
+    if parsed is None:
+        out.append(p.problem(p.ANSWER_MISSING, **where, **cell))
+    elif isinstance(parsed, Rejected):
+        extra: dict[str, Any] = {"number": parsed.number, "label": parsed.label}
+        out.append(p.problem(parsed.code, **where, **cell, found=parsed.found, **extra))
+    elif not out:
+        answers[r.statement.id] = parsed
+    return out
+
+
+def _client_problems(reading: WorkbookReading, required: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+    for f in c.CLIENT_FIELDS:
+        value = reading.client_date if f.key == "date" else getattr(reading.client, f.key)
+        at = reading.client_cells.get(f.key)
+        cell: dict[str, Any] = {"sheet": at.sheet, "cell": at.cell} if at else {}
+        if f.key in required and not value:
+            out.append(p.problem(p.CLIENT_MISSING, field=f.label, **cell))
+        elif f.key == "email" and value and not _EMAIL.match(value):
+            out.append(p.problem(p.CLIENT_EMAIL_INVALID, found=p.shorten(value), **cell))
+    return out

@@ -1,0 +1,85 @@
+"""Turn whatever a client typed into an answer cell into a 1-5 integer, or say why not."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from msp_assessment.instrument import Instrument
+from msp_assessment.processing import problems as p
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Why a raw value is not an answer: a problem code and what to quote in the message."""
+
+    code: str
+    found: str
+    number: int | None = None
+    label: str | None = None
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_NUMBER_AND_LABEL = re.compile(r"^(\d+)\s*[-–—:.)=]\s*(.+)$")
+
+
+def fold(text: str) -> str:
+    """Compare-friendly text: no accents, case-folded, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def normalize_text(text: str) -> str:
+    """Canonical form of a statement text: NFC, single spaces, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def parse_answer(value: object, instrument: Instrument) -> int | Rejected | None:
+    """``None`` for an empty cell, the answer, or why the value is rejected."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, datetime, date, time)):
+        return Rejected(p.ANSWER_UNREADABLE, p.shorten(value))
+    if isinstance(value, int):
+        return _in_scale(value, str(value), instrument)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return Rejected(p.ANSWER_UNREADABLE, str(value))
+        if value.is_integer():
+            return _in_scale(int(value), _spanish_number(value), instrument)
+        return Rejected(p.ANSWER_NOT_INTEGER, _spanish_number(value))
+    if not isinstance(value, str):
+        return Rejected(p.ANSWER_UNREADABLE, p.shorten(value))
+    text = " ".join(value.split())
+    if not text:
+        return None
+    if _NUMBER.match(text):
+        number = float(text.replace(",", "."))
+        if number.is_integer():
+            return _in_scale(int(number), text, instrument)
+        return Rejected(p.ANSWER_NOT_INTEGER, text)
+    labels = {fold(level.label): level.value for level in instrument.scale}
+    if fold(text) in labels:
+        return labels[fold(text)]
+    match = _NUMBER_AND_LABEL.match(text)
+    if match:
+        number, label = int(match.group(1)), fold(match.group(2))
+        if label in labels:
+            if labels[label] == number:
+                return number
+            return Rejected(p.ANSWER_AMBIGUOUS, p.shorten(text), number, match.group(2).strip())
+    return Rejected(p.ANSWER_UNREADABLE, p.shorten(text))
+
+
+def _in_scale(number: int, found: str, instrument: Instrument) -> int | Rejected:
+    if instrument.min_value <= number <= instrument.max_value:
+        return number
+    return Rejected(p.ANSWER_OUT_OF_RANGE, found)
+
+
+def _spanish_number(value: float) -> str:
+    text = f"{value:.10g}"
+    return text.replace(".", ",")
