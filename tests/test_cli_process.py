@@ -200,3 +200,27 @@ def test_libreoffice_filled_template__processed_and_scored(
     file = json.loads(result.stdout)["files"][0]
     assert (file["status"], file["average"], file["stage"]) == ("scored", 3.55, "Proactivo")
     assert file["client"] == {"id": "LO-1", "company": "Calc S.L.", "contact": None, "email": None}
+
+
+def test_unexpected_error_in_one_file__batch_goes_on(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from msp_assessment.processing import batch
+
+    real = batch.read_workbook
+
+    def explode_on_one(wb, instrument):  # type: ignore[no-untyped-def]
+        cells = [cell.value for row in wb.worksheets[0].iter_rows(max_row=20) for cell in row]
+        if "Soporte Levante" in cells:
+            raise RuntimeError("fallo simulado")
+        return real(wb, instrument)
+
+    monkeypatch.setattr(batch, "read_workbook", explode_on_one)
+    report = run([inbox], RunOptions(output_dir=tmp_path / "o"))
+    broken = next(f for f in report.files if f.path.endswith("soporte-levante-estable.xlsx"))
+    assert broken.status.value == "unreadable"
+    assert broken.problems[0].code == "internal_error"
+    assert "RuntimeError: fallo simulado" in broken.problems[0].message
+    assert report.counts == {"scored": 3, "invalid": 1, "unreadable": 2}
+    with pytest.raises(RuntimeError):
+        run([inbox], RunOptions(output_dir=tmp_path / "o2", debug=True))

@@ -5,19 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from msp_assessment.cli import cli
 from msp_assessment.workbook_templates import contract as c
 
 
-def test_template_command__default_name__written_in_current_folder(tmp_path: Path) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as folder:
-        result = runner.invoke(cli, ["template"])
-        assert result.exit_code == 0, result.output
-        assert result.output == "Plantilla creada: autoevaluacion-msp.xlsx\n"
-        assert (Path(folder) / "autoevaluacion-msp.xlsx").is_file()
+def test_template_command__default_name__written_in_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["template"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Plantilla creada: autoevaluacion-msp.xlsx\n"
+    assert (tmp_path / "autoevaluacion-msp.xlsx").is_file()
 
 
 def test_template_command__existing_file__refused_without_force(tmp_path: Path) -> None:

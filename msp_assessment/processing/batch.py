@@ -14,6 +14,7 @@ from msp_assessment.processing.reader import open_workbook, read_workbook
 from msp_assessment.processing.results import (
     RESULTS_SUFFIX,
     REVIEW_SUFFIX,
+    OutputError,
     write_results,
     write_review,
 )
@@ -50,7 +51,16 @@ def run(
     stems = output_stems(files)
     outcomes = []
     for done, path in enumerate(files, start=1):
-        outcome = process_file(path, stems[path], instrument, options)
+        try:
+            outcome = process_file(path, stems[path], instrument, options)
+        except OutputError:
+            raise
+        except Exception as err:  # one broken file never stops the batch
+            if options.debug:
+                raise
+            detail = p.shorten(f"{type(err).__name__}: {err}", 120)
+            problem = p.problem(p.INTERNAL_ERROR, detail=detail)
+            outcome = FileOutcome(str(path), Status.UNREADABLE, problems=(problem,))
         outcomes.append(outcome)
         if progress is not None:
             progress(done, len(files), outcome)

@@ -18,6 +18,7 @@ FILE_ENCRYPTED = "file_encrypted"
 FILE_CORRUPT = "file_corrupt"
 FILE_TOO_LARGE = "file_too_large"
 FILE_UNREADABLE = "file_unreadable"
+INTERNAL_ERROR = "internal_error"
 # Workbook-level and answer-level problems (status "invalid").
 NOT_ASSESSMENT = "not_assessment"
 UNKNOWN_INSTRUMENT = "unknown_instrument"
@@ -56,6 +57,10 @@ TEMPLATES: dict[str, str] = {
     FILE_UNREADABLE: (
         "No se pudo leer el archivo ({detail}). Compruebe que existe y que tiene permiso "
         "de lectura."
+    ),
+    INTERNAL_ERROR: (
+        "msp-assessment no pudo procesar este archivo por un error interno ({detail}). El resto "
+        "del lote no se ve afectado; vuelva a ejecutar con --debug e informe del error."
     ),
     NOT_ASSESSMENT: (
         "El libro no contiene la autoevaluación: no tiene los datos de la plantilla ni ninguna de "
@@ -106,6 +111,7 @@ UNREADABLE_CODES = frozenset(
         FILE_CORRUPT,
         FILE_TOO_LARGE,
         FILE_UNREADABLE,
+        INTERNAL_ERROR,
     }
 )
 
