@@ -20,7 +20,7 @@ from msp_assessment.processing.reader import Located, WorkbookReading
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
-from msp_assessment.workbook_templates.cells import set_text
+from msp_assessment.workbook_templates.cells import set_text, style_header
 
 RESULTS_SUFFIX = "-resultados.xlsx"
 REVIEW_SUFFIX = "-revisar.xlsx"
@@ -123,11 +123,7 @@ def _heading(ws: Worksheet, row: int, text: str) -> None:
 
 def _table_header(ws: Worksheet, row: int, headers: list[str]) -> None:
     for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=text)
-        cell.font = s.HEADER_FONT
-        cell.fill = s.HEADER_FILL
-        cell.alignment = s.WRAP_CENTER
-        cell.border = s.BORDER
+        style_header(ws.cell(row=row, column=col, value=text))
 
 
 def _paragraph(ws: Worksheet, row: int, text: str, last_col: int = 6) -> None:

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from openpyxl.cell.cell import Cell, MergedCell
 
+from msp_assessment.workbook_templates import styles as s
+
+
+def style_header(cell: Cell | MergedCell) -> None:
+    """The dark table-header look shared by every sheet we write."""
+    cell.font = s.HEADER_FONT
+    cell.fill = s.HEADER_FILL
+    cell.alignment = s.WRAP_CENTER
+    cell.border = s.BORDER
+
 
 def set_text(cell: Cell | MergedCell, value: str) -> None:
     """Store ``value`` as literal text: never as a formula, whatever it starts with.

@@ -20,7 +20,7 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
-from msp_assessment.workbook_templates.cells import set_text
+from msp_assessment.workbook_templates.cells import set_text, style_header
 
 # Columns of the form: statement, answer, the five agreement levels, points.
 COL_STATEMENT = 1
@@ -167,11 +167,7 @@ def _write_area(
         instrument.points_column,
     ]
     for col, heading in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=heading)
-        cell.font = s.HEADER_FONT
-        cell.fill = s.HEADER_FILL
-        cell.alignment = s.WRAP_CENTER
-        cell.border = s.BORDER
+        style_header(ws.cell(row=row, column=col, value=heading))
     ws.row_dimensions[row].height = 48
 
     answers: list[str] = []
