@@ -20,6 +20,7 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Area, Instrument, Statement
 from msp_assessment.processing.values import fold, normalize_text
 from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates.cells import merged_range, top_left
 
 # The fallback scan looks at most at this many rows and columns of each sheet.
 SCAN_ROWS = 1_000
@@ -132,16 +133,9 @@ def _resolve(wb: Workbook, name: str) -> Located | None:
 def cell_value(wb: Workbook, at: Located) -> tuple[object, bool]:
     """The value shown at ``at`` (for a merged cell, the range's value) and whether it is merged."""
     ws = wb[at.sheet]
-    cell = ws[at.cell]
-    if isinstance(cell, MergedCell):
-        for rng in ws.merged_cells.ranges:
-            if cell.coordinate in rng:
-                return ws.cell(row=rng.min_row, column=rng.min_col).value, True
-        return None, True
-    merged = (
-        any(cell.coordinate in rng for rng in ws.merged_cells.ranges) if ws.merged_cells else False
-    )
-    return cell.value, merged
+    holder = top_left(ws, at.cell)
+    merged = holder is None or merged_range(ws, at.cell) is not None
+    return (holder.value if holder is not None else None), merged
 
 
 def _read_by_names(wb: Workbook, reading: StatementReading) -> None:

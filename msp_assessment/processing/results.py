@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.chart import RadarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment
@@ -20,7 +19,7 @@ from msp_assessment.processing.reader import Located, WorkbookReading
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
-from msp_assessment.workbook_templates.cells import set_text, style_header
+from msp_assessment.workbook_templates.cells import set_text, style_header, top_left
 
 RESULTS_SUFFIX = "-resultados.xlsx"
 REVIEW_SUFFIX = "-revisar.xlsx"
@@ -73,7 +72,9 @@ def write_review(
     _drop_our_sheets(wb)
     for prob in problems:
         if prob.sheet in wb.sheetnames and prob.cell:
-            cell = _top_left(wb[prob.sheet], prob.cell)
+            cell = top_left(wb[prob.sheet], prob.cell)
+            if cell is None:
+                continue
             cell.fill = s.PROBLEM_FILL
             cell.comment = Comment(prob.message, c.GENERATOR, width=320, height=140)
     ws = wb.create_sheet(c.REVIEW_SHEET, 0)
@@ -98,22 +99,10 @@ def _drop_our_sheets(wb: Workbook) -> None:
         ws.sheet_view.tabSelected = False
 
 
-def _top_left(ws: Worksheet, coord: str) -> Cell:
-    """The cell that holds the value: for a merged cell, its range's top-left cell."""
-    cell = ws[coord]
-    if isinstance(cell, MergedCell):
-        for rng in ws.merged_cells.ranges:
-            if coord in rng:
-                top_left = ws.cell(row=rng.min_row, column=rng.min_col)
-                assert isinstance(top_left, Cell)
-                return top_left
-    assert isinstance(cell, Cell)
-    return cell
-
-
 def _put(wb: Workbook, at: Located, value: int) -> None:
-    cell = _top_left(wb[at.sheet], at.cell)
-    cell.value = value
+    cell = top_left(wb[at.sheet], at.cell)
+    if cell is not None:
+        cell.value = value
 
 
 def _heading(ws: Worksheet, row: int, text: str) -> None:
