@@ -27,7 +27,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise
 
 
-def write_atomic(target: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomic(target: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``target`` through ``write(stream)`` atomically."""
     with atomic_path(target) as tmp, tmp.open("wb") as fh:
         write(fh)

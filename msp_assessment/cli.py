@@ -6,12 +6,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from msp_assessment import _click_es
 from msp_assessment.client import Client
+
+if TYPE_CHECKING:
+    from msp_assessment.processing.batch import RunOptions
 
 _click_es.install()
 
@@ -112,16 +115,54 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Carpeta donde se escriben los resultados (se crea si no existe).",
 )
+@click.option(
+    "--summary",
+    metavar="ARCHIVO",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Dónde escribir el libro resumen [por defecto: CARPETA/resumen.xlsx].",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    metavar="ARCHIVO",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Escribe también la tabla Resumen como CSV.",
+)
+@click.option(
+    "--csv-dialect",
+    type=click.Choice(["es", "standard"]),
+    default="es",
+    show_default=True,
+    help="es: «;», coma decimal y BOM, como lo abre Excel en español; standard: «,» y punto.",
+)
 def process(
-    paths: tuple[Path, ...], output: Path, as_json: bool, recursive: bool, debug: bool
+    paths: tuple[Path, ...],
+    output: Path,
+    summary: Path | None,
+    csv_path: Path | None,
+    csv_dialect: str,
+    as_json: bool,
+    recursive: bool,
+    debug: bool,
 ) -> None:
-    """Valida y puntúa los libros devueltos y escribe sus resultados.
+    """Valida y puntúa los libros devueltos y escribe sus resultados y un resumen.
 
     RUTA son archivos o carpetas (en las carpetas se leen los .xlsx y .xlsm). Por cada libro
-    correcto se escribe NOMBRE-resultados.xlsx y por cada libro con problemas NOMBRE-revisar.xlsx.
+    correcto se escribe NOMBRE-resultados.xlsx, por cada libro con problemas NOMBRE-revisar.xlsx,
+    y para toda la ejecución resumen.xlsx (clientes, incidencias, estadísticas y respuestas).
     Sale con 0 si todos se han puntuado y con 1 si alguno tiene problemas o no se puede leer.
     """
-    _run_and_report(paths, output, as_json, recursive, debug)
+    from msp_assessment.processing.batch import RunOptions
+
+    options = RunOptions(
+        output_dir=output,
+        recursive=recursive,
+        debug=debug,
+        summary=summary,
+        csv=csv_path,
+        csv_dialect=csv_dialect,
+    )
+    _run_and_report(paths, options, as_json)
 
 
 @command(cli)
@@ -131,17 +172,16 @@ def check(paths: tuple[Path, ...], as_json: bool, recursive: bool, debug: bool) 
 
     Sale con 0 si todos se pueden puntuar y con 1 si alguno tiene problemas o no se puede leer.
     """
-    _run_and_report(paths, None, as_json, recursive, debug)
+    from msp_assessment.processing.batch import RunOptions
+
+    _run_and_report(paths, RunOptions(recursive=recursive, debug=debug), as_json)
 
 
-def _run_and_report(
-    paths: tuple[Path, ...], output: Path | None, as_json: bool, recursive: bool, debug: bool
-) -> None:
+def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool) -> None:
     from msp_assessment.cli_output import ProgressBar, render_report
-    from msp_assessment.processing.batch import RunOptions, UsageProblemError, run
+    from msp_assessment.processing.batch import UsageProblemError, run
     from msp_assessment.processing.results import OutputError
 
-    options = RunOptions(output_dir=output, recursive=recursive, debug=debug)
     bar = None if as_json else ProgressBar.for_terminal()
     try:
         report = run(list(paths), options, progress=bar.update if bar else None)

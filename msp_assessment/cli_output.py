@@ -43,6 +43,12 @@ def render_report(report: Report) -> Iterator[str]:
         f"{counts['invalid']} para revisar · "
         f"{counts['unreadable']} ilegible{'s' if counts['unreadable'] != 1 else ''}"
     )
+    for old, new in report.superseded:
+        yield f"Sustituido: {old} no cuenta en el resumen; cuenta el más reciente, {new}"
+    if report.summary:
+        yield f"Resumen: {report.summary}"
+    if report.csv:
+        yield f"CSV: {report.csv}"
 
 
 class ProgressBar:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,3 +56,32 @@ def make_template(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+def soffice_convert(source: Path, target_format: str, outdir: Path) -> Path:
+    """Convert ``source`` with headless LibreOffice (its own profile) and return the new file.
+
+    ``target_format`` is what ``soffice --convert-to`` takes, e.g. ``pdf`` or
+    ``csv:Text - txt - csv (StarCalc):44,34,76`` (comma, double quote, UTF-8).
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    profile = outdir / ".lo-profile"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--headless",
+            "--convert-to",
+            target_format,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    converted = outdir / f"{source.stem}.{target_format.split(':')[0]}"
+    if not converted.exists():
+        raise AssertionError(f"LibreOffice did not convert {source} to {target_format}")
+    return converted

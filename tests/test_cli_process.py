@@ -50,12 +50,16 @@ def test_process__examples__outputs_exit_code_and_untouched_inputs(
     assert sorted(p.name for p in out.iterdir()) == [
         "cloud-iberia-escalable-resultados.xlsx",
         "documento-ejemplo-proactivo-resultados.xlsx",
+        "resumen.xlsx",
         "sistemas-sur-con-problemas-revisar.xlsx",
         "soporte-levante-estable-resultados.xlsx",
         "taller-informatico-reactivo-resultados.xlsx",
     ]
     lines = result.output.splitlines()
-    assert lines[-1] == "Total: 6 archivos · 4 puntuados · 1 para revisar · 1 ilegible"
+    assert lines[-2:] == [
+        "Total: 6 archivos · 4 puntuados · 1 para revisar · 1 ilegible",
+        f"Resumen: {out / 'resumen.xlsx'}",
+    ]
     assert (
         f"PUNTUADO  · {inbox / 'documento-ejemplo-proactivo.xlsx'} · Redes del Norte · "
         "3,55 Proactivo" in lines
@@ -115,6 +119,7 @@ def test_json__equals_the_library_report(inbox: Path, tmp_path: Path) -> None:
     for file in library["files"]:
         if file["output"]:
             file["output"] = file["output"].replace(str(tmp_path / "r2"), str(out))
+    library["summary"] = str(out / "resumen.xlsx")
     assert printed == library
     assert printed["counts"] == {"scored": 4, "invalid": 1, "unreadable": 1}
     proactivo = next(f for f in printed["files"] if f["path"].endswith("proactivo.xlsx"))
@@ -147,7 +152,7 @@ def test_process__same_name_in_two_folders__distinct_outputs_and_rerun_is_stable
     args = ["process", str(tmp_path / "norte"), str(tmp_path / "sur"), "-o", str(out)]
     assert CliRunner().invoke(cli, args).exit_code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["respuesta-2-resultados.xlsx", "respuesta-resultados.xlsx"]
+    assert names == ["respuesta-2-resultados.xlsx", "respuesta-resultados.xlsx", "resumen.xlsx"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == names
     company = openpyxl.load_workbook(out / "respuesta-2-resultados.xlsx")[c.RESULTS_SHEET][
@@ -180,7 +185,7 @@ def test_fixed_review_file__reprocessed__replaces_review_with_results(tmp_path: 
     assert CliRunner().invoke(cli, ["process", str(path), "-o", str(out)]).exit_code == 1
     write_filled(path, uniform_answers(EXAMPLE), client=Client(company="C"))
     assert CliRunner().invoke(cli, ["process", str(path), "-o", str(out)]).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["cli-resultados.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["cli-resultados.xlsx", "resumen.xlsx"]
 
 
 @pytest.mark.libreoffice

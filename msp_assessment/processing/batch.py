@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing import problems as p
-from msp_assessment.processing.intake import Limits, collect, sniff
+from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.reader import open_workbook, read_workbook
 from msp_assessment.processing.results import (
@@ -21,6 +21,7 @@ from msp_assessment.processing.results import (
 from msp_assessment.processing.scoring import score
 from msp_assessment.processing.validate import DEFAULT_REQUIRED, validate
 
+SUMMARY_NAME = SUMMARY_NAMES[0]
 Progress = Callable[[int, int, FileOutcome], None]
 
 
@@ -35,6 +36,9 @@ class RunOptions:
     required: tuple[str, ...] = DEFAULT_REQUIRED
     limits: Limits = field(default_factory=Limits)
     debug: bool = False  # let unexpected exceptions propagate
+    summary: Path | None = None  # default: output_dir / resumen.xlsx (only when writing)
+    csv: Path | None = None
+    csv_dialect: str = "es"  # "es" or "standard", see summary.CsvDialect
 
 
 def run(
@@ -48,6 +52,7 @@ def run(
     files, skipped = collect(list(paths), recursive=options.recursive)
     if options.output_dir is not None:
         _check_output_dir(options.output_dir, list(paths), files)
+        _check_not_inputs([options.summary, options.csv], files)
     stems = output_stems(files)
     outcomes = []
     for done, path in enumerate(files, start=1):
@@ -64,12 +69,38 @@ def run(
         outcomes.append(outcome)
         if progress is not None:
             progress(done, len(files), outcome)
-    return Report(tuple(outcomes), tuple(skipped))
+    if options.output_dir is None:
+        return Report(tuple(outcomes), tuple(skipped))
+    return _summarize(Report(tuple(outcomes), tuple(skipped)), options, instrument)
+
+
+def _summarize(report: Report, options: RunOptions, instrument: Instrument) -> Report:
+    """Write the summary workbook (and the CSV when asked) for the whole run."""
+    from msp_assessment.processing.summary import CsvDialect, consolidate, write_csv
+    from msp_assessment.processing.summary_workbook import write_summary
+
+    assert options.output_dir is not None
+    consolidation = consolidate(report.files, instrument)
+    target = options.summary or options.output_dir / SUMMARY_NAME
+    write_summary(consolidation, instrument, target)
+    if options.csv is not None:
+        try:
+            write_csv(consolidation, instrument, options.csv, CsvDialect(options.csv_dialect))
+        except OSError as err:
+            raise OutputError(f"No se pudo escribir {options.csv}: {err.strerror or err}.") from err
+    superseded = tuple((e.outcome.path, e.by.path) for e in consolidation.superseded)
+    return replace(
+        report,
+        summary=str(target),
+        csv=None if options.csv is None else str(options.csv),
+        superseded=superseded,
+    )
 
 
 def process_file(path: Path, stem: str, instrument: Instrument, options: RunOptions) -> FileOutcome:
     """One file to one outcome; a broken file is an outcome, never an exception."""
     display = str(path)
+    modified = _mtime(path)
     refused = sniff(path, options.limits)
     if refused is not None:
         return FileOutcome(display, Status.UNREADABLE, problems=(refused,))
@@ -111,10 +142,18 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
         Status.SCORED,
         client=reading.client,
         date=reading.client_date,
+        modified=modified,
         score=result,
         output=output,
         answers=checked.answers,
     )
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def output_stems(files: Sequence[Path]) -> dict[Path, str]:
@@ -151,3 +190,13 @@ def _check_output_dir(output_dir: Path, inputs: list[Path], files: list[Path]) -
             )
     if out.exists() and not out.is_dir():
         raise UsageProblemError(f"{output_dir} existe y no es una carpeta.")
+
+
+def _check_not_inputs(targets: list[Path | None], files: list[Path]) -> None:
+    inputs = {f.resolve() for f in files}
+    for target in targets:
+        if target is not None and target.resolve() in inputs:
+            raise UsageProblemError(
+                f"{target} es uno de los libros que se procesan; elija otro nombre para no "
+                "sobrescribirlo."
+            )

@@ -27,7 +27,8 @@ class FileOutcome:
     problems: tuple[Problem, ...] = ()
     output: str | None = None
     answers: dict[str, int] = field(default_factory=dict)
-    date: str | None = None
+    date: str | None = None  # the workbook's Fecha as read (ISO when it was a date cell)
+    modified: float | None = None  # the input's modification time, to order a client's workbooks
 
     def to_dict(self) -> dict[str, Any]:
         areas = []
@@ -58,6 +59,9 @@ class FileOutcome:
 class Report:
     files: tuple[FileOutcome, ...]
     skipped: tuple[Skipped, ...] = ()
+    summary: str | None = None  # the summary workbook written for this run, if any
+    csv: str | None = None
+    superseded: tuple[tuple[str, str], ...] = ()  # (workbook, the newer one that counts instead)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -72,4 +76,7 @@ class Report:
             "files": [f.to_dict() for f in self.files],
             "counts": self.counts,
             "skipped": [s.to_dict() for s in self.skipped],
+            "superseded": [{"path": old, "by": new} for old, new in self.superseded],
+            "summary": self.summary,
+            "csv": self.csv,
         }

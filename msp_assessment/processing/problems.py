@@ -32,6 +32,8 @@ ANSWER_UNREADABLE = "answer_unreadable"
 ANSWER_AMBIGUOUS = "answer_ambiguous"
 CLIENT_MISSING = "client_missing"
 CLIENT_EMAIL_INVALID = "client_email_invalid"
+# Summary-level: a scored workbook that a newer one of the same client replaces.
+SUPERSEDED = "superseded"
 
 _SAVE_AS_XLSX = "Ábralo y guárdelo como «Libro de Excel (.xlsx)»."
 _SCALE = "Elija un número entero del 1 al 5 en la lista desplegable."
@@ -98,6 +100,11 @@ TEMPLATES: dict[str, str] = {
     CLIENT_EMAIL_INVALID: (
         "Datos de la empresa (celda {cell}): «{found}» no parece un email válido. Escriba una "
         "dirección como nombre@empresa.com."
+    ),
+    SUPERSEDED: (
+        "Hay un libro más reciente del mismo cliente, «{winner}» (fecha: {date}), y es el que "
+        "cuenta en el resumen. Si este es el bueno, retire el otro de la carpeta y vuelva a "
+        "procesar."
     ),
 }
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.chart import RadarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment._files import atomic_path
@@ -19,7 +17,14 @@ from msp_assessment.processing.reader import Located, WorkbookReading
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
-from msp_assessment.workbook_templates.cells import set_text, style_header, top_left
+from msp_assessment.workbook_templates.cells import (
+    fit_to_page_width,
+    set_text,
+    stage_cell,
+    style_header,
+    top_left,
+)
+from msp_assessment.workbook_templates.charts import area_radar
 
 RESULTS_SUFFIX = "-resultados.xlsx"
 REVIEW_SUFFIX = "-revisar.xlsx"
@@ -57,7 +62,7 @@ def write_results(
     ws = wb.create_sheet(c.RESULTS_SHEET, 0)
     _results_sheet(ws, instrument, score, reading.client, reading.client_date, source_name)
     wb.active = 0
-    _save(wb, target)
+    save_workbook(wb, target)
 
 
 def write_review(
@@ -80,10 +85,11 @@ def write_review(
     ws = wb.create_sheet(c.REVIEW_SHEET, 0)
     _review_sheet(ws, instrument, problems, source_name)
     wb.active = 0
-    _save(wb, target)
+    save_workbook(wb, target)
 
 
-def _save(wb: Workbook, target: Path) -> None:
+def save_workbook(wb: Workbook, target: Path) -> None:
+    """Save atomically; a failure is an OutputError with a Spanish message."""
     try:
         with atomic_path(target) as tmp:
             wb.save(tmp)
@@ -156,9 +162,11 @@ def _results_sheet(
     row += 1
     ws.cell(row=row, column=1, value="Media de las cuatro áreas").border = s.BORDER
     _number(ws, row, 2, score.average)
-    _stage_cell(ws, row, 3, score.stage.id, score.stage.name)
+    stage_cell(ws, row, 3, score.stage.id, score.stage.name)
     row += 1
-    ws.cell(row=row, column=1, value="Características de la etapa").font = s.BOLD
+    heading = ws.cell(row=row, column=1, value="Características de la etapa")
+    heading.font = s.BOLD
+    heading.alignment = s.WRAP
     text = ws.cell(row=row, column=2, value=score.stage.characteristics)
     ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
     text.alignment = s.WRAP
@@ -176,7 +184,7 @@ def _results_sheet(
         total.border = s.BORDER
         total.alignment = s.CENTER
         _number(ws, row, 3, area_score.average)
-        _stage_cell(ws, row, 4, area_score.stage.id, area_score.stage.name)
+        stage_cell(ws, row, 4, area_score.stage.id, area_score.stage.name)
     row += 2
     _radar(ws, instrument, header_row, anchor=f"A{row}")
     row += CHART_ROWS
@@ -191,7 +199,7 @@ def _results_sheet(
     for area_score in score.areas:
         row += 1
         ws.cell(row=row, column=1, value=area_score.area.name).alignment = s.WRAP
-        _stage_cell(ws, row, 2, area_score.stage.id, area_score.stage.name)
+        stage_cell(ws, row, 2, area_score.stage.id, area_score.stage.name)
         tip = instrument.tip(area_score.area, area_score.stage)
         cell = ws.cell(row=row, column=3, value=tip)
         ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
@@ -206,7 +214,7 @@ def _results_sheet(
     for stage in instrument.stages:
         row += 1
         ws.cell(row=row, column=1, value=stage.range_text).alignment = s.CENTER
-        _stage_cell(ws, row, 2, stage.id, stage.name)
+        stage_cell(ws, row, 2, stage.id, stage.name)
         cell = ws.cell(row=row, column=3, value=stage.characteristics)
         ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
         cell.alignment = s.WRAP
@@ -227,10 +235,7 @@ def _results_sheet(
     row += 1
     _paragraph(ws, row, computed)
     ws.print_area = f"A1:F{row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    fit_to_page_width(ws)
 
 
 def _number(ws: Worksheet, row: int, col: int, value: object) -> None:
@@ -240,30 +245,10 @@ def _number(ws: Worksheet, row: int, col: int, value: object) -> None:
     cell.alignment = s.CENTER
 
 
-def _stage_cell(ws: Worksheet, row: int, col: int, stage_id: str, name: str) -> None:
-    cell = ws.cell(row=row, column=col, value=name)
-    cell.fill = s.stage_fill(stage_id)
-    cell.font = s.BOLD
-    cell.border = s.BORDER
-    cell.alignment = s.CENTER
-
-
 def _radar(ws: Worksheet, instrument: Instrument, header_row: int, anchor: str) -> None:
-    chart = RadarChart()
-    chart.type = "marker"
-    chart.title = "Media por área (escala 1-5)"
-    chart.style = 26
-    n = len(instrument.areas)
-    data = Reference(ws, min_col=3, min_row=header_row, max_row=header_row + n)
-    categories = Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(categories)
-    chart.y_axis.scaling.min = instrument.min_value
-    chart.y_axis.scaling.max = instrument.max_value
-    chart.y_axis.majorUnit = 1
-    chart.y_axis.delete = False
-    chart.x_axis.delete = False
-    chart.legend = None
+    chart = area_radar(
+        ws, instrument, title="Media por área (escala 1-5)", values_col=3, header_row=header_row
+    )
     chart.width = 16
     chart.height = 9
     ws.add_chart(chart, anchor)

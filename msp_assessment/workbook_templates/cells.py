@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.workbook_templates import styles as s
@@ -43,3 +44,22 @@ def set_text(cell: Cell | MergedCell, value: str) -> None:
     """
     cell.value = value
     cell.data_type = "s"
+
+
+def fit_to_page_width(ws: Worksheet, *, landscape: bool = False) -> None:
+    """Print on A4, one page wide and as many pages tall as needed."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def stage_cell(ws: Worksheet, row: int, col: int, stage_id: str, name: str) -> Cell:
+    """A stage name on its stage's color: the same look on every sheet we write."""
+    cell = ws.cell(row=row, column=col, value=name)
+    cell.fill = s.stage_fill(stage_id)
+    cell.font = s.BOLD
+    cell.border = s.BORDER
+    cell.alignment = s.CENTER
+    return cell

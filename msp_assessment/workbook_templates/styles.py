@@ -21,6 +21,8 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 CENTER = Alignment(horizontal="center", vertical="center")
+TOP = Alignment(vertical="top")
+TOP_CENTER = Alignment(horizontal="center", vertical="top")
 _thin = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 

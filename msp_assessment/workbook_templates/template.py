@@ -12,7 +12,6 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment._files import atomic_path
@@ -20,7 +19,7 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
-from msp_assessment.workbook_templates.cells import set_text, style_header
+from msp_assessment.workbook_templates.cells import fit_to_page_width, set_text, style_header
 
 # Columns of the form: statement, answer, the five agreement levels, points.
 COL_STATEMENT = 1
@@ -287,11 +286,7 @@ def _finish_sheet(ws: Worksheet, password: str | None, *, last_row: int, first_a
         ws.protection.password = password
     ws.freeze_panes = "A2"
     ws.print_area = f"A1:{get_column_letter(LAST_COL)}{last_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    fit_to_page_width(ws, landscape=True)
     ws.print_title_rows = "1:1"
     ws.sheet_view.selection[0].activeCell = first_answer
     ws.sheet_view.selection[0].sqref = first_answer

@@ -1,0 +1,267 @@
+"""Consolidate a run's outcomes into the summary tables (pandas) and the Resumen CSV.
+
+Everything here works on the small per-file outcomes, never on workbooks. Numbers stay exact: area
+and statement figures are integer sums turned into ``Fraction`` at the end; floats appear only
+when a value is written out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from statistics import median
+
+import pandas as pd
+
+from msp_assessment._files import write_atomic
+from msp_assessment.instrument import Instrument, Stage
+from msp_assessment.processing import problems as p
+from msp_assessment.processing.outcome import FileOutcome, Status
+from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.scoring import format_es, stage_for
+from msp_assessment.processing.values import fold
+
+STATUS_LABELS = {
+    Status.SCORED: "Puntuado",
+    Status.INVALID: "Para revisar",
+    Status.UNREADABLE: "Ilegible",
+}
+SUPERSEDED_LABEL = "Sustituido"
+# Leading characters that make a spreadsheet read a CSV field as a formula (OWASP ASVS 1.2.10).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CsvDialect(StrEnum):
+    SPANISH = "es"  # ; separator, decimal comma, DD/MM/YYYY, UTF-8 with BOM: Spanish Excel
+    STANDARD = "standard"  # , separator, decimal point, ISO dates, UTF-8
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A scored workbook that does not count because a newer one of the same client does."""
+
+    outcome: FileOutcome
+    by: FileOutcome
+
+
+@dataclass(frozen=True)
+class StatementMean:
+    area_number: int
+    area_name: str
+    number: int
+    statement_id: str
+    text: str
+    mean: Fraction
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """The whole summary as values: the workbook and the CSV are both written from this."""
+
+    counted: tuple[FileOutcome, ...]  # scored, newest per client, highest global average first
+    superseded: tuple[Superseded, ...]
+    issues: tuple[FileOutcome, ...]  # invalid and unreadable, in run order
+    files: int
+    stage_counts: tuple[tuple[Stage, int], ...]
+    area_means: tuple[tuple[str, Fraction], ...]
+    statement_means: tuple[StatementMean, ...]  # weakest first
+    mean: Fraction | None  # of the counted clients' global averages
+    median: Fraction | None
+    mean_stage: Stage | None
+
+
+def consolidate(outcomes: Sequence[FileOutcome], instrument: Instrument) -> Consolidation:
+    """Keep the newest scored workbook per client and compute the portfolio statistics."""
+    scored = [o for o in outcomes if o.status is Status.SCORED and o.score is not None]
+    counted, superseded = _resolve_duplicates(scored)
+    counted.sort(key=_ranking)
+
+    statements = [st for _, st in instrument.statements]
+    answers = pd.DataFrame(
+        [[o.answers[st.id] for st in statements] for o in counted],
+        columns=[st.id for st in statements],
+        dtype="int64",
+    )
+    n = len(counted)
+    sums = answers.sum(axis=0) if n else pd.Series(0, index=answers.columns)
+    statement_means = sorted(
+        (
+            StatementMean(
+                area.number,
+                area.name,
+                st.number,
+                st.id,
+                st.text,
+                Fraction(int(sums[st.id]), n) if n else Fraction(0),
+            )
+            for area in instrument.areas
+            for st in area.statements
+        ),
+        key=lambda m: (m.mean, m.area_number, m.number),
+    )
+    area_means = tuple(
+        (
+            area.name,
+            Fraction(int(sums[[st.id for st in area.statements]].sum()), n * len(area.statements))
+            if n
+            else Fraction(0),
+        )
+        for area in instrument.areas
+    )
+    per_client = [o.score.average for o in counted if o.score]
+    stage_of = [o.score.stage.id for o in counted if o.score]
+    mean = sum(per_client, Fraction(0)) / n if n else None
+    return Consolidation(
+        counted=tuple(counted),
+        superseded=tuple(superseded),
+        issues=tuple(o for o in outcomes if o.status is not Status.SCORED),
+        files=len(outcomes),
+        stage_counts=tuple((st, stage_of.count(st.id)) for st in instrument.stages),
+        area_means=area_means if n else (),
+        statement_means=tuple(statement_means) if n else (),
+        mean=mean,
+        median=Fraction(median(per_client)) if n else None,
+        mean_stage=stage_for(instrument, mean) if mean is not None else None,
+    )
+
+
+def _ranking(outcome: FileOutcome) -> tuple[Fraction, str, str]:
+    """Highest global average first; ties by company, then file, so the order is stable."""
+    average = outcome.score.average if outcome.score else Fraction(0)
+    return (-average, fold(outcome.client.company or ""), outcome.path)
+
+
+def client_key(outcome: FileOutcome) -> str:
+    """Who a workbook belongs to: its client id, else its company, else the file itself."""
+    if outcome.client.id:
+        return "id:" + fold(outcome.client.id)
+    if outcome.client.company:
+        return "empresa:" + fold(outcome.client.company)
+    return "archivo:" + outcome.path
+
+
+def parse_date(text: str | None) -> date | None:
+    """The workbook's Fecha as a date: ISO (from a date cell) or typed as DD/MM/YYYY or D-M-YY."""
+    if not text:
+        return None
+    iso = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
+    typed = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$", text.strip())
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if typed:
+            year = int(typed[3]) + (2000 if len(typed[3]) == 2 else 0)
+            return date(year, int(typed[2]), int(typed[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def _resolve_duplicates(
+    scored: list[FileOutcome],
+) -> tuple[list[FileOutcome], list[Superseded]]:
+    """Newest per client wins: by Fecha (a workbook without one is the oldest), then mtime, path."""
+    if not scored:
+        return [], []
+    frame = pd.DataFrame(
+        {
+            "pos": range(len(scored)),
+            "key": [client_key(o) for o in scored],
+            "date": [parse_date(o.date) or date.min for o in scored],
+            "mtime": [o.modified or 0.0 for o in scored],
+            "path": [o.path for o in scored],
+        }
+    ).sort_values(["key", "date", "mtime", "path"], kind="stable")
+    frame["winner"] = frame.groupby("key")["pos"].transform("last")
+    counted = [scored[pos] for pos in frame.drop_duplicates("key", keep="last")["pos"].tolist()]
+    superseded = [
+        Superseded(scored[pos], scored[winner])
+        for pos, winner in zip(frame["pos"].tolist(), frame["winner"].tolist(), strict=True)
+        if pos != winner
+    ]
+    superseded.sort(key=lambda entry: entry.outcome.path)
+    return counted, superseded
+
+
+def superseded_problem(entry: Superseded) -> Problem:
+    winner = entry.by
+    when = winner.date or "sin fecha"
+    return p.problem(p.SUPERSEDED, winner=Path(winner.path).name, date=when)
+
+
+# --- The Resumen table, shared by the workbook and the CSV ------------------------------------
+
+
+def resumen_headers(instrument: Instrument) -> list[str]:
+    return [
+        "Id. cliente",
+        "Empresa",
+        "Contacto",
+        "Email",
+        "Archivo",
+        "Fecha",
+        *(f"Total · {a.name}" for a in instrument.areas),
+        *(f"Media · {a.name}" for a in instrument.areas),
+        "Media global",
+        "Etapa",
+    ]
+
+
+def safe_csv_text(value: str) -> str:
+    """Client text for a CSV cell that no spreadsheet will run: a leading quote before a trigger."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def write_csv(
+    consolidation: Consolidation,
+    instrument: Instrument,
+    target: Path,
+    dialect: CsvDialect = CsvDialect.SPANISH,
+) -> None:
+    """Write the Resumen table as CSV, atomically."""
+    spanish = dialect is CsvDialect.SPANISH
+
+    def number(value: Fraction) -> str:
+        text = format_es(value, 2)
+        return text if spanish else text.replace(",", ".")
+
+    def when(text: str | None) -> str:
+        parsed = parse_date(text)
+        if parsed is None:
+            return safe_csv_text(text or "")
+        return parsed.strftime("%d/%m/%Y") if spanish else parsed.isoformat()
+
+    rows = []
+    for o in consolidation.counted:
+        assert o.score is not None
+        client = o.client
+        rows.append(
+            [
+                *(safe_csv_text(v or "") for v in (client.id, client.company, client.contact)),
+                safe_csv_text(client.email or ""),
+                safe_csv_text(Path(o.path).name),
+                when(o.date),
+                *(str(a.total) for a in o.score.areas),
+                *(number(a.average) for a in o.score.areas),
+                number(o.score.average),
+                o.score.stage.name,
+            ]
+        )
+    frame = pd.DataFrame(rows, columns=resumen_headers(instrument), dtype="string")
+    buffer = io.StringIO()
+    frame.to_csv(
+        buffer,
+        sep=";" if spanish else ",",
+        index=False,
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_MINIMAL,
+    )
+    data = buffer.getvalue().encode("utf-8-sig" if spanish else "utf-8")
+    write_atomic(target, lambda fh: fh.write(data))

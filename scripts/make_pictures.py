@@ -1,0 +1,146 @@
+"""Regenerate the README's pictures from the example workbooks: LibreOffice → PDF → PNG.
+
+    python scripts/make_pictures.py [FOLDER]     # writes docs/img/*.png (or FOLDER/*.png)
+
+Needs LibreOffice (soffice) and poppler-utils (pdftoppm, pdftotext): apt-get install
+libreoffice-calc-nogui poppler-utils. Each picture is the PDF page that holds a marker text,
+cropped to what is printed on it (pdftoppm's PPM output is read here, so no imaging library is
+needed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from msp_assessment import TemplateOptions, write_template
+from msp_assessment.examples import write_examples
+from msp_assessment.processing.batch import RunOptions, run
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "docs" / "img"
+DPI = 110
+DPI_WIDE = 200  # the Resumen table is printed small to fit the page width
+MARGIN = 12  # pixels kept around the printed area
+
+# picture name → (workbook in the work folder, text that is on the wanted page, resolution)
+PICTURES = {
+    "plantilla.png": ("plantilla.xlsx", "Procesos y operaciones", DPI),
+    "resultados.png": ("out/documento-ejemplo-proactivo-resultados.xlsx", "Resultados de la", DPI),
+    "resumen.png": ("out/resumen.xlsx", "Id. cliente", DPI_WIDE),
+    "estadisticas.png": ("out/resumen.xlsx", "Estadísticas de la cartera", DPI),
+}
+
+
+def to_pdf(workbook: Path, work: Path) -> Path:
+    profile = (work / ".lo-profile").resolve().as_uri()
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(workbook.parent),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return workbook.with_suffix(".pdf")
+
+
+def page_with(pdf: Path, marker: str) -> int:
+    pages = int(
+        next(
+            line.split()[-1]
+            for line in subprocess.run(
+                ["pdfinfo", str(pdf)], check=True, capture_output=True, text=True
+            ).stdout.splitlines()
+            if line.startswith("Pages:")
+        )
+    )
+    for page in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        if marker in text:
+            return page
+    raise SystemExit(f"{marker!r} is on no page of {pdf}")
+
+
+def printed_box(pdf: Path, page: int, dpi: int) -> tuple[int, int, int, int]:
+    """x, y, width, height of the non-white area of ``page`` at ``dpi``, from a PPM rendering."""
+    ppm = subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
+        check=True,
+        capture_output=True,
+    ).stdout
+    header = ppm.split(maxsplit=4)  # P6, width, height, maxval, pixels
+    width, height = int(header[1]), int(header[2])
+    pixels = header[4]
+    stride = width * 3
+    rows = [y for y in range(height) if pixels[y * stride : (y + 1) * stride].strip(b"\xff")]
+    cols = [
+        x
+        for x in range(width)
+        if any(pixels[y * stride + 3 * x : y * stride + 3 * x + 3] != b"\xff\xff\xff" for y in rows)
+    ]
+    x0, x1 = max(0, cols[0] - MARGIN), min(width, cols[-1] + MARGIN)
+    y0, y1 = max(0, rows[0] - MARGIN), min(height, rows[-1] + MARGIN)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def render(pdf: Path, page: int, target: Path, dpi: int) -> None:
+    x, y, w, h = printed_box(pdf, page, dpi)
+    stem = target.with_suffix("")
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-singlefile",
+            "-r",
+            str(dpi),
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-x",
+            str(x),
+            "-y",
+            str(y),
+            "-W",
+            str(w),
+            "-H",
+            str(h),
+            str(pdf),
+            str(stem),
+        ],
+        check=True,
+    )
+
+
+def main(target: Path = TARGET) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        write_template(work / "plantilla.xlsx", options=TemplateOptions())
+        write_examples(work / "examples")
+        run([work / "examples"], RunOptions(output_dir=work / "out"))
+        pdfs: dict[str, Path] = {}
+        for name, (workbook, marker, dpi) in PICTURES.items():
+            if workbook not in pdfs:
+                pdfs[workbook] = to_pdf(work / workbook, work)
+            pdf = pdfs[workbook]
+            render(pdf, page_with(pdf, marker), target / name, dpi)
+            print(target / name, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else TARGET)
