@@ -105,16 +105,21 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def output_folder_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The required ``-o CARPETA`` of the commands that write a folder of files."""
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        metavar="CARPETA",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
 @command(cli)
 @_input_options
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    metavar="CARPETA",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Carpeta donde se escriben los resultados (se crea si no existe).",
-)
+@output_folder_option("Carpeta donde se escriben los resultados (se crea si no existe).")
 @click.option(
     "--summary",
     metavar="ARCHIVO",
@@ -204,3 +209,7 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
 
 def main() -> None:
     cli(prog_name="msp-assessment")
+
+
+# The mail commands live in their own module and register themselves on the group.
+from msp_assessment import cli_mail  # noqa: E402, F401

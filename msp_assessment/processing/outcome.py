@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -10,6 +11,7 @@ from msp_assessment.client import Client
 from msp_assessment.processing.intake import Skipped
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.scoring import Score, to_decimal
+from msp_assessment.processing.values import parse_date
 
 
 class Status(StrEnum):
@@ -53,6 +55,11 @@ class FileOutcome:
             "stage": self.score.stage.name if self.score else None,
             "problems": [prob.to_dict() for prob in self.problems],
         }
+
+
+def recency(outcome: FileOutcome) -> tuple[date, float, str]:
+    """How recent a workbook is: its Fecha (none counts as oldest), then file mtime, then path."""
+    return (parse_date(outcome.date) or date.min, outcome.modified or 0.0, outcome.path)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,15 @@ CLIENT_MISSING = "client_missing"
 CLIENT_EMAIL_INVALID = "client_email_invalid"
 # Summary-level: a scored workbook that a newer one of the same client replaces.
 SUPERSEDED = "superseded"
+# The user's client list (prepare, status): located by line, 1 being the header.
+LIST_UNREADABLE = "list_unreadable"
+LIST_EMPTY = "list_empty"
+LIST_COLUMNS = "list_columns"
+LIST_ID_MISSING = "list_id_missing"
+LIST_ID_DUPLICATE = "list_id_duplicate"
+LIST_COMPANY_MISSING = "list_company_missing"
+LIST_EMAIL_MISSING = "list_email_missing"
+LIST_EMAIL_INVALID = "list_email_invalid"
 
 _SAVE_AS_XLSX = "Ábralo y guárdelo como «Libro de Excel (.xlsx)»."
 _SCALE = "Elija un número entero del 1 al 5 en la lista desplegable."
@@ -105,6 +114,26 @@ TEMPLATES: dict[str, str] = {
         "Hay un libro más reciente del mismo cliente, «{winner}» (fecha: {date}), y es el que "
         "cuenta en el resumen. Si este es el bueno, retire el otro de la carpeta y vuelva a "
         "procesar."
+    ),
+    LIST_UNREADABLE: (
+        "No se pudo leer la lista de clientes ({detail}). Guárdela como .xlsx o como CSV "
+        "(separado por comas o por punto y coma)."
+    ),
+    LIST_EMPTY: "La lista de clientes no tiene ningún cliente: añada una fila por cliente.",
+    LIST_COLUMNS: (
+        "Línea {line}: faltan las columnas {missing} (se han encontrado: {found}). La primera fila "
+        "debe tener las columnas id, empresa, contacto y email."
+    ),
+    LIST_ID_MISSING: "Línea {line}: falta el id. del cliente. Dé a cada cliente un id. único.",
+    LIST_ID_DUPLICATE: (
+        "Línea {line}: el id. «{id}» ya está en la línea {first}. Cada cliente necesita un id. "
+        "distinto."
+    ),
+    LIST_COMPANY_MISSING: "Línea {line}: falta la empresa. Escriba el nombre de la empresa.",
+    LIST_EMAIL_MISSING: "Línea {line}: falta el email. Escriba la dirección del contacto.",
+    LIST_EMAIL_INVALID: (
+        "Línea {line}: «{found}» no parece un email válido. Escriba una dirección como "
+        "nombre@empresa.com."
     ),
 }
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
@@ -23,10 +21,10 @@ import pandas as pd
 from msp_assessment._files import write_atomic
 from msp_assessment.instrument import Instrument, Stage
 from msp_assessment.processing import problems as p
-from msp_assessment.processing.outcome import FileOutcome, Status
+from msp_assessment.processing.outcome import FileOutcome, Status, recency
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.scoring import format_es, stage_for
-from msp_assessment.processing.values import fold
+from msp_assessment.processing.values import fold, parse_date
 
 STATUS_LABELS = {
     Status.SCORED: "Puntuado",
@@ -147,42 +145,18 @@ def client_key(outcome: FileOutcome) -> str:
     return "archivo:" + outcome.path
 
 
-def parse_date(text: str | None) -> date | None:
-    """The workbook's Fecha as a date: ISO (from a date cell) or typed as DD/MM/YYYY or D-M-YY."""
-    if not text:
-        return None
-    iso = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-    typed = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$", text.strip())
-    try:
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if typed:
-            year = int(typed[3]) + (2000 if len(typed[3]) == 2 else 0)
-            return date(year, int(typed[2]), int(typed[1]))
-    except ValueError:
-        return None
-    return None
-
-
 def _resolve_duplicates(
     scored: list[FileOutcome],
 ) -> tuple[list[FileOutcome], list[Superseded]]:
-    """Newest per client wins: by Fecha (a workbook without one is the oldest), then mtime, path."""
+    """Newest per client wins (see ``recency``); the others are superseded by it."""
     if not scored:
         return [], []
-    frame = pd.DataFrame(
-        {
-            "pos": range(len(scored)),
-            "key": [client_key(o) for o in scored],
-            "date": [parse_date(o.date) or date.min for o in scored],
-            "mtime": [o.modified or 0.0 for o in scored],
-            "path": [o.path for o in scored],
-        }
-    ).sort_values(["key", "date", "mtime", "path"], kind="stable")
+    ordered = sorted(scored, key=recency)
+    frame = pd.DataFrame({"pos": range(len(ordered)), "key": [client_key(o) for o in ordered]})
     frame["winner"] = frame.groupby("key")["pos"].transform("last")
-    counted = [scored[pos] for pos in frame.drop_duplicates("key", keep="last")["pos"].tolist()]
+    counted = [ordered[pos] for pos in frame.drop_duplicates("key", keep="last")["pos"].tolist()]
     superseded = [
-        Superseded(scored[pos], scored[winner])
+        Superseded(ordered[pos], ordered[winner])
         for pos, winner in zip(frame["pos"].tolist(), frame["winner"].tolist(), strict=True)
         if pos != winner
     ]

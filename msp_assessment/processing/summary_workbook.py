@@ -22,10 +22,10 @@ from msp_assessment.processing.summary import (
     STATUS_LABELS,
     SUPERSEDED_LABEL,
     Consolidation,
-    parse_date,
     resumen_headers,
     superseded_problem,
 )
+from msp_assessment.processing.values import parse_date
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from msp_assessment.workbook_templates.cells import (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -11,11 +10,10 @@ from msp_assessment.instrument import Instrument
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.reader import StatementReading, WorkbookReading
-from msp_assessment.processing.values import Rejected, fold, parse_answer
+from msp_assessment.processing.values import EMAIL, Rejected, fold, parse_answer
 from msp_assessment.workbook_templates import contract as c
 
 DEFAULT_REQUIRED = ("company",)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +97,6 @@ def _client_problems(reading: WorkbookReading, required: set[str]) -> list[Probl
         cell: dict[str, Any] = {"sheet": at.sheet, "cell": at.cell} if at else {}
         if f.key in required and not value:
             out.append(p.problem(p.CLIENT_MISSING, field=f.label, **cell))
-        elif f.key == "email" and value and not _EMAIL.match(value):
+        elif f.key == "email" and value and not EMAIL.match(value):
             out.append(p.problem(p.CLIENT_EMAIL_INVALID, found=p.shorten(value), **cell))
     return out

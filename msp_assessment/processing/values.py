@@ -21,6 +21,7 @@ class Rejected:
     label: str | None = None
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a plausible address, not RFC 5322
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _NUMBER_AND_LABEL = re.compile(r"^(\d+)\s*[-–—:.)=]\s*(.+)$")
 
@@ -83,3 +84,20 @@ def _in_scale(number: int, found: str, instrument: Instrument) -> int | Rejected
 def _spanish_number(value: float) -> str:
     text = f"{value:.10g}"
     return text.replace(".", ",")
+
+
+def parse_date(text: str | None) -> date | None:
+    """The workbook's Fecha as a date: ISO (from a date cell) or typed as DD/MM/YYYY or D-M-YY."""
+    if not text:
+        return None
+    iso = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
+    typed = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$", text.strip())
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if typed:
+            year = int(typed[3]) + (2000 if len(typed[3]) == 2 else 0)
+            return date(year, int(typed[2]), int(typed[1]))
+    except ValueError:
+        return None
+    return None

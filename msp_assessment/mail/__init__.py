@@ -1,0 +1,1 @@
+"""Client lists, email drafts, SMTP sending with a journal, status and reminders."""

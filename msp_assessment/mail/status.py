@@ -1,0 +1,260 @@
+"""status: who has answered, matched by the client id inside each workbook, and reminder drafts."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from email.headerregistry import Address
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from msp_assessment.client import Client
+from msp_assessment.instrument import load_instrument
+from msp_assessment.mail.clients import ListProblem, read_client_list
+from msp_assessment.mail.messages import (
+    MailError,
+    MessageText,
+    attachment_name,
+    build_draft,
+    file_stem,
+    parse_sender,
+    with_deadline,
+    write_draft,
+)
+from msp_assessment.mail.send import JOURNAL_NAME
+from msp_assessment.processing.batch import RunOptions, run
+from msp_assessment.processing.outcome import FileOutcome, Status, recency
+from msp_assessment.processing.scoring import format_es
+from msp_assessment.processing.values import fold
+from msp_assessment.workbook_templates import TemplateOptions, build_template
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    SCORED = "scored"
+    PROBLEMS = "problems"
+
+
+LABELS = {
+    State.PENDING: "pendiente",
+    State.SCORED: "recibido y puntuado",
+    State.PROBLEMS: "recibido con problemas",
+}
+
+PENDING_TEXT = MessageText(
+    "Recordatorio: autoevaluación del desarrollo como MSP ({empresa})",
+    """\
+Hola, {contacto}:
+
+Todavía no hemos recibido la autoevaluación del desarrollo como MSP de {empresa}. Le adjuntamos \
+de nuevo el libro por si no lo tiene a mano: complete los datos de la empresa, elija una respuesta \
+del 1 al 5 en cada afirmación, guárdelo como libro de Excel (.xlsx) y envíenoslo respondiendo a \
+este correo{plazo}.
+
+Un saludo,
+{firma}
+""",
+)
+PROBLEMS_TEXT = MessageText(
+    "Autoevaluación del desarrollo como MSP: falta corregir algunos datos ({empresa})",
+    """\
+Hola, {contacto}:
+
+Gracias por enviarnos la autoevaluación de {empresa}. Antes de poder puntuarla, necesitamos que \
+corrija lo siguiente:
+
+{problemas}
+
+{adjunto}Cuando lo haya corregido, guarde el libro como .xlsx y envíenoslo respondiendo a este \
+correo{plazo}.
+
+Un saludo,
+{firma}
+""",
+)
+REVIEW_ATTACHED = (
+    "Le adjuntamos su libro con las celdas que hay que corregir marcadas en color y una hoja "
+    "«Revisión» con esta misma lista. "
+)
+
+
+@dataclass(frozen=True)
+class ClientStatus:
+    client: Client
+    state: State
+    outcome: FileOutcome | None = None  # the workbook that decides the state (the newest)
+    files: tuple[str, ...] = ()  # every returned workbook matched to this client
+
+    def to_dict(self) -> dict[str, Any]:
+        score = self.outcome.score if self.outcome else None
+        problems = self.outcome.problems if self.outcome and not score else ()
+        return {
+            "client": self.client.to_dict(),
+            "status": self.state.value,
+            "label": LABELS[self.state],
+            "files": list(self.files),
+            "average": float(score.average) if score else None,
+            "stage": score.stage.name if score else None,
+            "problems": [prob.to_dict() for prob in problems],
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    clients: tuple[ClientStatus, ...]
+    unmatched: tuple[FileOutcome, ...]  # returned files that belong to no client of the list
+    problems: tuple[ListProblem, ...] = ()  # the client list's own problems (then nothing else)
+    reminders: tuple[str, ...] = ()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: sum(1 for c in self.clients if c.state is s) for s in State}
+        counts["unmatched"] = len(self.unmatched)
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clients": [c.to_dict() for c in self.clients],
+            "unmatched": [o.to_dict() for o in self.unmatched],
+            "counts": self.counts,
+            "list_problems": [prob.to_dict() for prob in self.problems],
+            "reminders": list(self.reminders),
+        }
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    recursive: bool = False
+    reminders: Path | None = None  # write reminder drafts into this folder
+    sender: str | None = None  # required with reminders
+    deadline: date | None = None
+
+
+def status(
+    clients_path: Path, paths: Sequence[Path], options: StatusOptions = StatusOptions()
+) -> StatusReport:
+    """Match returned workbooks to the client list and, if asked, write reminder drafts.
+
+    Raises MailError for a reminders folder or sender that cannot be used.
+    """
+    sender = None
+    if options.reminders is not None:
+        if options.sender is None:
+            raise MailError("Para escribir recordatorios indique el remitente con --from.")
+        sender = parse_sender(options.sender)
+        _check_reminders_folder(options.reminders)
+    listing = read_client_list(clients_path)
+    if not listing.ok:
+        return StatusReport((), (), listing.problems)
+    with tempfile.TemporaryDirectory(prefix="msp-status-") as scratch:
+        # Review copies are written (to a scratch folder) only when they will be attached.
+        output = Path(scratch) if options.reminders is not None else None
+        report = run(list(paths), RunOptions(output_dir=output, recursive=options.recursive))
+        clients, unmatched = _match(listing.clients, report.files)
+        reminders: list[str] = []
+        if options.reminders is not None and sender is not None:
+            reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
+    return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders))
+
+
+def _match(
+    clients: Sequence[Client], outcomes: Sequence[FileOutcome]
+) -> tuple[list[ClientStatus], list[FileOutcome]]:
+    by_id = {fold(c.id): i for i, c in enumerate(clients) if c.id}
+    by_company: dict[str, int] = {}
+    for i, c in enumerate(clients):
+        if c.company:
+            by_company.setdefault(fold(c.company), i)
+    matched: dict[int, list[FileOutcome]] = {}
+    unmatched: list[FileOutcome] = []
+    for outcome in outcomes:
+        found = outcome.client
+        index = by_id.get(fold(found.id)) if found.id else None
+        if index is None and found.company:
+            index = by_company.get(fold(found.company))
+        if index is None:
+            unmatched.append(outcome)
+        else:
+            matched.setdefault(index, []).append(outcome)
+    result = []
+    for i, client in enumerate(clients):
+        mine = matched.get(i, [])
+        scored = [o for o in mine if o.status is Status.SCORED]
+        files = tuple(o.path for o in mine)
+        if scored:
+            result.append(ClientStatus(client, State.SCORED, max(scored, key=recency), files))
+        elif mine:
+            result.append(ClientStatus(client, State.PROBLEMS, max(mine, key=recency), files))
+        else:
+            result.append(ClientStatus(client, State.PENDING))
+    return result, unmatched
+
+
+def _check_reminders_folder(folder: Path) -> None:
+    if folder.is_dir() and (any(folder.glob("*.eml")) or (folder / JOURNAL_NAME).exists()):
+        raise MailError(
+            f"{folder} ya contiene recordatorios. Use una carpeta nueva para cada ronda, para que "
+            "«send» no confunda esta ronda con la anterior."
+        )
+
+
+def _write_reminders(
+    clients: Sequence[ClientStatus], folder: Path, sender: Address, deadline: date | None
+) -> list[str]:
+    instrument = load_instrument()
+    written = []
+    for entry in clients:
+        client = entry.client
+        if entry.state is State.SCORED:
+            continue
+        if entry.state is State.PENDING:
+            book = build_template(instrument, TemplateOptions(client=client))
+            text, extra = PENDING_TEXT, dict[str, str]()
+            attachments = [(attachment_name(client.company), _workbook_bytes(book))]
+        else:
+            assert entry.outcome is not None
+            review = entry.outcome.output
+            attachments = []
+            if review and Path(review).exists():
+                name = attachment_name(client.company).replace(".xlsx", " - revisar.xlsx")
+                attachments = [(name, Path(review).read_bytes())]
+            listing = "\n".join(
+                f"{i}. {prob.message}" for i, prob in enumerate(entry.outcome.problems, start=1)
+            )
+            extra = {"problemas": listing, "adjunto": REVIEW_ATTACHED if attachments else ""}
+            text = PROBLEMS_TEXT
+        text = with_deadline(text, deadline)
+        msg = build_draft(client, sender, text, deadline, attachments, extra=extra)
+        target = folder / f"{file_stem(client)}.eml"
+        write_draft(msg, target)
+        written.append(str(target))
+    return written
+
+
+def _workbook_bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def describe(entry: ClientStatus) -> str:
+    """One line for a person."""
+    client = entry.client
+    parts = [f"{LABELS[entry.state].upper():<24}", client.id or "—", client.company or "—"]
+    outcome = entry.outcome
+    if outcome is not None and outcome.score is not None:
+        parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
+    elif outcome is not None:
+        n = len(outcome.problems)
+        parts.append(f"{n} problema{'s' if n != 1 else ''}")
+    else:
+        parts.append(client.email or "—")
+    if outcome is not None:
+        parts.append(outcome.path)
+    return " · ".join(parts)
