@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what atomic_path names its files
+
+_ERRNO_ES = {
+    errno.ENOSPC: "no queda espacio en el disco",
+    errno.EDQUOT: "se ha superado la cuota de disco",
+    errno.EFBIG: "el archivo supera el tamaño máximo que admite el sistema",
+    errno.EACCES: "no hay permiso para escribir ahí",
+    errno.EPERM: "no hay permiso para escribir ahí",
+    errno.EROFS: "el disco es de solo lectura",
+    errno.ENOTDIR: "una parte de la ruta no es una carpeta",
+    errno.EISDIR: "es una carpeta",
+    errno.ENOENT: "la ruta no existe",
+    errno.ENAMETOOLONG: "el nombre es demasiado largo",
+}
+
+
+def describe_os_error(err: OSError) -> str:
+    """Why a file operation failed, in Spanish for the common cases."""
+    if err.errno in _ERRNO_ES:
+        return _ERRNO_ES[err.errno]
+    return err.strerror or type(err).__name__
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete what an interrupted atomic write left behind (the process was killed mid-write)."""
+    removed = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if TEMPORARY.match(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager

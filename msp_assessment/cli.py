@@ -68,6 +68,7 @@ def template(
     force: bool,
 ) -> None:
     """Crea el libro Excel del cuestionario para enviarlo a un cliente."""
+    from msp_assessment._files import describe_os_error
     from msp_assessment.workbook_templates import TemplateOptions, write_template
 
     if output.suffix.lower() != ".xlsx":
@@ -83,7 +84,9 @@ def template(
             f"{output} ya existe. Use --force para sobrescribirlo o elija otro nombre con -o."
         ) from None
     except OSError as err:
-        raise click.ClickException(f"No se pudo escribir {output}: {err.strerror}.") from None
+        raise click.ClickException(
+            f"No se pudo escribir {output}: {describe_os_error(err)}."
+        ) from None
     click.echo(f"Plantilla creada: {output}")
 
 
@@ -194,6 +197,16 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
         raise click.UsageError(str(err)) from None
     except OutputError as err:
         raise click.ClickException(str(err)) from None
+    except KeyboardInterrupt:
+        if bar:
+            bar.close()
+            bar = None
+        click.echo(
+            "\nInterrumpido. Los resultados ya escritos están completos y ningún archivo quedó a "
+            "medias; vuelva a ejecutar la misma orden para terminar el lote.",
+            err=True,
+        )
+        sys.exit(130)
     finally:
         if bar:
             bar.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+MAX_DISPLAY = 80  # characters of a client's name on one line of terminal output
+
 
 @dataclass(frozen=True)
 class Client:
@@ -19,5 +21,6 @@ class Client:
 
     @property
     def display_name(self) -> str:
-        """A short label for people: the company, else the id, else a dash."""
-        return self.company or self.id or "—"
+        """A short, one-line label for people: the company, else the id, else a dash."""
+        name = " ".join((self.company or self.id or "—").split())
+        return name if len(name) <= MAX_DISPLAY else name[: MAX_DISPLAY - 1] + "…"

@@ -30,6 +30,7 @@ from msp_assessment.mail.messages import (
 from msp_assessment.mail.send import JOURNAL_NAME
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
+from msp_assessment.processing.problems import shorten
 from msp_assessment.processing.scoring import format_es
 from msp_assessment.processing.values import fold
 from msp_assessment.workbook_templates import TemplateOptions, build_template
@@ -246,7 +247,11 @@ def _workbook_bytes(book: Workbook) -> bytes:
 def describe(entry: ClientStatus) -> str:
     """One line for a person."""
     client = entry.client
-    parts = [f"{LABELS[entry.state].upper():<24}", client.id or "—", client.company or "—"]
+    parts = [
+        f"{LABELS[entry.state].upper():<24}",
+        shorten(client.id or "—", 40),
+        client.display_name,
+    ]
     outcome = entry.outcome
     if outcome is not None and outcome.score is not None:
         parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")

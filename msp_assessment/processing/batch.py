@@ -6,11 +6,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+
+from msp_assessment._files import remove_stale_temporaries
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
-from msp_assessment.processing.reader import open_workbook, read_workbook
+from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.reader import Located, formulas_at, open_workbook, read_workbook
 from msp_assessment.processing.results import (
     RESULTS_SUFFIX,
     REVIEW_SUFFIX,
@@ -19,7 +23,12 @@ from msp_assessment.processing.results import (
     write_review,
 )
 from msp_assessment.processing.scoring import score
-from msp_assessment.processing.validate import DEFAULT_REQUIRED, validate
+from msp_assessment.processing.validate import (
+    DEFAULT_REQUIRED,
+    Validation,
+    explain_formulas,
+    validate,
+)
 
 SUMMARY_NAME = SUMMARY_NAMES[0]
 Progress = Callable[[int, int, FileOutcome], None]
@@ -53,6 +62,7 @@ def run(
     if options.output_dir is not None:
         _check_output_dir(options.output_dir, list(paths), files)
         _check_not_inputs([options.summary, options.csv], files)
+        remove_stale_temporaries(options.output_dir)
     stems = output_stems(files)
     outcomes = []
     for done, path in enumerate(files, start=1):
@@ -87,7 +97,7 @@ def _summarize(report: Report, options: RunOptions, instrument: Instrument) -> R
         try:
             write_csv(consolidation, instrument, options.csv, CsvDialect(options.csv_dialect))
         except OSError as err:
-            raise OutputError(f"No se pudo escribir {options.csv}: {err.strerror or err}.") from err
+            raise OutputError.writing(options.csv, err) from err
     superseded = tuple((e.outcome.path, e.by.path) for e in consolidation.superseded)
     return replace(
         report,
@@ -109,12 +119,11 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     except Exception as err:  # openpyxl raises many kinds on malformed packages
         if options.debug:
             raise
-        detail = p.shorten(f"{type(err).__name__}: {err}", 120)
-        return FileOutcome(
-            display, Status.UNREADABLE, problems=(p.problem(p.FILE_CORRUPT, detail=detail),)
-        )
+        return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err),))
     reading = read_workbook(wb, instrument)
     checked = validate(reading, instrument, options.required)
+    if any(prob.code == p.ANSWER_MISSING for prob in checked.problems):
+        checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)), instrument)
     if not checked.valid:
         output = None
         if options.output_dir is not None:
@@ -147,6 +156,31 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
         output=output,
         answers=checked.answers,
     )
+
+
+def _open_problem(err: Exception) -> Problem:
+    """Why openpyxl could not open a package: unsafe XML (defusedxml said no) or just broken."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return p.problem(p.FILE_UNSAFE, detail=UNSAFE_XML.get(type(cause).__name__, "DTD"))
+        cause = cause.__cause__ or cause.__context__
+    return p.problem(p.FILE_CORRUPT, detail=p.shorten(f"{type(err).__name__}: {err}", 120))
+
+
+UNSAFE_XML = {
+    "EntitiesForbidden": "declara entidades XML",
+    "ExternalReferenceForbidden": "hace referencia a entidades externas",
+    "DTDForbidden": "contiene una DTD",
+}
+
+
+def _missing_cells(checked: Validation) -> list[Located]:
+    return [
+        Located(prob.sheet, prob.cell)
+        for prob in checked.problems
+        if prob.code == p.ANSWER_MISSING and prob.sheet and prob.cell
+    ]
 
 
 def _mtime(path: Path) -> float | None:

@@ -18,6 +18,7 @@ FILE_ENCRYPTED = "file_encrypted"
 FILE_CORRUPT = "file_corrupt"
 FILE_TOO_LARGE = "file_too_large"
 FILE_UNREADABLE = "file_unreadable"
+FILE_UNSAFE = "file_unsafe"
 INTERNAL_ERROR = "internal_error"
 # Workbook-level and answer-level problems (status "invalid").
 NOT_ASSESSMENT = "not_assessment"
@@ -30,6 +31,8 @@ ANSWER_OUT_OF_RANGE = "answer_out_of_range"
 ANSWER_NOT_INTEGER = "answer_not_integer"
 ANSWER_UNREADABLE = "answer_unreadable"
 ANSWER_AMBIGUOUS = "answer_ambiguous"
+ANSWER_MERGED = "answer_merged"
+ANSWER_FORMULA = "answer_formula"
 CLIENT_MISSING = "client_missing"
 CLIENT_EMAIL_INVALID = "client_email_invalid"
 # Summary-level: a scored workbook that a newer one of the same client replaces.
@@ -69,6 +72,11 @@ TEMPLATES: dict[str, str] = {
         "No se pudo leer el archivo ({detail}). Compruebe que existe y que tiene permiso "
         "de lectura."
     ),
+    FILE_UNSAFE: (
+        "El libro contiene construcciones XML que no se aceptan por seguridad ({detail}); no se "
+        "ha leído. Pida al cliente que rellene la plantilla original con Excel, LibreOffice, "
+        "Google Sheets o Numbers y la envíe de nuevo."
+    ),
     INTERNAL_ERROR: (
         "msp-assessment no pudo procesar este archivo por un error interno ({detail}). El resto "
         "del lote no se ve afectado; vuelva a ejecutar con --debug e informe del error."
@@ -101,6 +109,16 @@ TEMPLATES: dict[str, str] = {
         _WHERE
         + ": «{found}» mezcla el número {number} con otro nivel de acuerdo ({label}). "
         + _SCALE
+    ),
+    ANSWER_MERGED: (
+        _WHERE + ": la celda de respuesta se ha combinado con otras ({found}), así que no se sabe "
+        "a qué afirmación corresponde. Separe las celdas (Inicio > Combinar y centrar) y "
+        + _SCALE[0].lower()
+        + _SCALE[1:]
+    ),
+    ANSWER_FORMULA: (
+        _WHERE + ": contiene la fórmula «{found}» sin valor calculado. Escriba directamente el "
+        "número: " + _SCALE[0].lower() + _SCALE[1:]
     ),
     CLIENT_MISSING: (
         "Datos de la empresa (celda {cell}): falta «{field}». Escríbalo en la celda amarilla "
@@ -147,6 +165,7 @@ UNREADABLE_CODES = frozenset(
         FILE_CORRUPT,
         FILE_TOO_LARGE,
         FILE_UNREADABLE,
+        FILE_UNSAFE,
         INTERNAL_ERROR,
     }
 )

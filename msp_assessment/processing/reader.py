@@ -40,7 +40,7 @@ class StatementReading:
     statement: Statement
     answer_at: Located | None = None
     raw: object = None
-    merged: bool = False  # the answer cell lies inside a merged range
+    merged: str | None = None  # the merged range the answer cell lies in, e.g. "B27:B28"
     text_found: str | None = None  # the statement text as it reads in the workbook
     text_at: Located | None = None
     points_at: Located | None = None
@@ -63,6 +63,30 @@ def open_workbook(path: Path) -> Workbook:
     return load_workbook(path, data_only=True, keep_vba=False, keep_links=False)
 
 
+def formulas_at(path: Path, cells: list[Located]) -> dict[Located, str]:
+    """The formulas (not their values) in ``cells``: a second, read-only look at the file.
+
+    Used only to explain answers that read as empty: a formula a program never calculated has
+    no saved value.
+    """
+    if not cells:
+        return {}
+    found: dict[Located, str] = {}
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception:  # the workbook opened once already; if not now, there is nothing to explain
+        return found
+    try:
+        for at in cells:
+            if at.sheet in wb.sheetnames:
+                value = wb[at.sheet][at.cell].value
+                if isinstance(value, str) and value.startswith("="):
+                    found[at] = value
+    finally:
+        wb.close()
+    return found
+
+
 def read_workbook(wb: Workbook, instrument: Instrument) -> WorkbookReading:
     meta = _metadata(wb)
     statements = [StatementReading(area, st) for area, st in instrument.statements]
@@ -73,7 +97,19 @@ def read_workbook(wb: Workbook, instrument: Instrument) -> WorkbookReading:
         for area in instrument.areas
         if (loc := _resolve(wb, c.total_name(area.number))) is not None
     }
-    if any(r.answer_at is None for r in statements):
+    if any(_names_are_stale(r) for r in statements):
+        # A program moved cells without moving the names (rows or columns inserted): no name
+        # can be trusted, so read everything by statement text, keeping a name-based reading
+        # only where the text is not found at all.
+        by_name = statements
+        statements = [StatementReading(area, st) for area, st in instrument.statements]
+        totals = {}
+        _read_by_text(wb, instrument, list(statements), totals)
+        statements = [
+            mine if mine.answer_at is not None else old
+            for mine, old in zip(statements, by_name, strict=True)
+        ]
+    elif any(r.answer_at is None for r in statements):
         _read_by_text(wb, instrument, [r for r in statements if r.answer_at is None], totals)
     client, cells, when = _read_client(wb, meta.get(c.META_CLIENT_ID))
     return WorkbookReading(
@@ -85,6 +121,15 @@ def read_workbook(wb: Workbook, instrument: Instrument) -> WorkbookReading:
         client_date=when,
         statements=statements,
         totals_at=totals,
+    )
+
+
+def _names_are_stale(reading: StatementReading) -> bool:
+    """The answer's name was found but the statement text beside it is not the statement's."""
+    return (
+        reading.answer_at is not None
+        and reading.text_found is not None
+        and fold(reading.text_found) != fold(reading.statement.text)
     )
 
 
@@ -130,11 +175,12 @@ def _resolve(wb: Workbook, name: str) -> Located | None:
     return Located(sheet, coord)
 
 
-def cell_value(wb: Workbook, at: Located) -> tuple[object, bool]:
-    """The value shown at ``at`` (for a merged cell, the range's value) and whether it is merged."""
+def cell_value(wb: Workbook, at: Located) -> tuple[object, str | None]:
+    """The value shown at ``at`` (for a merged cell, the range's value) and its merged range."""
     ws = wb[at.sheet]
     holder = top_left(ws, at.cell)
-    merged = holder is None or merged_range(ws, at.cell) is not None
+    rng = merged_range(ws, at.cell)
+    merged = str(rng.coord) if rng is not None else (at.cell if holder is None else None)
     return (holder.value if holder is not None else None), merged
 
 
@@ -272,13 +318,13 @@ def _read_client(
     values: dict[str, str | None] = {}
     cells: dict[str, Located] = {}
     labels = {fold(f.label): f for f in c.CLIENT_FIELDS}
-    fallback = (
-        _client_cells_by_label(wb, labels)
-        if any(_resolve(wb, f.name) is None for f in c.CLIENT_FIELDS)
-        else {}
-    )
+    named = {f.key: _resolve(wb, f.name) for f in c.CLIENT_FIELDS}
+    trusted = {
+        f.key: at for f in c.CLIENT_FIELDS if (at := named[f.key]) and _beside_label(wb, at, f)
+    }
+    fallback = _client_cells_by_label(wb, labels) if len(trusted) < len(named) else {}
     for f in c.CLIENT_FIELDS:
-        at = _resolve(wb, f.name) or fallback.get(f.key)
+        at = trusted.get(f.key) or fallback.get(f.key) or named[f.key]
         if at is None:
             values[f.key] = None
             continue
@@ -294,6 +340,16 @@ def _read_client(
         email=values.get("email"),
     )
     return client, cells, values.get("date")
+
+
+def _beside_label(wb: Workbook, at: Located, field: c.ClientField) -> bool:
+    """Whether the cell left of a named client cell still holds its label (the name is fresh)."""
+    ws = wb[at.sheet]
+    cell = ws[at.cell]
+    if cell.column is None or cell.column < 2 or cell.row is None:
+        return False
+    label = ws.cell(row=cell.row, column=cell.column - 1).value
+    return isinstance(label, str) and fold(label) == fold(field.label)
 
 
 def _client_cells_by_label(wb: Workbook, labels: dict[str, c.ClientField]) -> dict[str, Located]:

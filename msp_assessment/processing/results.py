@@ -9,7 +9,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
-from msp_assessment._files import atomic_path
+from msp_assessment._files import atomic_path, describe_os_error
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.problems import Problem
@@ -39,6 +39,10 @@ INTERVALS_NOTE = (
 
 class OutputError(Exception):
     """An output could not be written (permissions, full disk…): the run cannot go on."""
+
+    @classmethod
+    def writing(cls, target: Path, err: OSError) -> OutputError:
+        return cls(f"No se pudo escribir {target}: {describe_os_error(err)}.")
 
 
 def write_results(
@@ -94,7 +98,7 @@ def save_workbook(wb: Workbook, target: Path) -> None:
         with atomic_path(target) as tmp:
             wb.save(tmp)
     except OSError as err:
-        raise OutputError(f"No se pudo escribir {target}: {err.strerror or err}.") from err
+        raise OutputError.writing(target, err) from err
 
 
 def _drop_our_sheets(wb: Workbook) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.problems import Problem
-from msp_assessment.processing.reader import StatementReading, WorkbookReading
+from msp_assessment.processing.reader import Located, StatementReading, WorkbookReading
 from msp_assessment.processing.values import EMAIL, Rejected, fold, parse_answer
 from msp_assessment.workbook_templates import contract as c
 
@@ -38,8 +39,14 @@ def validate(
         return Validation({}, [p.problem(p.NOT_ASSESSMENT)])
     answers: dict[str, int] = {}
     found: list[Problem] = []
+    shared = Counter(
+        (r.answer_at.sheet, r.merged) for r in reading.statements if r.answer_at and r.merged
+    )
     for r in reading.statements:
-        found.extend(_statement_problems(r, instrument, answers))
+        key = (r.answer_at.sheet, r.merged) if r.answer_at and r.merged else None
+        found.extend(
+            _statement_problems(r, instrument, answers, merged=bool(key and shared[key] > 1))
+        )
     found.extend(_client_problems(reading, set(required)))
     return Validation(answers, found)
 
@@ -55,8 +62,9 @@ def _identity_problems(reading: WorkbookReading, instrument: Instrument) -> list
 
 
 def _statement_problems(
-    r: StatementReading, instrument: Instrument, answers: dict[str, int]
+    r: StatementReading, instrument: Instrument, answers: dict[str, int], *, merged: bool = False
 ) -> list[Problem]:
+    """Problems of one statement; ``merged``: its answer cell is merged with another answer's."""
     where: dict[str, Any] = {
         "area": r.area.number,
         "statement": r.statement.number,
@@ -78,6 +86,9 @@ def _statement_problems(
             )
         )
     cell: dict[str, Any] = {"sheet": r.answer_at.sheet, "cell": r.answer_at.cell}
+    if merged:
+        out.append(p.problem(p.ANSWER_MERGED, **where, **cell, found=r.merged))
+        return out
     parsed = parse_answer(r.raw, instrument)
     if parsed is None:
         out.append(p.problem(p.ANSWER_MISSING, **where, **cell))
@@ -100,3 +111,24 @@ def _client_problems(reading: WorkbookReading, required: set[str]) -> list[Probl
         elif f.key == "email" and value and not EMAIL.match(value):
             out.append(p.problem(p.CLIENT_EMAIL_INVALID, found=p.shorten(value), **cell))
     return out
+
+
+def explain_formulas(
+    checked: Validation, formulas: dict[Located, str], instrument: Instrument
+) -> Validation:
+    """Turn «falta la respuesta» into «contiene una fórmula sin valor» where that is the truth."""
+    problems = []
+    for prob in checked.problems:
+        formula = formulas.get(Located(prob.sheet, prob.cell)) if prob.sheet and prob.cell else None
+        if prob.code == p.ANSWER_MISSING and formula and prob.area:
+            prob = p.problem(
+                p.ANSWER_FORMULA,
+                area=prob.area,
+                statement=prob.statement,
+                area_name=instrument.areas[prob.area - 1].name,
+                sheet=prob.sheet,
+                cell=prob.cell,
+                found=p.shorten(formula),
+            )
+        problems.append(prob)
+    return Validation(checked.answers, problems)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.workbook_templates import styles as s
+
+MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
 
 def merged_range(ws: Worksheet, coord: str) -> CellRange | None:
@@ -40,9 +42,10 @@ def set_text(cell: Cell | MergedCell, value: str) -> None:
     """Store ``value`` as literal text: never as a formula, whatever it starts with.
 
     openpyxl turns any string that starts with ``=`` into a formula; text that came from a client
-    must stay inert (OWASP ASVS 1.2.10), so the data type is forced back to string.
+    must stay inert (OWASP ASVS 1.2.10), so the data type is forced back to string. Characters
+    that XML cannot hold are dropped and the text is cut to a cell's 32 767-character limit.
     """
-    cell.value = value
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
     cell.data_type = "s"
 
 

@@ -1,0 +1,352 @@
+"""Broken and hostile inputs, each built in code from a valid workbook (nothing binary committed).
+
+Every builder writes one file into a folder and returns what processing must make of it: the
+status and the problem codes, in order.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+
+from msp_assessment.client import Client
+from msp_assessment.examples import write_filled
+from msp_assessment.processing import problems as p
+from msp_assessment.workbook_templates import contract as c
+
+GRID = [[5, 5, 5, 4, 4], [3, 3, 3, 4, 3], [4, 4, 4, 3, 4], [3, 3, 2, 2, 3]]  # 3,55 Proactivo
+ANSWERS = {(a + 1, n + 1): v for a, row in enumerate(GRID) for n, v in enumerate(row)}
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: str
+    codes: tuple[str, ...] = ()
+    average: float | None = None
+
+
+SCORED = Expected("scored", (), 3.55)
+
+
+def valid(path: Path, company: str = "Hostil S.A.") -> Path:
+    return write_filled(path, ANSWERS, client=Client("H-1", company, "Ana", "ana@hostil.es"))
+
+
+def scratch(folder: Path) -> Path:
+    """A folder beside the battery for intermediate files."""
+    path = folder.parent / "borradores"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def rewrite_parts(path: Path, change: Callable[[dict[str, bytes]], dict[str, bytes]]) -> None:
+    with zipfile.ZipFile(path) as zin:
+        parts = {n: zin.read(n) for n in zin.namelist()}
+    parts = change(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts.items():
+            zout.writestr(name, data)
+
+
+def named_cell(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    return sheet, ref.replace("$", "")
+
+
+# --- not workbooks ---------------------------------------------------------------------------
+
+
+def empty(folder: Path) -> Expected:
+    (folder / "vacio.xlsx").write_bytes(b"")
+    return Expected("unreadable", (p.FILE_EMPTY,))
+
+
+def csv_renamed(folder: Path) -> Expected:
+    (folder / "exportado.xlsx").write_text("Empresa;Acme\nHemos estandarizado;4\n", "utf-8")
+    return Expected("unreadable", (p.FILE_NOT_WORKBOOK,))
+
+
+def truncated(folder: Path) -> Expected:
+    data = valid(scratch(folder) / "entero.xlsx").read_bytes()
+    (folder / "cortado.xlsx").write_bytes(data[: len(data) // 2])
+    return Expected("unreadable", (p.FILE_CORRUPT,))
+
+
+def plain_zip(folder: Path) -> Expected:
+    with zipfile.ZipFile(folder / "fotos.xlsx", "w") as z:
+        z.writestr("foto.txt", "no soy un libro")
+    return Expected("unreadable", (p.FILE_NOT_WORKBOOK,))
+
+
+def binary_noise(folder: Path) -> Expected:
+    (folder / "ruido.xlsx").write_bytes(bytes(range(256)) * 8)
+    return Expected("unreadable", (p.FILE_NOT_WORKBOOK,))
+
+
+def legacy_ole(folder: Path) -> Expected:
+    (folder / "viejo.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
+    return Expected("unreadable", (p.FILE_LEGACY_XLS,))
+
+
+def encrypted(folder: Path) -> Expected:
+    """A workbook encrypted with an opening password, as Excel does, made with msoffcrypto-tool."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    source = valid(scratch(folder) / "claro.xlsx")
+    with source.open("rb") as plain, (folder / "cifrado.xlsx").open("wb") as out:
+        OOXMLFile(plain).encrypt("contraseña", out)
+    return Expected("unreadable", (p.FILE_ENCRYPTED,))
+
+
+# --- bombs -----------------------------------------------------------------------------------
+
+
+def zip_bomb_ratio(folder: Path) -> Expected:
+    """64 MB of zeros in a 64 KB entry: refused by its compression ratio, never inflated."""
+    path = folder / "bomba-ratio.xlsx"
+    valid(path)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z,
+        z.open("xl/media/relleno.bin", "w", force_zip64=True) as entry,
+    ):
+        for _ in range(64):
+            entry.write(bytes(1024 * 1024))
+    return Expected("unreadable", (p.FILE_TOO_LARGE,))
+
+
+def zip_bomb_declared(folder: Path) -> Expected:
+    """An entry whose header claims 300 GB: refused from the zip directory alone."""
+    path = folder / "bomba-declarada.xlsx"
+    valid(path)
+    data = bytearray(path.read_bytes())
+    # Patch the uncompressed size of the first central-directory entry to 0xFFFFFFF0.
+    central = data.rfind(b"PK\x05\x06")
+    offset = int.from_bytes(data[central + 16 : central + 20], "little")
+    data[offset + 24 : offset + 28] = (0xFFFFFFF0).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return Expected("unreadable", (p.FILE_TOO_LARGE,))
+
+
+def too_many_entries(folder: Path) -> Expected:
+    path = folder / "miles-de-partes.xlsx"
+    valid(path)
+    with zipfile.ZipFile(path, "a") as z:
+        for i in range(2100):
+            z.writestr(f"xl/extra/{i}.xml", b"<a/>")
+    return Expected("unreadable", (p.FILE_TOO_LARGE,))
+
+
+LAUGHS = "".join(f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">' for n in range(1, 10))
+BILLION_LAUGHS = f'<!DOCTYPE worksheet [<!ENTITY lol0 "lol">{LAUGHS}]>'.encode()
+EXTERNAL_ENTITY = b'<!DOCTYPE worksheet [<!ENTITY secreto SYSTEM "file:///etc/passwd">]>'
+COMPANY = b"Hostil S.A."
+
+
+def _with_doctype(name: str, doctype: bytes, reference: bytes) -> Callable[[Path], Expected]:
+    """The company cell's text replaced by an entity declared in a DOCTYPE of the sheet XML."""
+
+    def build(folder: Path) -> Expected:
+        path = folder / name
+        valid(path)
+
+        def swap(parts: dict[str, bytes]) -> dict[str, bytes]:
+            sheet = parts["xl/worksheets/sheet1.xml"].replace(COMPANY, reference)
+            parts["xl/worksheets/sheet1.xml"] = doctype + sheet
+            return parts
+
+        rewrite_parts(path, swap)
+        return Expected("unreadable", (p.FILE_UNSAFE,))
+
+    return build
+
+
+entity_bomb = _with_doctype("entidades.xlsx", BILLION_LAUGHS, b"&lol9;")
+external_entity = _with_doctype("entidad-externa.xlsx", EXTERNAL_ENTITY, b"&secreto;")
+
+
+def corrupt_xml(folder: Path) -> Expected:
+    path = folder / "xml-roto.xlsx"
+    valid(path)
+
+    def cut(parts: dict[str, bytes]) -> dict[str, bytes]:
+        sheet = parts["xl/worksheets/sheet1.xml"]
+        parts["xl/worksheets/sheet1.xml"] = sheet[: len(sheet) // 2]
+        return parts
+
+    rewrite_parts(path, cut)
+    return Expected("unreadable", (p.FILE_CORRUPT,))
+
+
+# --- workbooks that were edited ------------------------------------------------------------
+
+
+def renamed_sheet(folder: Path) -> Expected:
+    """Renamed as Excel does it: the defined names follow the sheet."""
+    path = valid(folder / "hoja-renombrada.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb[c.FORM_SHEET].title = "Respuestas de Ana"
+    for dn in wb.defined_names.values():
+        dn.attr_text = dn.attr_text.replace(f"'{c.FORM_SHEET}'", "'Respuestas de Ana'")
+    wb.save(path)
+    return SCORED
+
+
+def renamed_sheet_stale_names(folder: Path) -> Expected:
+    """Renamed by a program that does not update the names: found by statement text."""
+    path = valid(folder / "hoja-renombrada-sin-nombres.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb[c.FORM_SHEET].title = "Hoja1"
+    wb.save(path)
+    return SCORED
+
+
+def reordered_sheets(folder: Path) -> Expected:
+    path = valid(folder / "hojas-reordenadas.xlsx")
+    wb = openpyxl.load_workbook(path)
+    notes = wb.create_sheet("Notas", 0)
+    notes["A1"] = "Notas internas del cliente"
+    wb.move_sheet(c.FORM_SHEET, offset=1)
+    wb.save(path)
+    return SCORED
+
+
+def deleted_form_sheet(folder: Path) -> Expected:
+    path = valid(folder / "hoja-borrada.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet("Otra")["A1"] = "Nada que ver"
+    del wb[c.FORM_SHEET]
+    wb.save(path)
+    return Expected("invalid", (p.NOT_ASSESSMENT,))
+
+
+def inserted_rows_stale_names(folder: Path) -> Expected:
+    """Rows inserted by a program that leaves the names behind: the names are not trusted."""
+    path = valid(folder / "filas-insertadas.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[c.FORM_SHEET]
+    for merged in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(merged))
+    ws.insert_rows(21, amount=2)
+    ws.insert_rows(5, amount=1)
+    wb.save(path)
+    return SCORED
+
+
+def inserted_column(folder: Path) -> Expected:
+    path = valid(folder / "columna-insertada.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[c.FORM_SHEET]
+    for merged in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(merged))
+    ws.insert_cols(1)
+    wb.save(path)
+    return SCORED
+
+
+def pasted_answers(folder: Path) -> Expected:
+    """Answers pasted over the dropdown: no validation left, text and decimals in the cells."""
+    path = valid(folder / "pegado.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[c.FORM_SHEET]
+    ws.data_validations.dataValidation = []
+    for (area, statement), value in ANSWERS.items():
+        sheet, cell = named_cell(wb, c.answer_name(area, statement))
+        wb[sheet][cell] = {0: f" {value} ", 1: float(value), 2: str(value)}[statement % 3]
+    sheet, cell = named_cell(wb, c.answer_name(4, 5))
+    wb[sheet][cell] = "7"
+    wb.save(path)
+    return Expected("invalid", (p.ANSWER_OUT_OF_RANGE,))
+
+
+def merged_answers(folder: Path) -> Expected:
+    path = valid(folder / "celdas-combinadas.xlsx")
+    wb = openpyxl.load_workbook(path)
+    sheet, first = named_cell(wb, c.answer_name(2, 1))
+    _, second = named_cell(wb, c.answer_name(2, 2))
+    wb[sheet].merge_cells(f"{first}:{second}")
+    wb.save(path)
+    return Expected("invalid", (p.ANSWER_MERGED,))
+
+
+def formula_answer(folder: Path) -> Expected:
+    """A formula without a computed value (written by a program that does not calculate)."""
+    path = valid(folder / "formula.xlsx")
+    wb = openpyxl.load_workbook(path)
+    sheet, cell = named_cell(wb, c.answer_name(3, 2))
+    wb[sheet][cell] = "=2+2"
+    wb.save(path)
+    return Expected("invalid", (p.ANSWER_FORMULA,))
+
+
+ODD_COMPANY = '=HYPERLINK("http://x")\u202e🚀 Ñandú\x07 ' + "Muy larga " * 5000
+
+
+def odd_client_text(folder: Path) -> Expected:
+    """Control characters, right-to-left override, emoji and 50 000 characters in Empresa."""
+    path = valid(folder / "texto-raro.xlsx")
+    escaped = ODD_COMPANY.replace("&", "&amp;").replace('"', "&quot;").replace("\x07", "_x0007_")
+
+    def inject(parts: dict[str, bytes]) -> dict[str, bytes]:
+        sheet = parts["xl/worksheets/sheet1.xml"]
+        parts["xl/worksheets/sheet1.xml"] = sheet.replace(COMPANY, escaped.encode("utf-8"))
+        return parts
+
+    rewrite_parts(path, inject)
+    return SCORED
+
+
+def macro_workbook(folder: Path) -> Expected:
+    """An .xlsm with a VBA project: read like any workbook; the macro never reaches our outputs."""
+    path = folder / "con-macros.xlsm"
+    valid(path)
+
+    def add_vba(parts: dict[str, bytes]) -> dict[str, bytes]:
+        parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0" + zlib.compress(b"Sub Auto_Open()") * 4
+        return parts
+
+    rewrite_parts(path, add_vba)
+    return SCORED
+
+
+def good(folder: Path) -> Expected:
+    valid(folder / "correcto.xlsx", company="Correcta S.L.")
+    return SCORED
+
+
+BATTERY: dict[str, Callable[[Path], Expected]] = {
+    "vacio.xlsx": empty,
+    "exportado.xlsx": csv_renamed,
+    "cortado.xlsx": truncated,
+    "fotos.xlsx": plain_zip,
+    "ruido.xlsx": binary_noise,
+    "viejo.xlsx": legacy_ole,
+    "cifrado.xlsx": encrypted,
+    "bomba-ratio.xlsx": zip_bomb_ratio,
+    "bomba-declarada.xlsx": zip_bomb_declared,
+    "miles-de-partes.xlsx": too_many_entries,
+    "entidades.xlsx": entity_bomb,
+    "entidad-externa.xlsx": external_entity,
+    "xml-roto.xlsx": corrupt_xml,
+    "hoja-renombrada.xlsx": renamed_sheet,
+    "hoja-renombrada-sin-nombres.xlsx": renamed_sheet_stale_names,
+    "hojas-reordenadas.xlsx": reordered_sheets,
+    "hoja-borrada.xlsx": deleted_form_sheet,
+    "filas-insertadas.xlsx": inserted_rows_stale_names,
+    "columna-insertada.xlsx": inserted_column,
+    "pegado.xlsx": pasted_answers,
+    "celdas-combinadas.xlsx": merged_answers,
+    "formula.xlsx": formula_answer,
+    "texto-raro.xlsx": odd_client_text,
+    "con-macros.xlsm": macro_workbook,
+    "correcto.xlsx": good,
+}
+
+
+def build_battery(folder: Path) -> dict[str, Expected]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return {name: build(folder) for name, build in BATTERY.items()}
