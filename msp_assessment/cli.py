@@ -97,6 +97,13 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
     func = click.option("--recursive", is_flag=True, help="Busca también en las subcarpetas.")(func)
     func = click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Procesos en paralelo [por defecto: uno por CPU].",
+    )(func)
+    func = click.option(
         "--json", "as_json", is_flag=True, help="Imprime el informe como JSON (y nada más)."
     )(func)
     return click.argument(
@@ -151,6 +158,7 @@ def process(
     csv_dialect: str,
     as_json: bool,
     recursive: bool,
+    jobs: int | None,
     debug: bool,
 ) -> None:
     """Valida y puntúa los libros devueltos y escribe sus resultados y un resumen.
@@ -169,20 +177,23 @@ def process(
         summary=summary,
         csv=csv_path,
         csv_dialect=csv_dialect,
+        jobs=jobs,
     )
     _run_and_report(paths, options, as_json)
 
 
 @command(cli)
 @_input_options
-def check(paths: tuple[Path, ...], as_json: bool, recursive: bool, debug: bool) -> None:
+def check(
+    paths: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int | None, debug: bool
+) -> None:
     """Valida y puntúa los libros devueltos sin escribir nada.
 
     Sale con 0 si todos se pueden puntuar y con 1 si alguno tiene problemas o no se puede leer.
     """
     from msp_assessment.processing.batch import RunOptions
 
-    _run_and_report(paths, RunOptions(recursive=recursive, debug=debug), as_json)
+    _run_and_report(paths, RunOptions(recursive=recursive, debug=debug, jobs=jobs), as_json)
 
 
 def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,24 +53,41 @@ def render_report(report: Report) -> Iterator[str]:
 
 
 class ProgressBar:
-    """click's bar on stderr, only on a terminal and only for runs worth a bar."""
+    """click's bar on stderr, only on a terminal and only for runs worth a bar.
+
+    Shows files done of the total, files per second and the time left.
+    """
 
     def __init__(self) -> None:
         self._bar: Any = None
+        self._started = 0.0
+        self._done = 0
 
     @classmethod
     def for_terminal(cls) -> ProgressBar | None:
         return cls() if sys.stderr.isatty() else None
 
+    def rate_text(self, _item: object = None) -> str:
+        elapsed = time.monotonic() - self._started
+        rate = self._done / elapsed if elapsed > 0 else 0.0
+        return f"{rate:,.1f} archivos/s".replace(",", " ").replace(".", ",")
+
     def update(self, done: int, total: int, outcome: FileOutcome) -> None:
         if total < MIN_FILES_FOR_BAR:
             return
         if self._bar is None:
+            self._started = time.monotonic()
             self._bar = click.progressbar(
-                length=total, label="Procesando", file=sys.stderr, show_pos=True, show_eta=True
+                length=total,
+                label="Procesando",
+                file=sys.stderr,
+                show_pos=True,
+                show_eta=True,
+                item_show_func=self.rate_text,
             )
             self._bar.__enter__()
-        self._bar.update(1)
+        self._done = done
+        self._bar.update(1, outcome)
 
     def close(self) -> None:
         if self._bar is not None:

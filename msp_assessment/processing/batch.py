@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -13,6 +14,8 @@ from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
+from msp_assessment.processing.parallel import default_jobs
+from msp_assessment.processing.parallel import outcomes as parallel_outcomes
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.reader import Located, formulas_at, open_workbook, read_workbook
 from msp_assessment.processing.results import (
@@ -48,6 +51,7 @@ class RunOptions:
     summary: Path | None = None  # default: output_dir / resumen.xlsx (only when writing)
     csv: Path | None = None
     csv_dialect: str = "es"  # "es" or "standard", see summary.CsvDialect
+    jobs: int | None = None  # worker processes; None: one per CPU
 
 
 def run(
@@ -64,21 +68,19 @@ def run(
         _check_not_inputs([options.summary, options.csv], files)
         remove_stale_temporaries(options.output_dir)
     stems = output_stems(files)
+    work = partial(safe_process, stems=stems, instrument=instrument, options=options)
     outcomes = []
-    for done, path in enumerate(files, start=1):
-        try:
-            outcome = process_file(path, stems[path], instrument, options)
-        except OutputError:
-            raise
-        except Exception as err:  # one broken file never stops the batch
-            if options.debug:
-                raise
-            detail = p.shorten(f"{type(err).__name__}: {err}", 120)
-            problem = p.problem(p.INTERNAL_ERROR, detail=detail)
-            outcome = FileOutcome(str(path), Status.UNREADABLE, problems=(problem,))
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(done, len(files), outcome)
+    jobs = options.jobs or default_jobs()
+    try:
+        for done, outcome in enumerate(parallel_outcomes(files, work, jobs, instrument), start=1):
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(done, len(files), outcome)
+    except BaseException:
+        # Stopped (disk full, Ctrl-C): workers were ended mid-write; leave no temporary behind.
+        if options.output_dir is not None:
+            remove_stale_temporaries(options.output_dir)
+        raise
     if options.output_dir is None:
         return Report(tuple(outcomes), tuple(skipped))
     return _summarize(Report(tuple(outcomes), tuple(skipped)), options, instrument)
@@ -105,6 +107,26 @@ def _summarize(report: Report, options: RunOptions, instrument: Instrument) -> R
         csv=None if options.csv is None else str(options.csv),
         superseded=superseded,
     )
+
+
+def safe_process(
+    path: Path, *, stems: dict[Path, str], instrument: Instrument, options: RunOptions
+) -> FileOutcome:
+    """process_file, where any unexpected error becomes this file's outcome, not the batch's end.
+
+    An OutputError (disk full, no permission) still stops the run: no later file could be
+    written either.
+    """
+    try:
+        return process_file(path, stems[path], instrument, options)
+    except OutputError:
+        raise
+    except Exception as err:
+        if options.debug:
+            raise
+        detail = p.shorten(f"{type(err).__name__}: {err}", 120)
+        problem = p.problem(p.INTERNAL_ERROR, detail=detail)
+        return FileOutcome(str(path), Status.UNREADABLE, problems=(problem,))
 
 
 def process_file(path: Path, stem: str, instrument: Instrument, options: RunOptions) -> FileOutcome:

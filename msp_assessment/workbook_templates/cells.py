@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from copy import copy
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -12,10 +20,50 @@ from msp_assessment.workbook_templates import styles as s
 MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
 
+_SMALL_RANGE = 1_000  # cells; bigger merged ranges (a hostile file) are checked by bounds
+
+
+@dataclass
+class _MergedIndex:
+    count: int
+    cells: dict[tuple[int, int], CellRange]
+    big: list[CellRange]
+
+
+_MERGED: WeakKeyDictionary[Worksheet, _MergedIndex] = WeakKeyDictionary()
+
+
 def merged_range(ws: Worksheet, coord: str) -> CellRange | None:
-    """The merged range that holds ``coord``, if any."""
+    """The merged range that holds ``coord``, if any.
+
+    The sheet's merged cells are indexed once (and again only if their number changes): asking
+    openpyxl range by range costs more than reading the whole workbook.
+    """
     ranges: list[CellRange] = list(ws.merged_cells.ranges)
-    return next((rng for rng in ranges if coord in rng), None)
+    index = _MERGED.get(ws)
+    if index is None or index.count != len(ranges):
+        index = _MergedIndex(len(ranges), {}, [])
+        for rng in ranges:
+            if rng.size["rows"] * rng.size["columns"] > _SMALL_RANGE:
+                index.big.append(rng)
+                continue
+            for row in range(rng.min_row, rng.max_row + 1):
+                for col in range(rng.min_col, rng.max_col + 1):
+                    index.cells[(row, col)] = rng
+        _MERGED[ws] = index
+    letters, row = coordinate_from_string(coord)
+    col = column_index_from_string(letters)
+    found = index.cells.get((row, col))
+    if found is not None:
+        return found
+    return next(
+        (
+            rng
+            for rng in index.big
+            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col
+        ),
+        None,
+    )
 
 
 def top_left(ws: Worksheet, coord: str) -> Cell | None:
@@ -30,12 +78,40 @@ def top_left(ws: Worksheet, coord: str) -> Cell | None:
     return None if isinstance(cell, MergedCell) else cell
 
 
-def style_header(cell: Cell | MergedCell) -> None:
-    """The dark table-header look shared by every sheet we write."""
+_STAMPS: WeakKeyDictionary[Workbook, dict[str, StyleArray]] = WeakKeyDictionary()
+
+
+def stamp(cell: Cell | MergedCell, key: str, apply: Callable[[Cell | MergedCell], None]) -> None:
+    """Give ``cell`` the look ``apply`` sets, computed once per workbook under ``key``.
+
+    Setting a font, fill, border… makes openpyxl hash the style object and look it up in the
+    workbook's tables, which costs more than the rest of a results sheet. The first cell pays
+    that; the next ones copy its style ids (openpyxl's ``_style`` array, the documented way
+    ``copy()`` of a cell's style works).
+    """
+    workbook = cell.parent.parent
+    if workbook is None:  # a sheet outside any workbook: nothing to share
+        apply(cell)
+        return
+    stamps = _STAMPS.setdefault(workbook, {})
+    known = stamps.get(key)
+    if known is None:
+        apply(cell)
+        stamps[key] = copy(cell._style)  # type: ignore[union-attr]  # untyped private array
+    else:
+        cell._style = copy(known)  # type: ignore[union-attr]
+
+
+def _header_look(cell: Cell | MergedCell) -> None:
     cell.font = s.HEADER_FONT
     cell.fill = s.HEADER_FILL
     cell.alignment = s.WRAP_CENTER
     cell.border = s.BORDER
+
+
+def style_header(cell: Cell | MergedCell) -> None:
+    """The dark table-header look shared by every sheet we write."""
+    stamp(cell, "header", _header_look)
 
 
 def set_text(cell: Cell | MergedCell, value: str) -> None:
@@ -61,8 +137,12 @@ def fit_to_page_width(ws: Worksheet, *, landscape: bool = False) -> None:
 def stage_cell(ws: Worksheet, row: int, col: int, stage_id: str, name: str) -> Cell:
     """A stage name on its stage's color: the same look on every sheet we write."""
     cell = ws.cell(row=row, column=col, value=name)
-    cell.fill = s.stage_fill(stage_id)
-    cell.font = s.BOLD
-    cell.border = s.BORDER
-    cell.alignment = s.CENTER
+
+    def look(target: Cell | MergedCell) -> None:
+        target.fill = s.stage_fill(stage_id)
+        target.font = s.BOLD
+        target.border = s.BORDER
+        target.alignment = s.CENTER
+
+    stamp(cell, f"stage:{stage_id}", look)
     return cell
