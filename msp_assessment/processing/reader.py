@@ -7,6 +7,7 @@ the answer read on the same row. Nothing is judged here: validate.py does that.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -148,6 +149,9 @@ def _metadata(wb: Workbook) -> dict[str, str]:
     return found
 
 
+_SIMPLE_REFERENCE = re.compile(r"^'(?P<sheet>(?:[^']|'')+)'!(?P<cell>\$?[A-Z]{1,3}\$?[0-9]+)$")
+
+
 def _resolve(wb: Workbook, name: str) -> Located | None:
     """The single cell a defined name points at, or None when it is missing or broken."""
     defined = wb.defined_names.get(name)
@@ -158,10 +162,14 @@ def _resolve(wb: Workbook, name: str) -> Located | None:
                 break
     if defined is None:
         return None
-    try:
-        destinations = list(defined.destinations)
-    except Exception:  # a #REF! or otherwise unparsable reference
-        return None
+    simple = _SIMPLE_REFERENCE.match(defined.attr_text or "")
+    if simple:  # what we write and what Excel keeps: 'Sheet'!$B$22, parsed without openpyxl
+        destinations = [(simple["sheet"].replace("''", "'"), simple["cell"])]
+    else:
+        try:
+            destinations = list(defined.destinations)
+        except Exception:  # a #REF! or otherwise unparsable reference
+            return None
     if len(destinations) != 1:
         return None
     sheet, ref = destinations[0]

@@ -19,9 +19,11 @@ from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from msp_assessment.workbook_templates.cells import (
     fit_to_page_width,
+    merge,
     set_text,
     stage_cell,
     style_header,
+    styled,
     top_left,
 )
 from msp_assessment.workbook_templates.charts import area_radar
@@ -117,7 +119,7 @@ def _put(wb: Workbook, at: Located, value: int) -> None:
 
 def _heading(ws: Worksheet, row: int, text: str) -> None:
     cell = ws.cell(row=row, column=1, value=text)
-    cell.font = s.AREA_FONT
+    styled(cell, font=s.AREA_FONT)
 
 
 def _table_header(ws: Worksheet, row: int, headers: list[str]) -> None:
@@ -127,8 +129,8 @@ def _table_header(ws: Worksheet, row: int, headers: list[str]) -> None:
 
 def _paragraph(ws: Worksheet, row: int, text: str, last_col: int = 6) -> None:
     cell = ws.cell(row=row, column=1, value=text)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
-    cell.alignment = s.WRAP
+    merge(ws, row, 1, row, last_col)
+    styled(cell, alignment=s.WRAP)
     ws.row_dimensions[row].height = s.row_height(text, sum(WIDTHS.values()) * 1.05)
 
 
@@ -142,7 +144,7 @@ def _results_sheet(
 ) -> None:
     for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
-    ws.cell(row=1, column=1, value="Resultados de la autoevaluación").font = s.TITLE_FONT
+    styled(ws.cell(row=1, column=1, value="Resultados de la autoevaluación"), font=s.TITLE_FONT)
     ws.row_dimensions[1].height = 26
     row = 3
     _heading(ws, row, "Datos de la empresa")
@@ -156,7 +158,7 @@ def _results_sheet(
     ]
     for label, value in client_rows:
         row += 1
-        ws.cell(row=row, column=1, value=label).font = s.BOLD
+        styled(ws.cell(row=row, column=1, value=label), font=s.BOLD)
         set_text(ws.cell(row=row, column=2), value or "—")
 
     row += 2
@@ -164,16 +166,15 @@ def _results_sheet(
     row += 1
     _table_header(ws, row, ["Puntuación global", "Media", "Etapa"])
     row += 1
-    ws.cell(row=row, column=1, value="Media de las cuatro áreas").border = s.BORDER
+    styled(ws.cell(row=row, column=1, value="Media de las cuatro áreas"), border=s.BORDER)
     _number(ws, row, 2, score.average)
     stage_cell(ws, row, 3, score.stage.id, score.stage.name)
     row += 1
     heading = ws.cell(row=row, column=1, value="Características de la etapa")
-    heading.font = s.BOLD
-    heading.alignment = s.WRAP
+    styled(heading, font=s.BOLD, alignment=s.WRAP)
     text = ws.cell(row=row, column=2, value=score.stage.characteristics)
-    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
-    text.alignment = s.WRAP
+    merge(ws, row, 2, row, 6)
+    styled(text, alignment=s.WRAP)
     ws.row_dimensions[row].height = 32
 
     row += 2
@@ -183,10 +184,9 @@ def _results_sheet(
     _table_header(ws, row, ["Área", "Total de puntos", "Media", "Etapa"])
     for area_score in score.areas:
         row += 1
-        ws.cell(row=row, column=1, value=area_score.area.name).border = s.BORDER
+        styled(ws.cell(row=row, column=1, value=area_score.area.name), border=s.BORDER)
         total = ws.cell(row=row, column=2, value=area_score.total)
-        total.border = s.BORDER
-        total.alignment = s.CENTER
+        styled(total, border=s.BORDER, alignment=s.CENTER)
         _number(ws, row, 3, area_score.average)
         stage_cell(ws, row, 4, area_score.stage.id, area_score.stage.name)
     row += 2
@@ -199,29 +199,29 @@ def _results_sheet(
     _paragraph(ws, row, instrument.tips_intro)
     row += 1
     _table_header(ws, row, ["Área", "Etapa del área", "Consejo"])
-    ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
+    merge(ws, row, 3, row, 6)
     for area_score in score.areas:
         row += 1
-        ws.cell(row=row, column=1, value=area_score.area.name).alignment = s.WRAP
+        styled(ws.cell(row=row, column=1, value=area_score.area.name), alignment=s.WRAP)
         stage_cell(ws, row, 2, area_score.stage.id, area_score.stage.name)
         tip = instrument.tip(area_score.area, area_score.stage)
         cell = ws.cell(row=row, column=3, value=tip)
-        ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
-        cell.alignment = s.WRAP
+        merge(ws, row, 3, row, 6)
+        styled(cell, alignment=s.WRAP)
         ws.row_dimensions[row].height = s.row_height(tip, 85)
 
     row += 2
     _heading(ws, row, instrument.stages_heading)
     row += 1
     _table_header(ws, row, list(instrument.stages_columns))
-    ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
+    merge(ws, row, 3, row, 6)
     for stage in instrument.stages:
         row += 1
-        ws.cell(row=row, column=1, value=stage.range_text).alignment = s.CENTER
+        styled(ws.cell(row=row, column=1, value=stage.range_text), alignment=s.CENTER)
         stage_cell(ws, row, 2, stage.id, stage.name)
         cell = ws.cell(row=row, column=3, value=stage.characteristics)
-        ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)
-        cell.alignment = s.WRAP
+        merge(ws, row, 3, row, 6)
+        styled(cell, alignment=s.WRAP)
         ws.row_dimensions[row].height = s.row_height(stage.characteristics, 85)
     row += 1
     _paragraph(ws, row, INTERVALS_NOTE)
@@ -244,9 +244,7 @@ def _results_sheet(
 
 def _number(ws: Worksheet, row: int, col: int, value: object) -> None:
     cell = ws.cell(row=row, column=col, value=float(value))  # type: ignore[arg-type]
-    cell.number_format = s.TWO_DECIMALS
-    cell.border = s.BORDER
-    cell.alignment = s.CENTER
+    styled(cell, number_format=s.TWO_DECIMALS, border=s.BORDER, alignment=s.CENTER)
 
 
 def _radar(ws: Worksheet, instrument: Instrument, header_row: int, anchor: str) -> None:
@@ -263,7 +261,7 @@ def _review_sheet(
 ) -> None:
     for letter, width in {"A": 6, "B": 30, "C": 12, "D": 18, "E": 90}.items():
         ws.column_dimensions[letter].width = width
-    ws.cell(row=1, column=1, value="Revisión de la autoevaluación").font = s.TITLE_FONT
+    styled(ws.cell(row=1, column=1, value="Revisión de la autoevaluación"), font=s.TITLE_FONT)
     ws.row_dimensions[1].height = 26
     intro = (
         f"El libro «{source_name}» no se ha podido puntuar todavía. Corrija cada punto de esta "
@@ -272,16 +270,16 @@ def _review_sheet(
     )
     cell = ws.cell(row=3, column=1)
     set_text(cell, intro)
-    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=5)
-    cell.alignment = s.WRAP
+    merge(ws, 3, 1, 3, 5)
+    styled(cell, alignment=s.WRAP)
     ws.row_dimensions[3].height = 34
     _table_header(ws, 5, ["Nº", "Área", "Afirmación", "Celda", "Qué hay que corregir"])
     for i, prob in enumerate(problems, start=1):
         row = 5 + i
-        ws.cell(row=row, column=1, value=i).alignment = s.CENTER
+        styled(ws.cell(row=row, column=1, value=i), alignment=s.CENTER)
         area = instrument.areas[prob.area - 1].name if prob.area else "—"
         ws.cell(row=row, column=2, value=area)
-        ws.cell(row=row, column=3, value=prob.statement).alignment = s.CENTER
+        styled(ws.cell(row=row, column=3, value=prob.statement), alignment=s.CENTER)
         where = f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—"
         set_text(ws.cell(row=row, column=4), where)
         message = ws.cell(row=row, column=5)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing import problems as p
@@ -26,6 +27,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _NUMBER_AND_LABEL = re.compile(r"^(\d+)\s*[-–—:.)=]\s*(.+)$")
 
 
+@lru_cache(maxsize=8192)  # the questionnaire's own texts are folded for every workbook
 def fold(text: str) -> str:
     """Compare-friendly text: no accents, case-folded, single spaces."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -12,6 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -23,11 +24,17 @@ MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 _SMALL_RANGE = 1_000  # cells; bigger merged ranges (a hostile file) are checked by bounds
 
 
+Bounds = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col
+
+
 @dataclass
 class _MergedIndex:
+    """Plain bounds only: a MergedCellRange points back at its sheet, which would keep every
+    workbook ever read alive through this cache."""
+
     count: int
-    cells: dict[tuple[int, int], CellRange]
-    big: list[CellRange]
+    cells: dict[tuple[int, int], Bounds]
+    big: list[Bounds]
 
 
 _MERGED: WeakKeyDictionary[Worksheet, _MergedIndex] = WeakKeyDictionary()
@@ -44,26 +51,22 @@ def merged_range(ws: Worksheet, coord: str) -> CellRange | None:
     if index is None or index.count != len(ranges):
         index = _MergedIndex(len(ranges), {}, [])
         for rng in ranges:
-            if rng.size["rows"] * rng.size["columns"] > _SMALL_RANGE:
-                index.big.append(rng)
+            bounds = (rng.min_row, rng.min_col, rng.max_row, rng.max_col)
+            if (rng.max_row - rng.min_row + 1) * (rng.max_col - rng.min_col + 1) > _SMALL_RANGE:
+                index.big.append(bounds)
                 continue
             for row in range(rng.min_row, rng.max_row + 1):
                 for col in range(rng.min_col, rng.max_col + 1):
-                    index.cells[(row, col)] = rng
+                    index.cells[(row, col)] = bounds
         _MERGED[ws] = index
     letters, row = coordinate_from_string(coord)
     col = column_index_from_string(letters)
-    found = index.cells.get((row, col))
-    if found is not None:
-        return found
-    return next(
-        (
-            rng
-            for rng in index.big
-            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col
-        ),
-        None,
+    found = index.cells.get((row, col)) or next(
+        (b for b in index.big if b[0] <= row <= b[2] and b[1] <= col <= b[3]), None
     )
+    if found is None:
+        return None
+    return CellRange(min_row=found[0], min_col=found[1], max_row=found[2], max_col=found[3])
 
 
 def top_left(ws: Worksheet, coord: str) -> Cell | None:
@@ -100,6 +103,31 @@ def stamp(cell: Cell | MergedCell, key: str, apply: Callable[[Cell | MergedCell]
         stamps[key] = copy(cell._style)  # type: ignore[union-attr]  # untyped private array
     else:
         cell._style = copy(known)  # type: ignore[union-attr]
+
+
+def styled(cell: Cell | MergedCell, **looks: object) -> Cell | MergedCell:
+    """Set font=…, fill=…, border=…, alignment=…, number_format=… through ``stamp``.
+
+    The looks are module constants (styles.py), so their identities make a stable key.
+    """
+    key = ";".join(f"{name}:{id(look)}" for name, look in sorted(looks.items()))
+
+    def apply(target: Cell | MergedCell) -> None:
+        for name, look in looks.items():
+            setattr(target, name, look)
+
+    stamp(cell, key, apply)
+    return cell
+
+
+def merge(ws: Worksheet, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+    """Merge a range we have just written (only its first cell holds anything).
+
+    openpyxl's ``merge_cells`` also creates a placeholder object for every covered cell and
+    restyles the borders, which a results sheet pays dozens of times for nothing.
+    """
+    bounds = CellRange(min_row=first_row, min_col=first_col, max_row=last_row, max_col=last_col)
+    ws.merged_cells.add(MergedCellRange(ws, bounds.coord))
 
 
 def _header_look(cell: Cell | MergedCell) -> None:

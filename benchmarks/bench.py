@@ -1,0 +1,159 @@
+"""How fast is `process`, against the cost of just opening and saving each workbook?
+
+    python benchmarks/bench.py 1000          # N workbooks; prints a table
+    python benchmarks/bench.py 10000 --keep /tmp/lote   # reuse the generated batch next time
+
+It generates N filled workbooks from the template (distinct answers and clients; a share of them
+invalid), then times, each in a fresh process:
+
+  (a) base     openpyxl loading and saving every workbook, nothing else, in one process;
+  (b) jobs 1   `msp-assessment process DIR -o OUT --jobs 1`;
+  (c) jobs N   `msp-assessment process DIR -o OUT` (one worker per CPU).
+
+Peak memory is the largest sum of the resident memory of the process and its workers, sampled
+every 20 ms from /proc (Linux). Numbers, not a pass/fail: machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+VARIANTS = 200  # distinct workbooks generated; the batch repeats them under other names
+
+
+@dataclass
+class Measure:
+    label: str
+    seconds: float
+    peak_mb: float
+
+
+def generate(folder: Path, n: int, invalid_share: float) -> None:
+    from msp_assessment.client import Client
+    from msp_assessment.examples import write_filled
+
+    rng = random.Random(7)
+    variants = folder / "_variantes"
+    variants.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i in range(min(VARIANTS, n)):
+        answers: dict[tuple[int, int], object] = {
+            (a, s): rng.randint(1, 5) for a in range(1, 5) for s in range(1, 6)
+        }
+        if i < round(min(VARIANTS, n) * invalid_share):
+            answers[(rng.randint(1, 4), rng.randint(1, 5))] = rng.choice([None, 7, "sí"])
+        client = Client(f"B-{i:05d}", f"Empresa {i}", f"Contacto {i}", f"c{i}@empresa{i}.es")
+        made.append(write_filled(variants / f"v{i:05d}.xlsx", answers, client=client))
+    for i in range(n):
+        shutil.copyfile(made[i % len(made)], folder / f"cliente-{i:05d}.xlsx")
+    shutil.rmtree(variants)
+
+
+def baseline(folder: Path, out: Path) -> None:
+    """(a): load and save each workbook with openpyxl, nothing else."""
+    from openpyxl import load_workbook
+
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(folder.glob("*.xlsx")):
+        load_workbook(path).save(out / path.name)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(
+                next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS"))
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(c) for c in children)
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def timed(label: str, args: list[str]) -> Measure:
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{label} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return Measure(label, seconds, peak / 1024)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", type=int, nargs="?", default=1000)
+    parser.add_argument("--invalid-share", type=float, default=0.1)
+    parser.add_argument("--keep", type=Path, help="folder for the generated batch (kept)")
+    parser.add_argument("--baseline", nargs=2, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline:
+        baseline(*args.baseline)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="msp-bench-"))
+    folder = args.keep or work / "lote"
+    if not (folder.is_dir() and len(list(folder.glob("*.xlsx"))) == args.n):
+        if folder.exists():
+            shutil.rmtree(folder)
+        print(f"Generando {args.n} libros en {folder}…", file=sys.stderr)
+        generate(folder, args.n, args.invalid_share)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    python = sys.executable
+    script = str(Path(__file__).resolve())
+    process = [python, "-m", "msp_assessment", "process", str(folder)]
+    results = [
+        timed(
+            "(a) base: cargar y guardar",
+            [python, script, "--baseline", str(folder), str(work / "a")],
+        ),
+        timed("(b) process --jobs 1", [*process, "-o", str(work / "b"), "--jobs", "1"]),
+        timed(f"(c) process --jobs {cpus}", [*process, "-o", str(work / "c")]),
+    ]
+    print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU\n")
+    print(f"| {'medida':<30} | {'segundos':>9} | {'libros/s':>9} | {'memoria pico':>13} |")
+    print(f"|{'-' * 32}|{'-' * 11}|{'-' * 11}|{'-' * 15}|")
+    for m in results:
+        rate = args.n / m.seconds
+        print(f"| {m.label:<30} | {m.seconds:9.1f} | {rate:9.1f} | {m.peak_mb:10.0f} MB |")
+    a, b, c = (m.seconds for m in results)
+    print(f"\n(b)/(a) = {b / a:.2f}   (objetivo ≤ 1,3)")
+    print(f"(b)/(c) = {b / c:.2f}   (aceleración con {cpus} CPU; objetivo ≥ 1,7 con 2)")
+    shutil.rmtree(work / "a", ignore_errors=True)
+    shutil.rmtree(work / "b", ignore_errors=True)
+    shutil.rmtree(work / "c", ignore_errors=True)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
