@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
@@ -224,28 +225,30 @@ def deleted_form_sheet(folder: Path) -> Expected:
     return Expected("invalid", (p.NOT_ASSESSMENT,))
 
 
-def inserted_rows_stale_names(folder: Path) -> Expected:
-    """Rows inserted by a program that leaves the names behind: the names are not trusted."""
-    path = valid(folder / "filas-insertadas.xlsx")
-    wb = openpyxl.load_workbook(path)
-    ws = wb[c.FORM_SHEET]
-    for merged in list(ws.merged_cells.ranges):
-        ws.unmerge_cells(str(merged))
+def _edit_form(name: str, edit: Callable[[Worksheet], None]) -> Callable[[Path], Expected]:
+    """A valid workbook whose form sheet ``edit`` changes the way openpyxl does: cells move, the
+    defined names stay behind (so they point at the wrong cells and must not be trusted)."""
+
+    def build(folder: Path) -> Expected:
+        path = valid(folder / name)
+        wb = openpyxl.load_workbook(path)
+        ws = wb[c.FORM_SHEET]
+        for merged in list(ws.merged_cells.ranges):
+            ws.unmerge_cells(str(merged))
+        edit(ws)
+        wb.save(path)
+        return SCORED
+
+    return build
+
+
+def _insert_rows(ws: Worksheet) -> None:
     ws.insert_rows(21, amount=2)
     ws.insert_rows(5, amount=1)
-    wb.save(path)
-    return SCORED
 
 
-def inserted_column(folder: Path) -> Expected:
-    path = valid(folder / "columna-insertada.xlsx")
-    wb = openpyxl.load_workbook(path)
-    ws = wb[c.FORM_SHEET]
-    for merged in list(ws.merged_cells.ranges):
-        ws.unmerge_cells(str(merged))
-    ws.insert_cols(1)
-    wb.save(path)
-    return SCORED
+inserted_rows_stale_names = _edit_form("filas-insertadas.xlsx", _insert_rows)
+inserted_column = _edit_form("columna-insertada.xlsx", lambda ws: ws.insert_cols(1))
 
 
 def pasted_answers(folder: Path) -> Expected:
