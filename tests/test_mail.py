@@ -510,3 +510,30 @@ def open_workbook_bytes(data: bytes, tmp_path: Path) -> Any:
     path = tmp_path / f"adjunto-{len(list(tmp_path.glob('adjunto-*')))}.xlsx"
     path.write_bytes(data)
     return open_workbook(path)
+
+
+def test_status__reminder_for_a_workbook_missing_part_of_the_questionnaire__sends_template(
+    tmp_path: Path, instrument: Any
+) -> None:
+    inbox = tmp_path / "recibidos"
+    path = write_filled(inbox / "recortado.xlsx", answers(EXAMPLE), client=Client("C-001", "T"))
+    wb = openpyxl.load_workbook(path)
+    sheet, ref = next(iter(wb.defined_names["resp_1_1"].destinations))
+    del wb.defined_names["resp_1_1"]
+    wb[sheet]["A" + ref.replace("$", "")[1:]] = "Fila borrada por el cliente"
+    wb.save(path)
+    clients = write_list(tmp_path / "c.csv", CLIENTS[:1])
+    folder = tmp_path / "recordatorios"
+    result = invoke(
+        "status", str(clients), str(inbox), "--reminders", str(folder), "--from", "c@f.es"
+    )
+    assert result.exit_code == 0, result.output
+    msg = parse_eml(folder / "c-001-taller-informatico-ruiz.eml")
+    text = plain_text(msg)
+    assert "1. El libro que nos envió no es la plantilla actual completa" in text
+    assert "pida al cliente" not in text.lower()
+    (attachment,) = list(msg.iter_attachments())
+    assert attachment.get_filename() == "Autoevaluación MSP - Taller Informático Ruiz.xlsx"
+    fresh = open_workbook_bytes(attachment.get_content(), tmp_path)
+    assert "Revisión" not in fresh.sheetnames
+    assert read_workbook(fresh, instrument).client.id == "C-001"

@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from msp_assessment.client import Client
-from msp_assessment.instrument import load_instrument
+from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.mail.clients import ListProblem, read_client_list
 from msp_assessment.mail.messages import (
     MailError,
@@ -28,6 +28,7 @@ from msp_assessment.mail.messages import (
     write_draft,
 )
 from msp_assessment.mail.send import JOURNAL_NAME
+from msp_assessment.processing import problems as p
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
 from msp_assessment.processing.problems import shorten
@@ -82,6 +83,16 @@ Un saludo,
 REVIEW_ATTACHED = (
     "Le adjuntamos su libro con las celdas que hay que corregir marcadas en color y una hoja "
     "«Revisión» con esta misma lista. "
+)
+
+
+# Problems whose message is advice to our user (send the template again), not a cell to fix.
+NOT_FIXABLE_IN_CELLS = frozenset(
+    {p.NOT_ASSESSMENT, p.UNKNOWN_INSTRUMENT, p.UNKNOWN_VERSION, p.STATEMENT_MISSING}
+)
+NEW_TEMPLATE = (
+    "El libro que nos envió no es la plantilla actual completa del cuestionario. Le adjuntamos de "
+    "nuevo la plantilla: rellénela y envíenosla."
 )
 
 
@@ -220,22 +231,37 @@ def _write_reminders(
             attachments = [(attachment_name(client.company), _workbook_bytes(book))]
         else:
             assert entry.outcome is not None
-            review = entry.outcome.output
-            attachments = []
-            if review and Path(review).exists():
-                name = attachment_name(client.company).replace(".xlsx", " - revisar.xlsx")
-                attachments = [(name, Path(review).read_bytes())]
-            listing = "\n".join(
-                f"{i}. {prob.message}" for i, prob in enumerate(entry.outcome.problems, start=1)
-            )
-            extra = {"problemas": listing, "adjunto": REVIEW_ATTACHED if attachments else ""}
-            text = PROBLEMS_TEXT
+            text, extra, attachments = _problems_reminder(entry.outcome, client, instrument)
         text = with_deadline(text, deadline)
         msg = build_draft(client, sender, text, deadline, attachments, extra=extra)
         target = folder / f"{file_stem(client)}.eml"
         write_draft(msg, target)
         written.append(str(target))
     return written
+
+
+def _problems_reminder(
+    outcome: FileOutcome, client: Client, instrument: Instrument
+) -> tuple[MessageText, dict[str, str], list[tuple[str, bytes]]]:
+    """The text, its fillings and attachments for a client whose workbook has problems.
+
+    Problems the client can fix in the cells are listed as they are, with the -revisar copy.
+    When the workbook is not (all of) our questionnaire, those messages speak to our user, not
+    to the client: the client is told to fill in the fresh template attached instead.
+    """
+    fixable = [prob for prob in outcome.problems if prob.code not in NOT_FIXABLE_IN_CELLS]
+    lines = [f"{i}. {prob.message}" for i, prob in enumerate(fixable, start=1)]
+    attachments: list[tuple[str, bytes]] = []
+    note = ""
+    if len(fixable) < len(outcome.problems):
+        lines.append(f"{len(lines) + 1}. {NEW_TEMPLATE}")
+        book = build_template(instrument, TemplateOptions(client=client))
+        attachments.append((attachment_name(client.company), _workbook_bytes(book)))
+    elif outcome.output and Path(outcome.output).exists():
+        name = attachment_name(client.company).replace(".xlsx", " - revisar.xlsx")
+        attachments.append((name, Path(outcome.output).read_bytes()))
+        note = REVIEW_ATTACHED
+    return PROBLEMS_TEXT, {"problemas": "\n".join(lines), "adjunto": note}, attachments
 
 
 def _workbook_bytes(book: Workbook) -> bytes:
