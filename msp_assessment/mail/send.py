@@ -168,6 +168,7 @@ def send(
     connection: smtplib.SMTP | None = None
     lost: str | None = None  # why the server could not be reached again after a dropped link
     deliveries: list[Delivery] = []
+    sent = 0  # in this run
     try:
         for index, draft in enumerate(drafts, start=1):
             msg = _load(draft)
@@ -186,15 +187,16 @@ def send(
                     try:
                         connection = _connect(settings)
                     except MailError as err:
-                        if not any(d.outcome is Outcome.SENT for d in deliveries):
+                        if not sent:
                             raise
                         lost = str(err)
                 if connection is None:
                     outcome, error = Outcome.FAILED, lost
                 else:
-                    if interval and any(d.outcome is Outcome.SENT for d in deliveries):
+                    if interval and sent:
                         sleep(interval)
                     outcome, error, connection = _deliver(connection, journal, draft, msg)
+                    sent += outcome is Outcome.SENT
             delivery = Delivery(
                 draft.name, key, str(msg["To"]), str(msg["Subject"]), outcome, error
             )
