@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
@@ -54,7 +54,6 @@ class StatementMean:
     area_number: int
     area_name: str
     number: int
-    statement_id: str
     text: str
     mean: Fraction
 
@@ -80,25 +79,34 @@ def consolidate(outcomes: Sequence[FileOutcome], instrument: Instrument) -> Cons
     scored = [o for o in outcomes if o.status is Status.SCORED and o.score is not None]
     counted, superseded = _resolve_duplicates(scored)
     counted.sort(key=_ranking)
+    summary = Consolidation(
+        counted=tuple(counted),
+        superseded=tuple(superseded),
+        issues=tuple(o for o in outcomes if o.status is not Status.SCORED),
+        files=len(outcomes),
+        stage_counts=tuple(
+            (stage, sum(1 for o in counted if o.score and o.score.stage.id == stage.id))
+            for stage in instrument.stages
+        ),
+        area_means=(),
+        statement_means=(),
+        mean=None,
+        median=None,
+        mean_stage=None,
+    )
+    if not counted:
+        return summary
 
+    n = len(counted)
     statements = [st for _, st in instrument.statements]
-    answers = pd.DataFrame(
+    sums = pd.DataFrame(
         [[o.answers[st.id] for st in statements] for o in counted],
         columns=[st.id for st in statements],
         dtype="int64",
-    )
-    n = len(counted)
-    sums = answers.sum(axis=0) if n else pd.Series(0, index=answers.columns)
+    ).sum(axis=0)
     statement_means = sorted(
         (
-            StatementMean(
-                area.number,
-                area.name,
-                st.number,
-                st.id,
-                st.text,
-                Fraction(int(sums[st.id]), n) if n else Fraction(0),
-            )
+            StatementMean(area.number, area.name, st.number, st.text, Fraction(int(sums[st.id]), n))
             for area in instrument.areas
             for st in area.statements
         ),
@@ -107,26 +115,19 @@ def consolidate(outcomes: Sequence[FileOutcome], instrument: Instrument) -> Cons
     area_means = tuple(
         (
             area.name,
-            Fraction(int(sums[[st.id for st in area.statements]].sum()), n * len(area.statements))
-            if n
-            else Fraction(0),
+            Fraction(int(sums[[st.id for st in area.statements]].sum()), n * len(area.statements)),
         )
         for area in instrument.areas
     )
     per_client = [o.score.average for o in counted if o.score]
-    stage_of = [o.score.stage.id for o in counted if o.score]
-    mean = sum(per_client, Fraction(0)) / n if n else None
-    return Consolidation(
-        counted=tuple(counted),
-        superseded=tuple(superseded),
-        issues=tuple(o for o in outcomes if o.status is not Status.SCORED),
-        files=len(outcomes),
-        stage_counts=tuple((st, stage_of.count(st.id)) for st in instrument.stages),
-        area_means=area_means if n else (),
-        statement_means=tuple(statement_means) if n else (),
+    mean = sum(per_client, Fraction(0)) / n
+    return replace(
+        summary,
+        area_means=area_means,
+        statement_means=tuple(statement_means),
         mean=mean,
-        median=Fraction(median(per_client)) if n else None,
-        mean_stage=stage_for(instrument, mean) if mean is not None else None,
+        median=Fraction(median(per_client)),
+        mean_stage=stage_for(instrument, mean),
     )
 
 
