@@ -176,6 +176,7 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
             Status.INVALID,
             client=reading.client,
             date=reading.client_date,
+            modified=modified,
             problems=tuple(checked.problems),
             output=output,
         )
