@@ -19,6 +19,7 @@ from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.processing import problems as p
 from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates.cells import named_cell
 
 GRID = [[5, 5, 5, 4, 4], [3, 3, 3, 4, 3], [4, 4, 4, 3, 4], [3, 3, 2, 2, 3]]  # 3,55 Proactivo
 ANSWERS = {(a + 1, n + 1): v for a, row in enumerate(GRID) for n, v in enumerate(row)}
@@ -54,9 +55,10 @@ def rewrite_parts(path: Path, change: Callable[[dict[str, bytes]], dict[str, byt
             zout.writestr(name, data)
 
 
-def named_cell(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
-    sheet, ref = next(iter(wb.defined_names[name].destinations))
-    return sheet, ref.replace("$", "")
+def named_at(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
+    """Sheet title and coordinate of one of our defined names."""
+    cell = named_cell(wb, name)
+    return cell.parent.title, cell.coordinate
 
 
 # --- not workbooks ---------------------------------------------------------------------------
@@ -258,9 +260,9 @@ def pasted_answers(folder: Path) -> Expected:
     ws = wb[c.FORM_SHEET]
     ws.data_validations.dataValidation = []
     for (area, statement), value in ANSWERS.items():
-        sheet, cell = named_cell(wb, c.answer_name(area, statement))
+        sheet, cell = named_at(wb, c.answer_name(area, statement))
         wb[sheet][cell] = {0: f" {value} ", 1: float(value), 2: str(value)}[statement % 3]
-    sheet, cell = named_cell(wb, c.answer_name(4, 5))
+    sheet, cell = named_at(wb, c.answer_name(4, 5))
     wb[sheet][cell] = "7"
     wb.save(path)
     return Expected("invalid", (p.ANSWER_OUT_OF_RANGE,))
@@ -269,8 +271,8 @@ def pasted_answers(folder: Path) -> Expected:
 def merged_answers(folder: Path) -> Expected:
     path = valid(folder / "celdas-combinadas.xlsx")
     wb = openpyxl.load_workbook(path)
-    sheet, first = named_cell(wb, c.answer_name(2, 1))
-    _, second = named_cell(wb, c.answer_name(2, 2))
+    sheet, first = named_at(wb, c.answer_name(2, 1))
+    _, second = named_at(wb, c.answer_name(2, 2))
     wb[sheet].merge_cells(f"{first}:{second}")
     wb.save(path)
     return Expected("invalid", (p.ANSWER_MERGED,))
@@ -280,7 +282,7 @@ def formula_answer(folder: Path) -> Expected:
     """A formula without a computed value (written by a program that does not calculate)."""
     path = valid(folder / "formula.xlsx")
     wb = openpyxl.load_workbook(path)
-    sheet, cell = named_cell(wb, c.answer_name(3, 2))
+    sheet, cell = named_at(wb, c.answer_name(3, 2))
     wb[sheet][cell] = "=2+2"
     wb.save(path)
     return Expected("invalid", (p.ANSWER_FORMULA,))

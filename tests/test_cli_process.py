@@ -16,6 +16,7 @@ from msp_assessment.examples import uniform_answers, write_examples, write_fille
 from msp_assessment.instrument import load_instrument
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates.cells import named_cell
 from tests.conftest import require_libreoffice
 from tests.test_template import run_libreoffice_fill
 
@@ -34,9 +35,7 @@ def inbox(tmp_path: Path) -> Path:
 
 
 def named(path: Path, name: str) -> object:
-    wb = openpyxl.load_workbook(path)
-    sheet, ref = next(iter(wb.defined_names[name].destinations))
-    return wb[sheet][ref.replace("$", "")].value
+    return named_cell(openpyxl.load_workbook(path), name).value
 
 
 def test_process__examples__outputs_exit_code_and_untouched_inputs(

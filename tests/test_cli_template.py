@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from msp_assessment.cli import cli
 from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates.cells import named_cell
 
 
 def test_template_command__default_name__written_in_current_folder(
@@ -41,10 +42,8 @@ def test_template_command__client_options__prefill_the_workbook(tmp_path: Path) 
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(target)
-    got = {}
-    for name in ("cliente_id", "cliente_empresa", "cliente_contacto", "cliente_email"):
-        sheet, coord = next(iter(wb.defined_names[name].destinations))
-        got[name] = wb[sheet][coord.replace("$", "")].value
+    names = ("cliente_id", "cliente_empresa", "cliente_contacto", "cliente_email")
+    got = {name: named_cell(wb, name).value for name in names}
     assert got == {
         "cliente_id": "A-1",
         "cliente_empresa": "Acme",

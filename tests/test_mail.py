@@ -24,6 +24,7 @@ from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.mail.send import Security, SmtpSettings, send
 from msp_assessment.processing.reader import open_workbook, read_workbook
+from msp_assessment.workbook_templates.cells import named_cell
 from tests import smtp_server
 from tests.smtp_server import PASSWORD, USER, SmtpServer
 
@@ -518,9 +519,9 @@ def test_status__reminder_for_a_workbook_missing_part_of_the_questionnaire__send
     inbox = tmp_path / "recibidos"
     path = write_filled(inbox / "recortado.xlsx", answers(EXAMPLE), client=Client("C-001", "T"))
     wb = openpyxl.load_workbook(path)
-    sheet, ref = next(iter(wb.defined_names["resp_1_1"].destinations))
+    answer = named_cell(wb, "resp_1_1")
     del wb.defined_names["resp_1_1"]
-    wb[sheet]["A" + ref.replace("$", "")[1:]] = "Fila borrada por el cliente"
+    answer.parent.cell(row=answer.row, column=1).value = "Fila borrada por el cliente"
     wb.save(path)
     clients = write_list(tmp_path / "c.csv", CLIENTS[:1])
     folder = tmp_path / "recordatorios"

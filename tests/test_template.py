@@ -15,14 +15,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates.cells import named_cell
 from tests.conftest import UNO_PYTHON, require_libreoffice
 
 UNO_FILL = Path(__file__).parent / "libreoffice" / "uno_fill.py"
 
 
 def cell_of(wb: openpyxl.Workbook, name: str) -> tuple[Worksheet, str]:
-    sheet, coord = next(iter(wb.defined_names[name].destinations))
-    return wb[sheet], coord.replace("$", "")
+    cell = named_cell(wb, name)
+    return cell.parent, cell.coordinate
 
 
 def test_template__every_contract_name__points_at_the_right_cell(

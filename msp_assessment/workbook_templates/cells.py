@@ -69,6 +69,17 @@ def merged_range(ws: Worksheet, coord: str) -> CellRange | None:
     return CellRange(min_row=found[0], min_col=found[1], max_row=found[2], max_col=found[3])
 
 
+def named_cell(wb: Workbook, name: str) -> Cell | MergedCell:
+    """The cell a workbook-level defined name of ours points at (a single cell, 'Hoja'!$B$22).
+
+    For workbooks we wrote ourselves (examples, tests); returned workbooks go through the
+    reader, which trusts no name.
+    """
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    cell: Cell | MergedCell = wb[sheet][ref.replace("$", "")]
+    return cell
+
+
 def top_left(ws: Worksheet, coord: str) -> Cell | None:
     """The cell that holds the value shown at ``coord`` (for a merged cell, its range's first).
 
