@@ -13,7 +13,7 @@ from typing import Any
 
 from msp_assessment.client import Client
 from msp_assessment.processing import problems as p
-from msp_assessment.processing.values import EMAIL, fold
+from msp_assessment.processing.values import EMAIL, cell_text, fold
 
 # Accepted header spellings, compared after fold() (case, accents and spaces do not matter).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -151,14 +151,6 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         ws = wb.worksheets[0]
         for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield number, [_text(v) for v in row]
+            yield number, [cell_text(v) or "" for v in row]
     finally:
         wb.close()
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -19,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Area, Instrument, Statement
-from msp_assessment.processing.values import fold, normalize_text
+from msp_assessment.processing.values import cell_text, fold, normalize_text
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates.cells import merged_range, top_left
 
@@ -337,10 +336,10 @@ def _read_client(
             values[f.key] = None
             continue
         cells[f.key] = at
-        values[f.key] = _as_text(cell_value(wb, at)[0])
+        values[f.key] = cell_text(cell_value(wb, at)[0])
     if not client_id:
         at = _resolve(wb, c.CLIENT_ID_NAME)
-        client_id = _as_text(cell_value(wb, at)[0]) if at else None
+        client_id = cell_text(cell_value(wb, at)[0]) if at else None
     client = Client(
         id=client_id or None,
         company=values.get("company"),
@@ -372,18 +371,3 @@ def _client_cells_by_label(wb: Workbook, labels: dict[str, c.ClientField]) -> di
                     key, Located(sheet.title, f"{get_column_letter(cell.column + 1)}{cell.row}")
                 )
     return found
-
-
-def _as_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = " ".join(str(value).split())
-    return text or None

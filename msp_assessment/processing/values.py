@@ -103,3 +103,19 @@ def parse_date(text: str | None) -> date | None:
     except ValueError:
         return None
     return None
+
+
+def cell_text(value: object) -> str | None:
+    """A cell value as one line of text: dates as ISO, 3.0 as "3", blanks as None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = " ".join(str(value).split())
+    return text or None
