@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def _echo_json(data: dict[str, Any]) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _deadline(value: str | None) -> Any:
+def _deadline(value: str | None) -> date | None:
     from msp_assessment.mail.messages import MailError, parse_deadline
 
     if value is None:

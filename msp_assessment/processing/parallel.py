@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.outcome import FileOutcome
+from msp_assessment.processing.outcome import FileOutcome, Status
 from msp_assessment.processing.scoring import score
 
 Work = Callable[[Path], FileOutcome]
@@ -43,7 +43,7 @@ def outcomes(
     chunk = max(1, min(32, len(files) // (jobs * 8)))
     with context.Pool(jobs, initializer=_start_worker, initargs=(work,)) as pool:
         for outcome in pool.imap(_run_one, files, chunksize=chunk):
-            if outcome.answers and outcome.score is None and outcome.status == "scored":
+            if outcome.status is Status.SCORED and outcome.score is None:
                 outcome = replace(outcome, score=score(instrument, outcome.answers))
             yield outcome
 
