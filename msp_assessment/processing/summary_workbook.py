@@ -33,6 +33,7 @@ from msp_assessment.workbook_templates.cells import (
     set_text,
     stage_cell,
     style_header,
+    styled,
 )
 from msp_assessment.workbook_templates.charts import area_radar
 
@@ -86,9 +87,9 @@ def _text(ws: Worksheet, row: int, col: int, value: str | None) -> None:
         set_text(ws.cell(row=row, column=col), value)
 
 
-def _decimal(ws: Worksheet, row: int, col: int, value: Fraction) -> None:
-    cell = ws.cell(row=row, column=col, value=float(value))
-    cell.number_format = s.TWO_DECIMALS
+def _decimal(ws: Worksheet, row: int, col: int, value: Fraction, **looks: object) -> None:
+    """A two-decimal number, with any further looks (fill=…, font=…) stamped in one go."""
+    styled(ws.cell(row=row, column=col, value=float(value)), number_format=s.TWO_DECIMALS, **looks)
 
 
 def _note(ws: Worksheet, row: int, text: str, last_col: int) -> None:
@@ -115,10 +116,8 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
         _date(ws, row, 6, outcome.date)
         for i, area in enumerate(score.areas):
             ws.cell(row=row, column=7 + i, value=area.total)
-            _decimal(ws, row, 7 + n_areas + i, area.average)
-            ws.cell(row=row, column=7 + n_areas + i).fill = s.stage_fill(area.stage.id)
-        _decimal(ws, row, 7 + 2 * n_areas, score.average)
-        ws.cell(row=row, column=7 + 2 * n_areas).font = s.BOLD
+            _decimal(ws, row, 7 + n_areas + i, area.average, fill=s.stage_fill(area.stage.id))
+        _decimal(ws, row, 7 + 2 * n_areas, score.average, font=s.BOLD)
         stage_cell(ws, row, 8 + 2 * n_areas, score.stage.id, score.stage.name)
     last = len(cons.counted) + 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 2)}"

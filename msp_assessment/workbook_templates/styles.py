@@ -38,8 +38,12 @@ TWO_DECIMALS = "0.00"
 DATE_FORMAT = "DD/MM/YYYY"
 
 
+_STAGE_FILLS = {stage: PatternFill("solid", fgColor=color) for stage, color in STAGE_COLORS.items()}
+
+
 def stage_fill(stage_id: str) -> PatternFill:
-    return PatternFill("solid", fgColor=STAGE_COLORS[stage_id])
+    """The one fill of a stage (a shared object, so stamped styles can key on it)."""
+    return _STAGE_FILLS[stage_id]
 
 
 def row_height(text: str, chars_per_line: float, line_height: float = 15.0) -> float:
