@@ -211,15 +211,14 @@ def test_unexpected_error_in_one_file__batch_goes_on(
 ) -> None:
     from msp_assessment.processing import batch
 
-    real = batch.read_workbook
+    real = batch.read_book
 
-    def explode_on_one(wb, instrument):  # type: ignore[no-untyped-def]
-        cells = [cell.value for row in wb.worksheets[0].iter_rows(max_row=20) for cell in row]
-        if "Soporte Levante" in cells:
+    def explode_on_one(book, instrument):  # type: ignore[no-untyped-def]
+        if "Soporte Levante" in book.sheets[0].values.values():
             raise RuntimeError("fallo simulado")
-        return real(wb, instrument)
+        return real(book, instrument)
 
-    monkeypatch.setattr(batch, "read_workbook", explode_on_one)
+    monkeypatch.setattr(batch, "read_book", explode_on_one)
     report = run([inbox], RunOptions(output_dir=tmp_path / "o"))
     broken = next(f for f in report.files if f.path.endswith("soporte-levante-estable.xlsx"))
     assert broken.status.value == "unreadable"

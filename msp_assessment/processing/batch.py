@@ -9,16 +9,18 @@ from functools import partial
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
+from openpyxl import Workbook
 
 from msp_assessment._files import remove_stale_temporaries
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing import problems as p
+from msp_assessment.processing.book import from_workbook, read_package
 from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.parallel import default_jobs
 from msp_assessment.processing.parallel import outcomes as parallel_outcomes
 from msp_assessment.processing.problems import Problem
-from msp_assessment.processing.reader import Located, formulas_at, open_workbook, read_workbook
+from msp_assessment.processing.reader import Located, formulas_at, open_workbook, read_book
 from msp_assessment.processing.results import (
     RESULTS_SUFFIX,
     REVIEW_SUFFIX,
@@ -154,13 +156,17 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     refused = sniff(path, options.limits)
     if refused is not None:
         return FileOutcome(display, Status.UNREADABLE, problems=(refused,))
-    try:
-        wb = open_workbook(path)
-    except Exception as err:  # openpyxl raises many kinds on malformed packages
-        if options.debug:
-            raise
-        return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err),))
-    reading = read_workbook(wb, instrument)
+    book = read_package(path.read_bytes())
+    wb: Workbook | None = None
+    if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
+        try:
+            wb = open_workbook(path)
+        except Exception as err:  # openpyxl raises many kinds on malformed packages
+            if options.debug:
+                raise
+            return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err),))
+        book = from_workbook(wb)
+    reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     if any(prob.code == p.ANSWER_MISSING for prob in checked.problems):
         checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)), instrument)
@@ -168,7 +174,10 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
         output = None
         if options.output_dir is not None:
             target = options.output_dir / f"{stem}{REVIEW_SUFFIX}"
-            write_review(reading, instrument, checked.problems, target, path.name)
+            wb = wb or _reopen(path)
+            if wb is None:  # read fast, but openpyxl cannot: so neither could the client's program
+                return _unreadable(path, options, display)
+            write_review(wb, reading, instrument, checked.problems, target, path.name)
             (options.output_dir / f"{stem}{RESULTS_SUFFIX}").unlink(missing_ok=True)
             output = str(target)
         return FileOutcome(
@@ -184,7 +193,10 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     output = None
     if options.output_dir is not None:
         target = options.output_dir / f"{stem}{RESULTS_SUFFIX}"
-        write_results(reading, instrument, result, checked.answers, target, path.name)
+        wb = wb or _reopen(path)
+        if wb is None:
+            return _unreadable(path, options, display)
+        write_results(wb, reading, instrument, result, checked.answers, target, path.name)
         (options.output_dir / f"{stem}{REVIEW_SUFFIX}").unlink(missing_ok=True)
         output = str(target)
     return FileOutcome(
@@ -197,6 +209,24 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
         output=output,
         answers=checked.answers,
     )
+
+
+def _reopen(path: Path) -> Workbook | None:
+    try:
+        return open_workbook(path)
+    except Exception:
+        return None
+
+
+def _unreadable(path: Path, options: RunOptions, display: str) -> FileOutcome:
+    """The outcome of a file openpyxl cannot load, with openpyxl's reason."""
+    try:
+        open_workbook(path)
+    except Exception as err:
+        if options.debug:
+            raise
+        return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err),))
+    raise AssertionError("_unreadable called for a workbook openpyxl loads")
 
 
 def _open_problem(err: Exception) -> Problem:

@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import MergedCell
-from openpyxl.utils.cell import coordinate_from_string, get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Area, Instrument, Statement
+from msp_assessment.processing.book import Book, Sheet, from_workbook
 from msp_assessment.processing.values import cell_text, fold, normalize_text
 from msp_assessment.workbook_templates import contract as c
-from msp_assessment.workbook_templates.cells import merged_range, top_left
 
 # The fallback scan looks at most at this many rows and columns of each sheet.
 SCAN_ROWS = 1_000
@@ -48,7 +47,7 @@ class StatementReading:
 
 @dataclass
 class WorkbookReading:
-    workbook: Workbook
+    book: Book
     instrument_id: str | None
     instrument_version: str | None
     client: Client
@@ -88,6 +87,11 @@ def formulas_at(path: Path, cells: list[Located]) -> dict[Located, str]:
 
 
 def read_workbook(wb: Workbook, instrument: Instrument) -> WorkbookReading:
+    """read_book for a workbook openpyxl has loaded."""
+    return read_book(from_workbook(wb), instrument)
+
+
+def read_book(wb: Book, instrument: Instrument) -> WorkbookReading:
     meta = _metadata(wb)
     statements = [StatementReading(area, st) for area, st in instrument.statements]
     for reading in statements:
@@ -113,7 +117,7 @@ def read_workbook(wb: Workbook, instrument: Instrument) -> WorkbookReading:
         _read_by_text(wb, instrument, [r for r in statements if r.answer_at is None], totals)
     client, cells, when = _read_client(wb, meta.get(c.META_CLIENT_ID))
     return WorkbookReading(
-        workbook=wb,
+        book=wb,
         instrument_id=meta.get(c.META_INSTRUMENT_ID),
         instrument_version=meta.get(c.META_INSTRUMENT_VERSION),
         client=client,
@@ -133,40 +137,37 @@ def _names_are_stale(reading: StatementReading) -> bool:
     )
 
 
-def _metadata(wb: Workbook) -> dict[str, str]:
+def _metadata(wb: Book) -> dict[str, str]:
     """Instrument id/version and client id: document properties first, then the hidden sheet."""
     found: dict[str, str] = {}
-    if c.META_SHEET in wb.sheetnames:
-        for row in wb[c.META_SHEET].iter_rows(max_row=20, max_col=2, values_only=True):
-            key, value = (*row, None, None)[:2]
+    meta = wb.sheet(c.META_SHEET)
+    if meta is not None:
+        for row in range(1, 21):
+            key, value = meta.value(row, 1), meta.value(row, 2)
             if key in c.META_KEYS and value not in (None, ""):
                 found[str(key)] = str(value).strip()
-    props = getattr(wb, "custom_doc_props", None)
-    for prop in getattr(props, "props", []):
-        if prop.name in c.META_KEYS and prop.value not in (None, ""):
-            found[prop.name] = str(prop.value).strip()
+    for name, text in wb.properties.items():
+        if name in c.META_KEYS:
+            found[name] = text.strip()
     return found
 
 
 _SIMPLE_REFERENCE = re.compile(r"^'(?P<sheet>(?:[^']|'')+)'!(?P<cell>\$?[A-Z]{1,3}\$?[0-9]+)$")
 
 
-def _resolve(wb: Workbook, name: str) -> Located | None:
+def _resolve(wb: Book, name: str) -> Located | None:
     """The single cell a defined name points at, or None when it is missing or broken."""
-    defined = wb.defined_names.get(name)
-    if defined is None:
-        for ws in wb.worksheets:
-            defined = ws.defined_names.get(name)
-            if defined is not None:
-                break
-    if defined is None:
+    text = wb.names.get(name)
+    if text is None:
+        text = next((s.local_names[name] for s in wb.sheets if name in s.local_names), None)
+    if text is None:
         return None
-    simple = _SIMPLE_REFERENCE.match(defined.attr_text or "")
+    simple = _SIMPLE_REFERENCE.match(text)
     if simple:  # what we write and what Excel keeps: 'Sheet'!$B$22, parsed without openpyxl
         destinations = [(simple["sheet"].replace("''", "'"), simple["cell"])]
     else:
         try:
-            destinations = list(defined.destinations)
+            destinations = list(DefinedName(name, attr_text=text).destinations)
         except Exception:  # a #REF! or otherwise unparsable reference
             return None
     if len(destinations) != 1:
@@ -176,22 +177,36 @@ def _resolve(wb: Workbook, name: str) -> Located | None:
         return None
     coord = ref.replace("$", "").split(":")[0]
     try:
-        coordinate_from_string(coord)
-    except ValueError:
+        coordinate_to_tuple(coord)
+    except (ValueError, TypeError):
         return None
     return Located(sheet, coord)
 
 
-def cell_value(wb: Workbook, at: Located) -> tuple[object, str | None]:
+def _sheet(wb: Book, title: str) -> Sheet:
+    sheet = wb.sheet(title)
+    assert sheet is not None, title  # every Located names a sheet of the book
+    return sheet
+
+
+def cell_value(wb: Book, at: Located) -> tuple[object, str | None]:
     """The value shown at ``at`` (for a merged cell, the range's value) and its merged range."""
-    ws = wb[at.sheet]
-    holder = top_left(ws, at.cell)
-    rng = merged_range(ws, at.cell)
-    merged = str(rng.coord) if rng is not None else (at.cell if holder is None else None)
-    return (holder.value if holder is not None else None), merged
+    sheet = _sheet(wb, at.sheet)
+    row, col = coordinate_to_tuple(at.cell)
+    bounds = sheet.merged_at(row, col)
+    if bounds is None:
+        return sheet.value(row, col), None
+    return sheet.value(bounds[0], bounds[1]), range_text(bounds)
 
 
-def _read_by_names(wb: Workbook, reading: StatementReading) -> None:
+def range_text(bounds: tuple[int, int, int, int]) -> str:
+    """ "B27:B28" (or "B27" for a single cell), as spreadsheets write a range."""
+    first = f"{get_column_letter(bounds[1])}{bounds[0]}"
+    last = f"{get_column_letter(bounds[3])}{bounds[2]}"
+    return first if first == last else f"{first}:{last}"
+
+
+def _read_by_names(wb: Book, reading: StatementReading) -> None:
     a, n = reading.area.number, reading.statement.number
     answer = _resolve(wb, c.answer_name(a, n))
     if answer is None:
@@ -208,11 +223,11 @@ def _read_by_names(wb: Workbook, reading: StatementReading) -> None:
         reading.text_found = normalize_text(str(value)) if value is not None else ""
 
 
-def _text_left_of(wb: Workbook, at: Located) -> Located | None:
-    ws = wb[at.sheet]
-    row, col = ws[at.cell].row, ws[at.cell].column
+def _text_left_of(wb: Book, at: Located) -> Located | None:
+    sheet = _sheet(wb, at.sheet)
+    row, col = coordinate_to_tuple(at.cell)
     for column in range(1, col):
-        value = ws.cell(row=row, column=column).value
+        value = sheet.value(row, column)
         if isinstance(value, str) and len(value.strip()) > 20:
             return Located(at.sheet, f"{get_column_letter(column)}{row}")
     return None
@@ -229,20 +244,16 @@ class _SheetIndex:
     total_rows: list[int] = field(default_factory=list)
 
 
-def _index_sheet(ws: Worksheet, instrument: Instrument) -> _SheetIndex:
+def _index_sheet(sheet: Sheet, instrument: Instrument) -> _SheetIndex:
     wanted = {fold(st.text): st.id for _, st in instrument.statements}
     levels = {fold(level.label): level.value for level in instrument.scale}
     answer_header = fold(c.ANSWER_HEADER.split(" ")[0])
     points_header = fold(instrument.points_column)
     total_label = fold(instrument.total_label)
     index = _SheetIndex()
-    for row in ws.iter_rows(max_row=SCAN_ROWS, max_col=SCAN_COLS):
-        for cell in row:
-            if not isinstance(cell.value, str) or isinstance(cell, MergedCell):
-                continue
-            text = fold(cell.value)
-            r, col = cell.row, cell.column
-            assert r is not None and col is not None
+    for r, col, value in sheet.scan(SCAN_ROWS, SCAN_COLS):
+        if isinstance(value, str):
+            text = fold(value)
             if text in wanted:
                 index.statements.setdefault(wanted[text], (r, col))
             elif text.startswith(answer_header):
@@ -262,12 +273,12 @@ def _nearest_above(headers: list[tuple[int, int]], row: int) -> int | None:
 
 
 def _read_by_text(
-    wb: Workbook,
+    wb: Book,
     instrument: Instrument,
     pending: list[StatementReading],
     totals: dict[int, Located],
 ) -> None:
-    for ws in wb.worksheets:
+    for ws in wb.sheets:
         if ws.title in OUR_SHEETS or not pending:
             continue
         index = _index_sheet(ws, instrument)
@@ -292,10 +303,10 @@ def _read_by_text(
 
 
 def _read_row(
-    wb: Workbook, ws: Worksheet, index: _SheetIndex, reading: StatementReading, row: int, col: int
+    wb: Book, ws: Sheet, index: _SheetIndex, reading: StatementReading, row: int, col: int
 ) -> None:
     reading.text_at = Located(ws.title, f"{get_column_letter(col)}{row}")
-    reading.text_found = normalize_text(str(ws.cell(row=row, column=col).value))
+    reading.text_found = normalize_text(str(ws.value(row, col)))
     points_col = _nearest_above(index.points_headers, row)
     if points_col:
         reading.points_at = Located(ws.title, f"{get_column_letter(points_col)}{row}")
@@ -306,7 +317,7 @@ def _read_row(
         marks = [
             (col_, value)
             for r, col_, value in index.level_headers
-            if r == header_row and ws.cell(row=row, column=col_).value not in (None, "")
+            if r == header_row and ws.value(row, col_) not in (None, "")
         ]
         if marks:
             first_col = marks[0][0]
@@ -319,9 +330,7 @@ def _read_row(
     reading.raw, reading.merged = cell_value(wb, reading.answer_at)
 
 
-def _read_client(
-    wb: Workbook, client_id: str | None
-) -> tuple[Client, dict[str, Located], str | None]:
+def _read_client(wb: Book, client_id: str | None) -> tuple[Client, dict[str, Located], str | None]:
     values: dict[str, str | None] = {}
     cells: dict[str, Located] = {}
     labels = {fold(f.label): f for f in c.CLIENT_FIELDS}
@@ -349,25 +358,20 @@ def _read_client(
     return client, cells, values.get("date")
 
 
-def _beside_label(wb: Workbook, at: Located, field: c.ClientField) -> bool:
+def _beside_label(wb: Book, at: Located, field: c.ClientField) -> bool:
     """Whether the cell left of a named client cell still holds its label (the name is fresh)."""
-    ws = wb[at.sheet]
-    cell = ws[at.cell]
-    if cell.column is None or cell.column < 2 or cell.row is None:
+    row, col = coordinate_to_tuple(at.cell)
+    if col < 2:
         return False
-    label = ws.cell(row=cell.row, column=cell.column - 1).value
+    label = _sheet(wb, at.sheet).value(row, col - 1)
     return isinstance(label, str) and fold(label) == fold(field.label)
 
 
-def _client_cells_by_label(wb: Workbook, labels: dict[str, c.ClientField]) -> dict[str, Located]:
-    sheet = wb[c.FORM_SHEET] if c.FORM_SHEET in wb.sheetnames else wb.worksheets[0]
+def _client_cells_by_label(wb: Book, labels: dict[str, c.ClientField]) -> dict[str, Located]:
+    sheet = wb.sheet(c.FORM_SHEET) or wb.sheets[0]
     found: dict[str, Located] = {}
-    for row in sheet.iter_rows(max_row=60, max_col=3):
-        for cell in row:
-            if isinstance(cell.value, str) and fold(cell.value) in labels:
-                key = labels[fold(cell.value)].key
-                assert cell.row is not None and cell.column is not None
-                found.setdefault(
-                    key, Located(sheet.title, f"{get_column_letter(cell.column + 1)}{cell.row}")
-                )
+    for row, col, value in sheet.scan(60, 3):
+        if isinstance(value, str) and fold(value) in labels:
+            key = labels[fold(value)].key
+            found.setdefault(key, Located(sheet.title, f"{get_column_letter(col + 1)}{row}"))
     return found

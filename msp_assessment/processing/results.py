@@ -48,6 +48,7 @@ class OutputError(Exception):
 
 
 def write_results(
+    wb: Workbook,
     reading: WorkbookReading,
     instrument: Instrument,
     score: Score,
@@ -56,7 +57,6 @@ def write_results(
     source_name: str,
 ) -> None:
     """Fill Puntos and TOTAL DE PUNTOS, add the Resultados sheet and save to ``target``."""
-    wb = reading.workbook
     _drop_our_sheets(wb)
     for r in reading.statements:
         if r.points_at is not None:
@@ -72,6 +72,7 @@ def write_results(
 
 
 def write_review(
+    wb: Workbook,
     reading: WorkbookReading,
     instrument: Instrument,
     problems: list[Problem],
@@ -79,7 +80,6 @@ def write_review(
     source_name: str,
 ) -> None:
     """Highlight every problem cell and add the Revisión sheet listing the problems."""
-    wb = reading.workbook
     _drop_our_sheets(wb)
     for prob in problems:
         if prob.sheet in wb.sheetnames and prob.cell:
