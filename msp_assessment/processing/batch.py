@@ -25,7 +25,8 @@ from msp_assessment.processing.results import (
     RESULTS_SUFFIX,
     REVIEW_SUFFIX,
     OutputError,
-    write_results,
+    results_workbook,
+    write_bytes,
     write_review,
 )
 from msp_assessment.processing.scoring import score
@@ -156,7 +157,8 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     refused = sniff(path, options.limits)
     if refused is not None:
         return FileOutcome(display, Status.UNREADABLE, problems=(refused,))
-    book = read_package(path.read_bytes())
+    data = path.read_bytes()
+    book = read_package(data)
     wb: Workbook | None = None
     if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
         try:
@@ -174,9 +176,12 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
         output = None
         if options.output_dir is not None:
             target = options.output_dir / f"{stem}{REVIEW_SUFFIX}"
-            wb = wb or _reopen(path)
-            if wb is None:  # read fast, but openpyxl cannot: so neither could the client's program
-                return _unreadable(path, options, display)
+            try:
+                wb = _loaded(wb, path)
+            except _UnopenableError as err:
+                if options.debug:
+                    raise
+                return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err.error),))
             write_review(wb, reading, instrument, checked.problems, target, path.name)
             (options.output_dir / f"{stem}{RESULTS_SUFFIX}").unlink(missing_ok=True)
             output = str(target)
@@ -193,10 +198,21 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     output = None
     if options.output_dir is not None:
         target = options.output_dir / f"{stem}{RESULTS_SUFFIX}"
-        wb = wb or _reopen(path)
-        if wb is None:
-            return _unreadable(path, options, display)
-        write_results(wb, reading, instrument, result, checked.answers, target, path.name)
+        try:
+            package = results_workbook(
+                reading,
+                instrument,
+                result,
+                checked.answers,
+                path.name,
+                package=data if wb is None else None,
+                load=partial(_loaded, wb, path),
+            )
+        except _UnopenableError as err:
+            if options.debug:
+                raise
+            return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err.error),))
+        write_bytes(package, target)
         (options.output_dir / f"{stem}{REVIEW_SUFFIX}").unlink(missing_ok=True)
         output = str(target)
     return FileOutcome(
@@ -211,22 +227,21 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     )
 
 
-def _reopen(path: Path) -> Workbook | None:
+class _UnopenableError(Exception):
+    """openpyxl cannot load a workbook the fast reader could read (the error is openpyxl's)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _loaded(wb: Workbook | None, path: Path) -> Workbook:
+    if wb is not None:
+        return wb
     try:
         return open_workbook(path)
-    except Exception:
-        return None
-
-
-def _unreadable(path: Path, options: RunOptions, display: str) -> FileOutcome:
-    """The outcome of a file openpyxl cannot load, with openpyxl's reason."""
-    try:
-        open_workbook(path)
     except Exception as err:
-        if options.debug:
-            raise
-        return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err),))
-    raise AssertionError("_unreadable called for a workbook openpyxl loads")
+        raise _UnopenableError(err) from err
 
 
 def _open_problem(err: Exception) -> Problem:
