@@ -26,8 +26,8 @@ from msp_assessment.processing.results import (
     REVIEW_SUFFIX,
     OutputError,
     results_workbook,
+    review_workbook,
     write_bytes,
-    write_review,
 )
 from msp_assessment.processing.scoring import score
 from msp_assessment.processing.validate import (
@@ -177,12 +177,19 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
         if options.output_dir is not None:
             target = options.output_dir / f"{stem}{REVIEW_SUFFIX}"
             try:
-                wb = _loaded(wb, path)
+                package = review_workbook(
+                    reading,
+                    instrument,
+                    checked.problems,
+                    path.name,
+                    package=data if wb is None else None,
+                    load=partial(_loaded, wb, path),
+                )
             except _UnopenableError as err:
                 if options.debug:
                     raise
                 return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err.error),))
-            write_review(wb, reading, instrument, checked.problems, target, path.name)
+            write_bytes(package, target)
             (options.output_dir / f"{stem}{RESULTS_SUFFIX}").unlink(missing_ok=True)
             output = str(target)
         return FileOutcome(

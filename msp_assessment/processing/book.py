@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
@@ -172,11 +173,14 @@ class _Package:
         return self.parsed[part]
 
     def book(self) -> Book:
-        # Every XML part must parse, not only those read here: a package with a broken part is
-        # left to openpyxl to judge, and never copied into a results workbook.
+        # Every XML part must be well formed, not only those read here: a package with a broken
+        # part is left to openpyxl to judge, and never copied into a results workbook.
         for part in self.names:
             if part.endswith((".xml", ".rels")):
-                self.xml(part)
+                raw = self.zip.read(part)
+                if _UNSAFE.search(raw):
+                    raise DeclinedError(f"{part} declares a DTD")
+                expat.ParserCreate().Parse(raw, True)  # checks, builds nothing
         types = self.xml("[Content_Types].xml")
         overrides = {
             o.get("PartName", "").lstrip("/"): o.get("ContentType", "")

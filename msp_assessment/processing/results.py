@@ -8,24 +8,23 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment._files import atomic_path, describe_os_error
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.reader import Located, WorkbookReading
-from msp_assessment.processing.results_sheet import results_draft
+from msp_assessment.processing.results_sheet import results_draft, review_draft
 from msp_assessment.processing.scoring import Score
-from msp_assessment.processing.splice import SpliceDeclinedError, splice_results
+from msp_assessment.processing.splice import (
+    COMMENT_SIZE,
+    SpliceDeclinedError,
+    splice_results,
+    splice_review,
+)
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from msp_assessment.workbook_templates.cells import (
-    merge,
-    set_text,
-    style_header,
-    styled,
     top_left,
 )
 
@@ -65,15 +64,13 @@ def results_workbook(
         except SpliceDeclinedError:
             pass
     wb = load()
-    _drop_our_sheets(wb)
     for title, cells in numbers.items():
         for coord, value in cells.items():
             cell = top_left(wb[title], coord)
             if cell is not None:
                 cell.value = value
-    resaved = BytesIO()
-    wb.save(resaved)
-    return splice_results(resaved.getvalue(), {}, draft, instrument)
+    resaved = _with_placeholder(wb, c.RESULTS_SHEET)
+    return splice_results(resaved, {}, draft, instrument, placeholder=True)
 
 
 def _numbers(
@@ -89,12 +86,7 @@ def _numbers(
             found.append((at, area_score.total))
     numbers: dict[str, dict[str, int]] = {}
     for at, value in found:
-        sheet = reading.book.sheet(at.sheet)
-        assert sheet is not None
-        row, col = coordinate_to_tuple(at.cell)
-        bounds = sheet.merged_at(row, col)
-        coord = at.cell if bounds is None else f"{get_column_letter(bounds[1])}{bounds[0]}"
-        numbers.setdefault(at.sheet, {})[coord] = value
+        numbers.setdefault(at.sheet, {})[_top_left(reading, at)] = value
     return numbers
 
 
@@ -107,27 +99,56 @@ def write_bytes(data: bytes, target: Path) -> None:
         raise OutputError.writing(target, err) from err
 
 
-def write_review(
-    wb: Workbook,
+def review_workbook(
     reading: WorkbookReading,
     instrument: Instrument,
     problems: list[Problem],
-    target: Path,
     source_name: str,
-) -> None:
-    """Highlight every problem cell and add the Revisión sheet listing the problems."""
-    _drop_our_sheets(wb)
+    *,
+    package: bytes | None,
+    load: Callable[[], Workbook],
+) -> bytes:
+    """The -revisar workbook: every problem cell coloured and commented, Revisión added first.
+
+    Spliced into the client's ``package`` like the results; otherwise the workbook ``load``
+    gives is marked and re-saved by openpyxl first.
+    """
+    draft = review_draft(instrument, problems, source_name)
+    marks = _marks(reading, problems)
+    if package is not None:
+        try:
+            return splice_review(package, marks, draft)
+        except SpliceDeclinedError:
+            pass
+    wb = load()
+    for title, messages in marks.items():
+        for coord, message in messages.items():
+            cell = top_left(wb[title], coord)
+            if cell is not None:
+                cell.fill = s.PROBLEM_FILL
+                width, height = COMMENT_SIZE
+                cell.comment = Comment(message, c.GENERATOR, width=width, height=height)
+    resaved = _with_placeholder(wb, c.REVIEW_SHEET)
+    return splice_review(resaved, {}, draft, placeholder=True)
+
+
+def _marks(reading: WorkbookReading, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """Sheet → cell → message for every problem that has a cell (the last one wins a cell)."""
+    marks: dict[str, dict[str, str]] = {}
     for prob in problems:
-        if prob.sheet in wb.sheetnames and prob.cell:
-            cell = top_left(wb[prob.sheet], prob.cell)
-            if cell is None:
-                continue
-            cell.fill = s.PROBLEM_FILL
-            cell.comment = Comment(prob.message, c.GENERATOR, width=320, height=140)
-    ws = wb.create_sheet(c.REVIEW_SHEET, 0)
-    _review_sheet(ws, instrument, problems, source_name)
-    wb.active = 0
-    save_workbook(wb, target)
+        if prob.sheet and prob.cell and reading.book.sheet(prob.sheet) is not None:
+            at = _top_left(reading, Located(prob.sheet, prob.cell))
+            marks.setdefault(prob.sheet, {})[at] = prob.message
+    return marks
+
+
+def _top_left(reading: WorkbookReading, at: Located) -> str:
+    """The cell that holds what ``at`` shows: itself, or its merged range's first cell."""
+    sheet = reading.book.sheet(at.sheet)
+    assert sheet is not None
+    row, col = coordinate_to_tuple(at.cell)
+    bounds = sheet.merged_at(row, col)
+    return at.cell if bounds is None else f"{get_column_letter(bounds[1])}{bounds[0]}"
 
 
 def save_workbook(wb: Workbook, target: Path) -> None:
@@ -139,47 +160,15 @@ def save_workbook(wb: Workbook, target: Path) -> None:
         raise OutputError.writing(target, err) from err
 
 
-def _drop_our_sheets(wb: Workbook) -> None:
+def _with_placeholder(wb: Workbook, title: str) -> bytes:
+    """``wb`` saved without our old sheets and with an empty ``title`` sheet first, active."""
     for name in (c.RESULTS_SHEET, c.REVIEW_SHEET):
-        if name in wb.sheetnames and len(wb.sheetnames) > 1:
+        if name in wb.sheetnames:
             del wb[name]
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False
-
-
-def _table_header(ws: Worksheet, row: int, headers: list[str]) -> None:
-    for col, text in enumerate(headers, start=1):
-        style_header(ws.cell(row=row, column=col, value=text))
-
-
-def _review_sheet(
-    ws: Worksheet, instrument: Instrument, problems: list[Problem], source_name: str
-) -> None:
-    for letter, width in {"A": 6, "B": 30, "C": 12, "D": 18, "E": 90}.items():
-        ws.column_dimensions[letter].width = width
-    styled(ws.cell(row=1, column=1, value="Revisión de la autoevaluación"), font=s.TITLE_FONT)
-    ws.row_dimensions[1].height = 26
-    intro = (
-        f"El libro «{source_name}» no se ha podido puntuar todavía. Corrija cada punto de esta "
-        "lista (las celdas afectadas están marcadas en color en la hoja del cuestionario), "
-        "guarde el libro y envíelo de nuevo."
-    )
-    cell = ws.cell(row=3, column=1)
-    set_text(cell, intro)
-    merge(ws, 3, 1, 3, 5)
-    styled(cell, alignment=s.WRAP)
-    ws.row_dimensions[3].height = 34
-    _table_header(ws, 5, ["Nº", "Área", "Afirmación", "Celda", "Qué hay que corregir"])
-    for i, prob in enumerate(problems, start=1):
-        row = 5 + i
-        styled(ws.cell(row=row, column=1, value=i), alignment=s.CENTER)
-        area = instrument.areas[prob.area - 1].name if prob.area else "—"
-        ws.cell(row=row, column=2, value=area)
-        styled(ws.cell(row=row, column=3, value=prob.statement), alignment=s.CENTER)
-        where = f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—"
-        set_text(ws.cell(row=row, column=4), where)
-        message = ws.cell(row=row, column=5)
-        set_text(message, prob.message)
-        message.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row].height = s.row_height(prob.message, 95)
-    ws.freeze_panes = "A6"
+    wb.create_sheet(title, 0)
+    wb.active = 0
+    resaved = BytesIO()
+    wb.save(resaved)
+    return resaved.getvalue()

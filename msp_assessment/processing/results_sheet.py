@@ -1,6 +1,6 @@
-"""The Resultados sheet, laid out once as plain data and written as SpreadsheetML.
+"""The Resultados and Revisión sheets, laid out as plain data and written as SpreadsheetML.
 
-It is added to the client's own package (splice.py) rather than built through openpyxl, which
+Each is added to the client's own package (splice.py) rather than built through openpyxl, which
 would have to load and re-save the whole workbook. Its looks come from styles.py, serialized by
 openpyxl's own style classes, so every sheet we write shares one palette.
 """
@@ -21,6 +21,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
+from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
@@ -29,6 +30,9 @@ from msp_assessment.workbook_templates.cells import MAX_CELL_TEXT
 CHART_ROWS = 18  # rows the radar chart covers below the area table
 WIDTHS = {"A": 42, "B": 16, "C": 14, "D": 16, "E": 30, "F": 30}
 LAST_COL = len(WIDTHS)
+REVIEW_WIDTHS = {"A": 6, "B": 30, "C": 12, "D": 18, "E": 90}
+REVIEW_HEADERS = ["Nº", "Área", "Afirmación", "Celda", "Qué hay que corregir"]
+REVIEW_FIRST_ROW = 6  # the first problem; rows above stay in view
 CHART_TITLE = "Media por área (escala 1-5)"
 INTERVALS_NOTE = (
     "Cómo se leen los intervalos: cada etapa incluye su límite inferior y excluye el superior, "
@@ -63,6 +67,7 @@ LOOKS: dict[str, Look] = {
     "bold_wrap": Look(font=s.BOLD, alignment=s.WRAP),
     "wrap": Look(alignment=s.WRAP),
     "center": Look(alignment=s.CENTER),
+    "problem": Look(fill=s.PROBLEM_FILL),  # only its fill is used: marked cells keep their look
     **{
         f"stage:{stage}": Look(
             font=s.BOLD, fill=s.stage_fill(stage), border=s.BORDER, alignment=s.CENTER
@@ -79,6 +84,9 @@ class Draft:
     cells: dict[int, dict[int, tuple[object, str | None]]] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     heights: dict[int, float] = field(default_factory=dict)
+    widths: dict[str, float] = field(default_factory=lambda: dict(WIDTHS))
+    freeze_row: int | None = None  # first row below the frozen panes
+    print_area: bool = True  # print area and A4 one page wide, with the radar
     last_row: int = 1
     chart_header_row: int = 0  # the area table the radar reads
     chart_row: int = 0
@@ -193,23 +201,57 @@ def results_draft(
     return d
 
 
+def review_draft(instrument: Instrument, problems: list[Problem], source_name: str) -> Draft:
+    """What the Revisión sheet shows: every problem, where it is and how to fix it."""
+    d = Draft(widths=dict(REVIEW_WIDTHS), freeze_row=REVIEW_FIRST_ROW, print_area=False)
+    d.put(1, 1, "Revisión de la autoevaluación", "title")
+    d.heights[1] = 26
+    intro = (
+        f"El libro «{source_name}» no se ha podido puntuar todavía. Corrija cada punto de esta "
+        "lista (las celdas afectadas están marcadas en color en la hoja del cuestionario), "
+        "guarde el libro y envíelo de nuevo."
+    )
+    d.put(3, 1, intro, "wrap")
+    d.merge(3, 1, len(REVIEW_WIDTHS))
+    d.heights[3] = 34
+    _header(d, REVIEW_FIRST_ROW - 1, REVIEW_HEADERS)
+    for i, prob in enumerate(problems, start=1):
+        row = REVIEW_FIRST_ROW - 1 + i
+        d.put(row, 1, i, "center")
+        d.put(row, 2, instrument.areas[prob.area - 1].name if prob.area else "—")
+        d.put(row, 3, prob.statement, "center")
+        d.put(row, 4, f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—")
+        d.put(row, 5, prob.message, "wrap")
+        d.heights[row] = s.row_height(prob.message, 95)
+    return d
+
+
 def _header(d: Draft, row: int, headers: list[str]) -> None:
     for col, text in enumerate(headers, start=1):
         d.put(row, col, text, "header")
 
 
-def render_sheet(d: Draft, xf: dict[str, int], drawing_id: str) -> bytes:
+def render_sheet(d: Draft, xf: dict[str, int], drawing_id: str | None) -> bytes:
     """The worksheet part: ``xf`` gives each look's cell-format index in the target package."""
+    if d.freeze_row is None:
+        view = '<selection activeCell="A1" sqref="A1"/>'
+    else:
+        top = f"A{d.freeze_row}"
+        view = (
+            f'<pane ySplit="{d.freeze_row - 1}" topLeftCell="{top}" activePane="bottomLeft" '
+            f'state="frozen"/><selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>'
+        )
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">',
-        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
-        f'<dimension ref="A1:{get_column_letter(LAST_COL)}{d.last_row}"/>',
-        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
-        '<selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>',
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if d.print_area else "",
+        f'<dimension ref="A1:{get_column_letter(len(d.widths))}{d.last_row}"/>',
+        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">',
+        view,
+        "</sheetView></sheetViews>",
         '<sheetFormatPr defaultRowHeight="15"/><cols>',
     ]
-    for index, width in enumerate(WIDTHS.values(), start=1):
+    for index, width in enumerate(d.widths.values(), start=1):
         out.append(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>')
     out.append("</cols><sheetData>")
     for row in sorted(d.cells.keys() | d.heights.keys()):
@@ -228,14 +270,21 @@ def render_sheet(d: Draft, xf: dict[str, int], drawing_id: str) -> bytes:
         out.append("</mergeCells>")
     out.append(
         '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-        '<pageSetup paperSize="9" orientation="portrait" fitToWidth="1" fitToHeight="0"/>'
-        f'<drawing r:id="{drawing_id}"/></worksheet>'
     )
+    if d.print_area:
+        out.append(
+            '<pageSetup paperSize="9" orientation="portrait" fitToWidth="1" fitToHeight="0"/>'
+        )
+    if drawing_id is not None:
+        out.append(f'<drawing r:id="{drawing_id}"/>')
+    out.append("</worksheet>")
     return "".join(out).encode("utf-8")
 
 
 def _cell(ref: str, value: object, style: int) -> str:
     s_attr = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s_attr}/>'
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         # Text is always an inline string: whatever a client typed never becomes a formula.
         text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_CELL_TEXT]
@@ -256,6 +305,12 @@ class Styles:
     fills: tuple[bytes, ...]
     borders: tuple[bytes, ...]
     looks: tuple[tuple[str, int, int | None, int | None, int | None, bytes | None], ...]
+
+    def fill_index(self, look: str) -> int:
+        """Where the fill of ``look`` sits among the added fills."""
+        fill = next(entry[3] for entry in self.looks if entry[0] == look)
+        assert fill is not None
+        return fill
 
     def xf(self, look: int, font_base: int, fill_base: int, border_base: int) -> bytes:
         _, number_format, font, fill, border, alignment = self.looks[look]

@@ -1,0 +1,261 @@
+"""-resultados is the client's own package plus our parts; odd packages take the openpyxl route."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from msp_assessment.cli import cli
+from msp_assessment.client import Client
+from msp_assessment.examples import write_filled
+from msp_assessment.instrument import load_instrument
+from msp_assessment.processing.book import MAIN, read_package
+from msp_assessment.processing.results_sheet import Draft, results_draft
+from msp_assessment.processing.scoring import score
+from msp_assessment.processing.splice import SpliceDeclinedError, splice_results
+from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates import styles as s
+from tests.conftest import require_libreoffice, soffice_convert
+from tests.hostile import ANSWERS, rewrite_parts, valid
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "documento-ejemplo-proactivo.xlsx"
+EDITED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def process(path: Path, out: Path) -> Path:
+    result = CliRunner().invoke(cli, ["process", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / f"{path.stem}-resultados.xlsx"
+
+
+def test_results__client_parts_copied_byte_for_byte__form_only_gains_the_numbers(
+    tmp_path: Path,
+) -> None:
+    before = parts(EXAMPLE)
+    after = parts(process(EXAMPLE, tmp_path / "out"))
+    untouched = set(before) - EDITED - {"xl/worksheets/sheet1.xml"}
+    assert {name: after[name] for name in untouched} == {name: before[name] for name in untouched}
+    old, new = read_package(EXAMPLE.read_bytes()), read_package(_zip(after))
+    assert old is not None and new is not None
+    form_old, form_new = old.sheet(c.FORM_SHEET), new.sheet(c.FORM_SHEET)
+    assert form_old is not None and form_new is not None
+    gained = {k: v for k, v in form_new.values.items() if k not in form_old.values}
+    assert {k: v for k, v in form_new.values.items() if k in form_old.values} == form_old.values
+    # 20 Puntos (column H) and 4 TOTAL DE PUNTOS cells, nothing else.
+    assert len(gained) == 24 and {col for _, col in gained} == {8}
+    assert sum(v for v in gained.values() if isinstance(v, int)) == 2 * (23 + 16 + 19 + 13)
+
+
+def _zip(contents: dict[str, bytes]) -> bytes:
+    from io import BytesIO
+
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, data in contents.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_results__styles_only_appended__client_formats_unchanged(tmp_path: Path) -> None:
+    def table(data: bytes, tag: str) -> list[bytes]:
+        node = ElementTree.fromstring(data).find(f"{{{MAIN}}}{tag}")
+        assert node is not None
+        return [ElementTree.tostring(child) for child in node]
+
+    before = parts(EXAMPLE)["xl/styles.xml"]
+    after = parts(process(EXAMPLE, tmp_path / "out"))["xl/styles.xml"]
+    for tag in ("fonts", "fills", "borders", "cellXfs"):
+        old, new = table(before, tag), table(after, tag)
+        assert new[: len(old)] == old and len(new) > len(old), tag
+        count = ElementTree.fromstring(after).find(f"{{{MAIN}}}{tag}")
+        assert count is not None and count.get("count") == str(len(new))
+
+
+def test_results_sheet__first_active_only_selected_tab__looks_from_the_palette(
+    tmp_path: Path,
+) -> None:
+    wb = openpyxl.load_workbook(process(EXAMPLE, tmp_path / "out"))
+    assert wb.sheetnames[0] == c.RESULTS_SHEET and wb.active.title == c.RESULTS_SHEET
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [c.RESULTS_SHEET]
+    ws = wb[c.RESULTS_SHEET]
+    assert ws.print_area == f"'{c.RESULTS_SHEET}'!$A$1:$F${ws.max_row}"
+    assert ws["A1"].font.sz == s.TITLE_FONT.sz and ws["A1"].font.b
+    for row in range(18, 22):  # the per-area table
+        name, cell = ws.cell(row=row, column=4).value, ws.cell(row=row, column=4)
+        assert cell.fill.fgColor.rgb.endswith(s.STAGE_COLORS[str(name).lower()]), name
+    assert ws["B13"].value == 3.55 and ws["B13"].number_format == s.TWO_DECIMALS
+    header = ws["A12"]
+    assert header.fill.fgColor.rgb.endswith(s.BRAND) and header.font.color.rgb.endswith("FFFFFF")
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.paperSize == 9
+
+
+def test_client_text_like_a_formula__stays_text_in_results(tmp_path: Path) -> None:
+    path = write_filled(tmp_path / "f.xlsx", ANSWERS, client=Client(company='=HYPERLINK("x")'))
+    ws = openpyxl.load_workbook(process(path, tmp_path / "out"))[c.RESULTS_SHEET]
+    assert ws["B4"].value == '=HYPERLINK("x")' and ws["B4"].data_type == "s"
+
+
+def _review_sheet_added(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet(c.REVIEW_SHEET, 0)
+    wb.save(path)
+
+
+def _formula_in_points(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    wb[c.FORM_SHEET]["H22"] = "=1+1"
+    wb.save(path)
+
+
+def _macro_part(path: Path) -> None:
+    rewrite_parts(path, lambda p: {**p, "xl/vbaProject.bin": b"\x00" * 64})
+
+
+def _prefixed_workbook(path: Path) -> None:
+    def prefix(p: dict[str, bytes]) -> dict[str, bytes]:
+        data = (
+            p["xl/workbook.xml"]
+            .replace(b"<sheets>", b"<x:sheets>")
+            .replace(b"</sheets>", b"</x:sheets>")
+        )
+        p["xl/workbook.xml"] = data.replace(
+            b"<workbook ", b'<workbook xmlns:x="%s" ' % MAIN.encode()
+        )
+        return p
+
+    rewrite_parts(path, prefix)
+
+
+@pytest.mark.parametrize(
+    "change", [_review_sheet_added, _formula_in_points, _macro_part, _prefixed_workbook]
+)
+def test_package_the_splice_declines__openpyxl_route__same_results(
+    change,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    instrument = load_instrument()
+    path = valid(tmp_path / "raro.xlsx")
+    change(path)
+    with pytest.raises(SpliceDeclinedError):
+        splice_results(path.read_bytes(), {c.FORM_SHEET: {"H22": 5}}, _any_draft(), instrument)
+    out = process(path, tmp_path / "out")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == c.RESULTS_SHEET and c.REVIEW_SHEET not in wb.sheetnames
+    assert wb[c.FORM_SHEET]["H22"].value == 5  # Puntos of the first statement
+    assert wb[c.RESULTS_SHEET]["B13"].value == 3.55
+    assert not [n for n in zipfile.ZipFile(out).namelist() if "vba" in n.lower()]
+
+
+def _any_draft() -> Draft:
+    instrument = load_instrument()
+    answers = {st.id: 3 for _, st in instrument.statements}
+    return results_draft(instrument, score(instrument, answers), Client(), None, "x.xlsx")
+
+
+@pytest.mark.libreoffice
+def test_results__made_from_a_libreoffice_file__libreoffice_opens_and_keeps_it(
+    tmp_path: Path,
+) -> None:
+    require_libreoffice()
+    source = write_filled(tmp_path / "a" / "lo.xlsx", ANSWERS, client=Client(company="Calc S.L."))
+    ods = soffice_convert(source, "ods", tmp_path / "b")
+    saved_by_lo = soffice_convert(ods, "xlsx", tmp_path / "c")
+    # LibreOffice's own package goes through the splice, not the openpyxl route.
+    splice_results(saved_by_lo.read_bytes(), {}, _any_draft(), load_instrument())
+    results = process(saved_by_lo, tmp_path / "out")
+    reopened = soffice_convert(results, "xlsx", tmp_path / "d")
+    for folder in ("b", "c", "d"):
+        shutil.rmtree(tmp_path / folder / ".lo-profile", ignore_errors=True)
+    wb = openpyxl.load_workbook(reopened)
+    assert wb.sheetnames[0] == c.RESULTS_SHEET
+    ws = wb[c.RESULTS_SHEET]
+    assert (ws["A1"].value, ws["B4"].value, ws["B13"].value, ws["C13"].value) == (
+        "Resultados de la autoevaluación",
+        "Calc S.L.",
+        3.55,
+        "Proactivo",
+    )
+    assert len(ws._charts) == 1
+    form = wb[c.FORM_SHEET]
+    assert [form[f"H{r}"].value for r in range(22, 27)] == [5, 5, 5, 4, 4]
+
+
+REVIEW_EXAMPLE = EXAMPLE.parent / "sistemas-sur-con-problemas.xlsx"
+
+
+def review_of(path: Path, out: Path) -> Path:
+    result = CliRunner().invoke(cli, ["process", str(path), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    return out / f"{path.stem}-revisar.xlsx"
+
+
+def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
+    tmp_path: Path,
+) -> None:
+    before = openpyxl.load_workbook(REVIEW_EXAMPLE)[c.FORM_SHEET]
+    path = review_of(REVIEW_EXAMPLE, tmp_path / "out")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == c.REVIEW_SHEET and wb.active.title == c.REVIEW_SHEET
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [c.REVIEW_SHEET]
+    assert wb[c.REVIEW_SHEET].freeze_panes == "A6"
+    form = wb[c.FORM_SHEET]
+    marked = [r[3].split("!")[1] for r in wb[c.REVIEW_SHEET].iter_rows(min_row=6, values_only=True)]
+    assert len(marked) == 10
+    for coord in marked:
+        cell, old = form[coord], before[coord]
+        assert cell.fill.fgColor.rgb.endswith("F8CBAD"), coord
+        assert cell.comment is not None and coord in cell.comment.text
+        looks = ("border", "font", "protection", "alignment", "number_format")
+        assert [repr(getattr(cell, k)) for k in looks] == [repr(getattr(old, k)) for k in looks]
+        assert cell.value == old.value
+    assert repr(form["B22"].fill) == repr(before["B22"].fill) and form["B22"].comment is None
+    untouched = set(parts(REVIEW_EXAMPLE)) - EDITED - {"xl/worksheets/sheet1.xml"}
+    assert {n: parts(path)[n] for n in untouched} == {
+        n: parts(REVIEW_EXAMPLE)[n] for n in untouched
+    }
+
+
+def test_review__sheet_with_client_comments__openpyxl_route__marks_and_keeps_them(
+    tmp_path: Path,
+) -> None:
+    from openpyxl.comments import Comment
+
+    path = tmp_path / "comentado.xlsx"
+    shutil.copyfile(REVIEW_EXAMPLE, path)
+    wb = openpyxl.load_workbook(path)
+    wb[c.FORM_SHEET]["D10"].comment = Comment("nota del cliente", "Cliente")
+    wb.save(path)
+    review = openpyxl.load_workbook(review_of(path, tmp_path / "out"))
+    form = review[c.FORM_SHEET]
+    assert form["D10"].comment.text == "nota del cliente"
+    assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD") and "fuera de la escala" in (
+        form["B32"].comment.text
+    )
+    assert review.sheetnames[0] == c.REVIEW_SHEET
+
+
+@pytest.mark.libreoffice
+def test_review__opened_and_resaved_by_libreoffice__keeps_list_marks_and_notes(
+    tmp_path: Path,
+) -> None:
+    require_libreoffice()
+    path = review_of(REVIEW_EXAMPLE, tmp_path / "out")
+    reopened = soffice_convert(path, "xlsx", tmp_path / "lo")
+    shutil.rmtree(tmp_path / "lo" / ".lo-profile", ignore_errors=True)
+    wb = openpyxl.load_workbook(reopened)
+    assert wb.sheetnames[0] == c.REVIEW_SHEET
+    assert wb[c.REVIEW_SHEET]["D7"].value == "Autoevaluación!B32"
+    form = wb[c.FORM_SHEET]
+    assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD")
+    assert "fuera de la escala" in form["B32"].comment.text
