@@ -15,13 +15,18 @@ from openpyxl.cell.text import InlineFont
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
-from msp_assessment.processing.book import Book, from_workbook, read_package
+from msp_assessment.processing.book import Book, from_workbook, read_package, unzip
 from msp_assessment.processing.reader import open_workbook
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import ANSWERS, build_battery, rewrite_parts, valid
 from tests.test_fuzz import flip, rezip, truncate
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def fast_read(data: bytes) -> Book | None:
+    parts = unzip(data)
+    return None if parts is None else read_package(parts)
 
 
 def as_data(book: Book) -> object:
@@ -34,7 +39,7 @@ def as_data(book: Book) -> object:
 
 def compare(path: Path) -> str:
     """'same' when both readers agree, 'openpyxl' when only openpyxl reads it, and so on."""
-    fast = read_package(path.read_bytes())
+    fast = fast_read(path.read_bytes())
     try:
         slow = from_workbook(open_workbook(path))
     except Exception:
@@ -93,7 +98,7 @@ def test_every_value_type__read_like_openpyxl(tmp_path: Path) -> None:
 
     rewrite_parts(path, edit)
     assert compare(path) == "same"
-    book = read_package(path.read_bytes())
+    book = fast_read(path.read_bytes())
     assert book is not None
     values = book.sheets[0].values
     assert values[(1, 11)] == datetime(2026, 11, 27, 9, 30)
@@ -119,7 +124,7 @@ def test_date1904_workbook__dates_read_like_openpyxl(tmp_path: Path) -> None:
 
     rewrite_parts(path, mac_epoch)
     assert compare(path) == "same"
-    book = read_package(path.read_bytes())
+    book = fast_read(path.read_bytes())
     assert book is not None  # the same serial number counted from 1904: four years later
     assert book.sheets[0].values[(1, 11)] == datetime(2030, 3, 2)
 

@@ -15,7 +15,7 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.instrument import load_instrument
-from msp_assessment.processing.book import MAIN, read_package
+from msp_assessment.processing.book import MAIN, Parts, unzip
 from msp_assessment.processing.results_sheet import Draft, results_draft
 from msp_assessment.processing.scoring import score
 from msp_assessment.processing.splice import SpliceDeclinedError, splice_results
@@ -23,9 +23,16 @@ from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import ANSWERS, rewrite_parts, valid
+from tests.test_book import fast_read
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "documento-ejemplo-proactivo.xlsx"
 EDITED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+
+
+def package_of(path: Path) -> Parts:
+    package = unzip(path.read_bytes())
+    assert package is not None
+    return package
 
 
 def parts(path: Path) -> dict[str, bytes]:
@@ -46,7 +53,7 @@ def test_results__client_parts_copied_byte_for_byte__form_only_gains_the_numbers
     after = parts(process(EXAMPLE, tmp_path / "out"))
     untouched = set(before) - EDITED - {"xl/worksheets/sheet1.xml"}
     assert {name: after[name] for name in untouched} == {name: before[name] for name in untouched}
-    old, new = read_package(EXAMPLE.read_bytes()), read_package(_zip(after))
+    old, new = fast_read(EXAMPLE.read_bytes()), fast_read(_zip(after))
     assert old is not None and new is not None
     form_old, form_new = old.sheet(c.FORM_SHEET), new.sheet(c.FORM_SHEET)
     assert form_old is not None and form_new is not None
@@ -148,7 +155,7 @@ def test_package_the_splice_declines__openpyxl_route__same_results(
     path = valid(tmp_path / "raro.xlsx")
     change(path)
     with pytest.raises(SpliceDeclinedError):
-        splice_results(path.read_bytes(), {c.FORM_SHEET: {"H22": 5}}, _any_draft(), instrument)
+        splice_results(package_of(path), {c.FORM_SHEET: {"H22": 5}}, _any_draft(), instrument)
     out = process(path, tmp_path / "out")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == c.RESULTS_SHEET and c.REVIEW_SHEET not in wb.sheetnames
@@ -172,7 +179,7 @@ def test_results__made_from_a_libreoffice_file__libreoffice_opens_and_keeps_it(
     ods = soffice_convert(source, "ods", tmp_path / "b")
     saved_by_lo = soffice_convert(ods, "xlsx", tmp_path / "c")
     # LibreOffice's own package goes through the splice, not the openpyxl route.
-    splice_results(saved_by_lo.read_bytes(), {}, _any_draft(), load_instrument())
+    splice_results(package_of(saved_by_lo), {}, _any_draft(), load_instrument())
     results = process(saved_by_lo, tmp_path / "out")
     reopened = soffice_convert(results, "xlsx", tmp_path / "d")
     for folder in ("b", "c", "d"):

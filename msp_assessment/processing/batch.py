@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from msp_assessment._files import remove_stale_temporaries
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing import problems as p
-from msp_assessment.processing.book import from_workbook, read_package
+from msp_assessment.processing.book import from_workbook, read_package, unzip
 from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.parallel import default_jobs
@@ -157,8 +157,8 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     refused = sniff(path, options.limits)
     if refused is not None:
         return FileOutcome(display, Status.UNREADABLE, problems=(refused,))
-    data = path.read_bytes()
-    book = read_package(data)
+    parts = unzip(path.read_bytes())
+    book = read_package(parts) if parts is not None else None
     wb: Workbook | None = None
     if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
         try:
@@ -182,7 +182,7 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
                     instrument,
                     checked.problems,
                     path.name,
-                    package=data if wb is None else None,
+                    package=parts if wb is None else None,
                     load=partial(_loaded, wb, path),
                 )
             except _UnopenableError as err:
@@ -212,7 +212,7 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
                 result,
                 checked.answers,
                 path.name,
-                package=data if wb is None else None,
+                package=parts if wb is None else None,
                 load=partial(_loaded, wb, path),
             )
         except _UnopenableError as err:

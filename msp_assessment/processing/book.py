@@ -150,23 +150,41 @@ def _is_placeholder(cell: object) -> bool:
     return isinstance(cell, MergedCell)
 
 
-def read_package(data: bytes) -> Book | None:
+@dataclass(frozen=True)
+class Parts:
+    """Every entry of a zip package, read once: the reader and the splice share them."""
+
+    infos: list[zipfile.ZipInfo]
+    data: dict[str, bytes]
+
+
+def unzip(package: bytes) -> Parts | None:
+    """The parts of ``package``, or None when it is not a zip file that can be read whole."""
+    try:
+        with zipfile.ZipFile(BytesIO(package)) as source:
+            infos = source.infolist()
+            return Parts(infos, {info.filename: source.read(info) for info in infos})
+    except Exception:  # a broken archive: openpyxl says what is wrong with it
+        return None
+
+
+def read_package(parts: Parts) -> Book | None:
     """The Book of an .xlsx package, or None when openpyxl should read it instead."""
     try:
-        return _Package(data).book()
+        return _Package(parts).book()
     except Exception:  # declined, or anything malformed: openpyxl says what is wrong with it
         return None
 
 
 class _Package:
-    def __init__(self, data: bytes) -> None:
-        self.zip = zipfile.ZipFile(BytesIO(data))
-        self.names = set(self.zip.namelist())
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts.data
+        self.names = set(parts.data)
         self.parsed: dict[str, ElementTree.Element] = {}
 
     def xml(self, part: str) -> ElementTree.Element:
         if part not in self.parsed:
-            raw = self.zip.read(part)
+            raw = self.parts[part]
             if _UNSAFE.search(raw):
                 raise DeclinedError(f"{part} declares a DTD")
             self.parsed[part] = ElementTree.fromstring(raw)
@@ -177,7 +195,7 @@ class _Package:
         # part is left to openpyxl to judge, and never copied into a results workbook.
         for part in self.names:
             if part.endswith((".xml", ".rels")):
-                raw = self.zip.read(part)
+                raw = self.parts[part]
                 if _UNSAFE.search(raw):
                     raise DeclinedError(f"{part} declares a DTD")
                 expat.ParserCreate().Parse(raw, True)  # checks, builds nothing

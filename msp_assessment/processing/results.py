@@ -12,6 +12,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
 from msp_assessment._files import atomic_path, describe_os_error
 from msp_assessment.instrument import Instrument
+from msp_assessment.processing.book import Parts, unzip
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.reader import Located, WorkbookReading
 from msp_assessment.processing.results_sheet import results_draft, review_draft
@@ -47,7 +48,7 @@ def results_workbook(
     answers: dict[str, int],
     source_name: str,
     *,
-    package: bytes | None,
+    package: Parts | None,
     load: Callable[[], Workbook],
 ) -> bytes:
     """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first.
@@ -105,7 +106,7 @@ def review_workbook(
     problems: list[Problem],
     source_name: str,
     *,
-    package: bytes | None,
+    package: Parts | None,
     load: Callable[[], Workbook],
 ) -> bytes:
     """The -revisar workbook: every problem cell coloured and commented, Revisión added first.
@@ -160,7 +161,7 @@ def save_workbook(wb: Workbook, target: Path) -> None:
         raise OutputError.writing(target, err) from err
 
 
-def _with_placeholder(wb: Workbook, title: str) -> bytes:
+def _with_placeholder(wb: Workbook, title: str) -> Parts:
     """``wb`` saved without our old sheets and with an empty ``title`` sheet first, active."""
     for name in (c.RESULTS_SHEET, c.REVIEW_SHEET):
         if name in wb.sheetnames:
@@ -171,4 +172,6 @@ def _with_placeholder(wb: Workbook, title: str) -> bytes:
     wb.active = 0
     resaved = BytesIO()
     wb.save(resaved)
-    return resaved.getvalue()
+    parts = unzip(resaved.getvalue())
+    assert parts is not None  # openpyxl's own output
+    return parts

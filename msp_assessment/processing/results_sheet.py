@@ -14,7 +14,6 @@ from io import BytesIO
 from xml.etree.ElementTree import tostring
 from xml.sax.saxutils import escape
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 from openpyxl.utils.cell import get_column_letter
@@ -25,7 +24,7 @@ from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
-from msp_assessment.workbook_templates.cells import MAX_CELL_TEXT
+from msp_assessment.workbook_templates.cells import clean_text
 
 CHART_ROWS = 18  # rows the radar chart covers below the area table
 WIDTHS = {"A": 42, "B": 16, "C": 14, "D": 16, "E": 30, "F": 30}
@@ -287,7 +286,7 @@ def _cell(ref: str, value: object, style: int) -> str:
         return f'<c r="{ref}"{s_attr}/>'
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         # Text is always an inline string: whatever a client typed never becomes a formula.
-        text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_CELL_TEXT]
+        text = clean_text(str(value))
         space = ' xml:space="preserve"' if text != text.strip() else ""
         return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
     return f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>'

@@ -27,12 +27,18 @@ from io import BytesIO
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.book import CONTENT_TYPES, DOC_RELS, MAIN, RELS, WORKBOOK_TYPES
+from msp_assessment.processing.book import (
+    CONTENT_TYPES,
+    DOC_RELS,
+    MAIN,
+    RELS,
+    WORKBOOK_TYPES,
+    Parts,
+)
 from msp_assessment.processing.results_sheet import Draft, chart_parts, render_sheet, styles
 from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates.cells import clean_text
 
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
@@ -69,7 +75,7 @@ class SpliceDeclinedError(Exception):
 
 
 def splice_results(
-    package: bytes,
+    package: Parts,
     numbers: dict[str, dict[str, int]],
     draft: Draft,
     instrument: Instrument,
@@ -107,7 +113,7 @@ def splice_results(
 
 
 def splice_review(
-    package: bytes, marks: dict[str, dict[str, str]], draft: Draft, *, placeholder: bool = False
+    package: Parts, marks: dict[str, dict[str, str]], draft: Draft, *, placeholder: bool = False
 ) -> bytes:
     """``package`` with each marked cell (sheet → cell → message) coloured and commented, and
     Revisión added first (or filled in, with ``placeholder``, as splice_results)."""
@@ -123,16 +129,15 @@ def splice_review(
 class _Edit:
     """The parts of one package while they are edited; ``package()`` zips them again."""
 
-    def __init__(self, package: bytes, placeholder: str | None = None) -> None:
-        with zipfile.ZipFile(BytesIO(package)) as source:
-            self.infos = source.infolist()
-            names = [info.filename for info in self.infos]
-            if len(set(names)) != len(names):
-                raise SpliceDeclinedError("duplicated parts")
-            if any(_ACTIVE_CONTENT.search(name) for name in names):
-                raise SpliceDeclinedError("active content or links to other files")
-            self.parts = {name: source.read(name) for name in names}
-        self.original = dict(self.parts)
+    def __init__(self, package: Parts, placeholder: str | None = None) -> None:
+        self.infos = package.infos
+        names = [info.filename for info in self.infos]
+        if len(set(names)) != len(names):
+            raise SpliceDeclinedError("duplicated parts")
+        if any(_ACTIVE_CONTENT.search(name) for name in names):
+            raise SpliceDeclinedError("active content or links to other files")
+        self.parts = dict(package.data)
+        self.original = package.data
         self.lower = {name.casefold() for name in self.parts}
         types = self.tree("[Content_Types].xml")
         workbook = next(
@@ -495,7 +500,7 @@ def _comments(messages: dict[str, str]) -> tuple[bytes, bytes]:
     for coord, message in messages.items():
         record = CommentRecord(ref=coord, author=c.GENERATOR, height=COMMENT_SIZE[1])
         record.width = COMMENT_SIZE[0]
-        record.text.t = ILLEGAL_CHARACTERS_RE.sub("", message)
+        record.text.t = clean_text(message)
         records.append(record)
     sheet = CommentSheet.from_comments(records)  # type: ignore[no-untyped-call]
     shapes = sheet.write_shapes()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import copy
-from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
@@ -12,7 +11,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -21,52 +19,14 @@ from msp_assessment.workbook_templates import styles as s
 MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
 
-_SMALL_RANGE = 1_000  # cells; bigger merged ranges (a hostile file) are checked by bounds
-
-
-Bounds = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col
-
-
-@dataclass
-class _MergedIndex:
-    """Plain bounds only: a MergedCellRange points back at its sheet, which would keep every
-    workbook ever read alive through this cache."""
-
-    count: int
-    cells: dict[tuple[int, int], Bounds]
-    big: list[Bounds]
-
-
-_MERGED: WeakKeyDictionary[Worksheet, _MergedIndex] = WeakKeyDictionary()
-
-
 def merged_range(ws: Worksheet, coord: str) -> CellRange | None:
-    """The merged range that holds ``coord``, if any.
-
-    The sheet's merged cells are indexed once (and again only if their number changes): asking
-    openpyxl range by range costs more than reading the whole workbook.
-    """
-    ranges: list[CellRange] = list(ws.merged_cells.ranges)
-    index = _MERGED.get(ws)
-    if index is None or index.count != len(ranges):
-        index = _MergedIndex(len(ranges), {}, [])
-        for rng in ranges:
-            bounds = (rng.min_row, rng.min_col, rng.max_row, rng.max_col)
-            if (rng.max_row - rng.min_row + 1) * (rng.max_col - rng.min_col + 1) > _SMALL_RANGE:
-                index.big.append(bounds)
-                continue
-            for row in range(rng.min_row, rng.max_row + 1):
-                for col in range(rng.min_col, rng.max_col + 1):
-                    index.cells[(row, col)] = bounds
-        _MERGED[ws] = index
+    """The merged range that holds ``coord``, if any."""
     letters, row = coordinate_from_string(coord)
     col = column_index_from_string(letters)
-    found = index.cells.get((row, col)) or next(
-        (b for b in index.big if b[0] <= row <= b[2] and b[1] <= col <= b[3]), None
-    )
-    if found is None:
-        return None
-    return CellRange(min_row=found[0], min_col=found[1], max_row=found[2], max_col=found[3])
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return CellRange(rng.coord)
+    return None
 
 
 def named_cell(wb: Workbook, name: str) -> Cell | MergedCell:
@@ -131,16 +91,6 @@ def styled(cell: Cell | MergedCell, **looks: object) -> Cell | MergedCell:
     return cell
 
 
-def merge(ws: Worksheet, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
-    """Merge a range we have just written (only its first cell holds anything).
-
-    openpyxl's ``merge_cells`` also creates a placeholder object for every covered cell and
-    restyles the borders, which a results sheet pays dozens of times for nothing.
-    """
-    bounds = CellRange(min_row=first_row, min_col=first_col, max_row=last_row, max_col=last_col)
-    ws.merged_cells.add(MergedCellRange(ws, bounds.coord))
-
-
 def _header_look(cell: Cell | MergedCell) -> None:
     cell.font = s.HEADER_FONT
     cell.fill = s.HEADER_FILL
@@ -160,8 +110,13 @@ def set_text(cell: Cell | MergedCell, value: str) -> None:
     must stay inert (OWASP ASVS 1.2.10), so the data type is forced back to string. Characters
     that XML cannot hold are dropped and the text is cut to a cell's 32 767-character limit.
     """
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
+    cell.value = clean_text(value)
     cell.data_type = "s"
+
+
+def clean_text(value: str) -> str:
+    """``value`` without the characters XML cannot hold, cut to a cell's 32 767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
 
 
 def fit_to_page_width(ws: Worksheet, *, landscape: bool = False) -> None:
