@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from io import BytesIO
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -306,6 +307,11 @@ def _text_content(node: ElementTree.Element) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=16_384)  # every returned workbook has the template's cells
+def _position(coordinate: str) -> tuple[int, int]:
+    return coordinate_to_tuple(coordinate)
+
+
 _C, _V, _IS = f"{{{MAIN}}}c", f"{{{MAIN}}}v", f"{{{MAIN}}}is"
 
 
@@ -327,7 +333,7 @@ def _read_cells(
         for cell in row.iter(_C):
             coordinate = cell.get("r")
             if coordinate:
-                r, col_number = coordinate_to_tuple(coordinate)
+                r, col_number = _position(coordinate)
             else:
                 r, col_number = row_number, col_number + 1
             value = _cell_value(cell, strings, epoch, dates, durations)

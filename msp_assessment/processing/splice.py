@@ -93,12 +93,9 @@ def splice_results(
         edit.parts[part] = _set_numbers(edit.parts[part], cells)
     xf = edit.add_styles()
     drawing, chart = chart_parts(instrument, draft.chart_header_row, draft.chart_row)
-    names = (
-        edit.first_sheet_part(),
-        edit.free("xl/drawings/drawing{}.xml"),
-        edit.free("xl/charts/chart{}.xml"),
-    )
-    sheet, drawing_part, chart_part = names
+    sheet = edit.first_sheet_part()
+    drawing_part = edit.free("xl/drawings/drawing{}.xml")
+    chart_part = edit.free("xl/charts/chart{}.xml")
     edit.add_first_sheet(c.RESULTS_SHEET, sheet, render_sheet(draft, xf, "rId1"), draft.last_row)
     edit.parts[_rels_of(sheet)] = _relationships(
         [("rId1", f"{DOC_RELS}/drawing", _relative(drawing_part, sheet))]

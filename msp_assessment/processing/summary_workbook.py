@@ -166,7 +166,7 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
         messages = "\n".join(f"{i}. {prob.message}" for i, prob in enumerate(problems, start=1))
         _text(ws, row, 10, messages)
         for col in range(1, 11):
-            ws.cell(row=row, column=col).alignment = s.WRAP
+            styled(ws.cell(row=row, column=col), alignment=s.WRAP)
         ws.row_dimensions[row].height = min(409, s.row_height(messages, 95))
     if entries:
         ws.auto_filter.ref = f"A1:J{len(entries) + 1}"
