@@ -7,7 +7,7 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -46,16 +46,22 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one step."""
+def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one step.
+
+    ``durable`` also forces the content to disk before the rename (a power cut then leaves the
+    old file or the new one); without it, only a crash of the program is covered, and the
+    caller flushes later (see ``flush_to_disk``).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
-        with tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
+        if durable:
+            with tmp.open("rb") as fh:
+                os.fsync(fh.fileno())
         tmp.replace(target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -66,3 +72,13 @@ def write_atomic(target: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write ``target`` through ``write(stream)`` atomically."""
     with atomic_path(target) as tmp, tmp.open("wb") as fh:
         write(fh)
+
+
+def flush_to_disk(written: Iterable[Path]) -> None:
+    """Make files written with ``atomic_path(durable=False)`` durable, all in one go."""
+    if hasattr(os, "sync"):
+        os.sync()  # one flush of everything, instead of one wait per file
+        return
+    for path in written:  # Windows has no sync(): flush each file
+        with contextlib.suppress(OSError), path.open("rb+") as fh:
+            os.fsync(fh.fileno())

@@ -11,7 +11,7 @@ from pathlib import Path
 from defusedxml import DefusedXmlException
 from openpyxl import Workbook
 
-from msp_assessment._files import remove_stale_temporaries
+from msp_assessment._files import flush_to_disk, remove_stale_temporaries
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.book import from_workbook, read_package, unzip
@@ -92,16 +92,19 @@ def run(
         gc.unfreeze()
     if options.output_dir is None:
         return Report(tuple(outcomes), tuple(skipped))
+    # Outputs were written without waiting for the disk one by one; the summary, written last,
+    # is only there once they all are.
+    flush_to_disk(Path(o.output) for o in outcomes if o.output)
     return _summarize(Report(tuple(outcomes), tuple(skipped)), options, instrument)
 
 
 def _settle() -> None:
     """Keep the garbage collector's work flat in the number of files.
 
-    Every workbook openpyxl loads is a web of reference cycles that only the cyclic collector
-    frees, and each of its full passes also walks every outcome kept so far: measured, that made
-    the per-file cost grow with the batch. Collecting once, then freezing what survives (the
-    outcomes), takes them out of later passes.
+    Workbooks openpyxl loads (the files the fast reader leaves to it) are webs of reference
+    cycles that only the cyclic collector frees, and each of its full passes also walks every
+    outcome kept so far: measured, that made the per-file cost grow with the batch. Collecting
+    once, then freezing what survives (the outcomes), takes them out of later passes.
     """
     gc.collect()
     gc.freeze()
@@ -152,6 +155,15 @@ def safe_process(
 
 def process_file(path: Path, stem: str, instrument: Instrument, options: RunOptions) -> FileOutcome:
     """One file to one outcome; a broken file is an outcome, never an exception."""
+    try:
+        return _process(path, stem, instrument, options)
+    except _UnopenableError as err:  # openpyxl had to open it, and could not
+        if options.debug:
+            raise
+        return FileOutcome(str(path), Status.UNREADABLE, problems=(_open_problem(err.error),))
+
+
+def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions) -> FileOutcome:
     display = str(path)
     modified = _mtime(path)
     refused = sniff(path, options.limits)
@@ -161,35 +173,23 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     book = read_package(parts) if parts is not None else None
     wb: Workbook | None = None
     if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
-        try:
-            wb = open_workbook(path)
-        except Exception as err:  # openpyxl raises many kinds on malformed packages
-            if options.debug:
-                raise
-            return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err),))
+        wb = _loaded(None, path)
         book = from_workbook(wb)
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     if any(prob.code == p.ANSWER_MISSING for prob in checked.problems):
         checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)), instrument)
+    # The client's own package for the splice; openpyxl only when the fast reader declined it.
+    package = parts if wb is None else None
+    load = partial(_loaded, wb, path)
     if not checked.valid:
         output = None
         if options.output_dir is not None:
             target = options.output_dir / f"{stem}{REVIEW_SUFFIX}"
-            try:
-                package = review_workbook(
-                    reading,
-                    instrument,
-                    checked.problems,
-                    path.name,
-                    package=parts if wb is None else None,
-                    load=partial(_loaded, wb, path),
-                )
-            except _UnopenableError as err:
-                if options.debug:
-                    raise
-                return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err.error),))
-            write_bytes(package, target)
+            review = review_workbook(
+                reading, instrument, checked.problems, path.name, package=package, load=load
+            )
+            write_bytes(review, target)
             (options.output_dir / f"{stem}{RESULTS_SUFFIX}").unlink(missing_ok=True)
             output = str(target)
         return FileOutcome(
@@ -205,21 +205,10 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
     output = None
     if options.output_dir is not None:
         target = options.output_dir / f"{stem}{RESULTS_SUFFIX}"
-        try:
-            package = results_workbook(
-                reading,
-                instrument,
-                result,
-                checked.answers,
-                path.name,
-                package=parts if wb is None else None,
-                load=partial(_loaded, wb, path),
-            )
-        except _UnopenableError as err:
-            if options.debug:
-                raise
-            return FileOutcome(display, Status.UNREADABLE, problems=(_open_problem(err.error),))
-        write_bytes(package, target)
+        results = results_workbook(
+            reading, instrument, result, checked.answers, path.name, package=package, load=load
+        )
+        write_bytes(results, target)
         (options.output_dir / f"{stem}{REVIEW_SUFFIX}").unlink(missing_ok=True)
         output = str(target)
     return FileOutcome(
@@ -235,7 +224,7 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
 
 
 class _UnopenableError(Exception):
-    """openpyxl cannot load a workbook the fast reader could read (the error is openpyxl's)."""
+    """openpyxl could not load a workbook it had to (the error is openpyxl's)."""
 
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
@@ -247,7 +236,7 @@ def _loaded(wb: Workbook | None, path: Path) -> Workbook:
         return wb
     try:
         return open_workbook(path)
-    except Exception as err:
+    except Exception as err:  # openpyxl raises many kinds on malformed packages
         raise _UnopenableError(err) from err
 
 

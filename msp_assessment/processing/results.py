@@ -92,9 +92,9 @@ def _numbers(
 
 
 def write_bytes(data: bytes, target: Path) -> None:
-    """Write atomically; a failure is an OutputError with a Spanish message."""
+    """Write atomically (flushed to disk later, by the batch); a failure is an OutputError."""
     try:
-        with atomic_path(target) as tmp:
+        with atomic_path(target, durable=False) as tmp:
             tmp.write_bytes(data)
     except OSError as err:
         raise OutputError.writing(target, err) from err
