@@ -233,20 +233,8 @@ class _Package:
         return Book(sheets, names, self.custom_properties())
 
     def relationships(self, part: str) -> dict[str, tuple[str, str]]:
-        """Relationship id → (type, part name) for the relationships of ``part``."""
-        folder, name = posixpath.split(part)
-        rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
-        found: dict[str, tuple[str, str]] = {}
-        if rels_part not in self.names:
-            return found
-        for rel in self.xml(rels_part).iter(f"{{{RELS}}}Relationship"):
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                path = target[1:]
-            else:
-                path = posixpath.normpath(posixpath.join(folder, target))
-            found[rel.get("Id", "")] = (rel.get("Type", ""), path)
-        return found
+        rels = rels_part(part)
+        return relationship_targets(self.xml(rels), part) if rels in self.names else {}
 
     def shared_strings(self, part: str) -> list[str]:
         # openpyxl joins plain and rich-text runs (not phonetic ones) and drops "x005F_".
@@ -286,6 +274,29 @@ class _Package:
             if value is not None and value.tag in TEXT_TYPES and value.text:
                 found[prop.get("name", "")] = value.text
         return found
+
+
+def rels_part(part: str) -> str:
+    """Where the relationships of ``part`` are: xl/_rels/workbook.xml.rels for xl/workbook.xml."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def relationship_targets(rels: ElementTree.Element, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id → (type, target) from the .rels tree of ``part``; targets inside the
+    package as part names, external ones (links) as written."""
+    folder = posixpath.dirname(part)
+    found: dict[str, tuple[str, str]] = {}
+    for rel in rels.iter(f"{{{RELS}}}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            path = target
+        elif target.startswith("/"):
+            path = target[1:]
+        else:
+            path = posixpath.normpath(posixpath.join(folder, target))
+        found[rel.get("Id", "")] = (rel.get("Type", ""), path)
+    return found
 
 
 def _epoch(workbook: ElementTree.Element) -> datetime:

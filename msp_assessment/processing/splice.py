@@ -35,6 +35,8 @@ from msp_assessment.processing.book import (
     RELS,
     WORKBOOK_TYPES,
     Parts,
+    relationship_targets,
+    rels_part,
 )
 from msp_assessment.processing.results_sheet import Draft, chart_parts, render_sheet, styles
 from msp_assessment.workbook_templates import contract as c
@@ -97,11 +99,11 @@ def splice_results(
     drawing_part = edit.free("xl/drawings/drawing{}.xml")
     chart_part = edit.free("xl/charts/chart{}.xml")
     edit.add_first_sheet(c.RESULTS_SHEET, sheet, render_sheet(draft, xf, "rId1"), draft.last_row)
-    edit.parts[_rels_of(sheet)] = _relationships(
+    edit.parts[rels_part(sheet)] = _relationships(
         [("rId1", f"{DOC_RELS}/drawing", _relative(drawing_part, sheet))]
     )
     edit.parts[drawing_part] = drawing
-    edit.parts[_rels_of(drawing_part)] = _relationships(
+    edit.parts[rels_part(drawing_part)] = _relationships(
         [("rId1", f"{DOC_RELS}/chart", _relative(chart_part, drawing_part))]
     )
     edit.parts[chart_part] = chart
@@ -273,27 +275,15 @@ class _Edit:
         )
 
     def relationships(self, part: str) -> dict[str, tuple[str, str]]:
-        folder = posixpath.dirname(part)
-        found: dict[str, tuple[str, str]] = {}
-        if _rels_of(part) not in self.parts:
-            return found
-        for rel in self.tree(_rels_of(part)).iter(f"{{{RELS}}}Relationship"):
-            target = rel.get("Target", "")
-            if rel.get("TargetMode") == "External":
-                path = target
-            elif target.startswith("/"):
-                path = target[1:]
-            else:
-                path = posixpath.normpath(posixpath.join(folder, target))
-            found[rel.get("Id", "")] = (rel.get("Type", ""), path)
-        return found
+        rels = rels_part(part)
+        return relationship_targets(self.tree(rels), part) if rels in self.parts else {}
 
     def free(self, pattern: str) -> str:
         """The first name of that pattern no part has (names are case-insensitive in a package)."""
         n = 1
         while (
             pattern.format(n).casefold() in self.lower
-            or _rels_of(pattern.format(n)).casefold() in self.lower
+            or rels_part(pattern.format(n)).casefold() in self.lower
         ):
             n += 1
         name = pattern.format(n)
@@ -375,7 +365,7 @@ class _Edit:
 
     def add_relationships(self, part: str, rels: list[tuple[str, str, str]]) -> None:
         """Add (id, type, target) relationships of ``part``, making its .rels part if need be."""
-        name = _rels_of(part)
+        name = rels_part(part)
         if name not in self.parts:
             self.parts[name] = _relationships(rels)
             return
@@ -384,11 +374,6 @@ class _Edit:
             for i, kind, target in rels
         )
         self.parts[name] = _insert_before(self.parts[name], b"</Relationships>", lines)
-
-
-def _rels_of(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
 
 
 def _relative(part: str, source: str) -> str:
