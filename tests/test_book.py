@@ -15,6 +15,8 @@ from openpyxl.cell.text import InlineFont
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
+from msp_assessment.processing import problems as p
+from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.book import Book, from_workbook, read_package, unzip
 from msp_assessment.processing.reader import open_workbook
 from tests.conftest import require_libreoffice, soffice_convert
@@ -159,3 +161,21 @@ def test_saved_by_libreoffice__read_fast__same_as_openpyxl(tmp_path: Path) -> No
     shutil.rmtree(folder / ".lo-profile", ignore_errors=True)
     assert zipfile.is_zipfile(back)
     assert compare(back) == "same"
+
+
+def test_dtd_in_a_utf16_part__fast_reader_declines__reported_unsafe(tmp_path: Path) -> None:
+    path = valid(tmp_path / "utf16.xlsx")
+
+    def hide_entities(parts: dict[str, bytes]) -> dict[str, bytes]:
+        sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+        body = sheet[sheet.index("<worksheet") :]
+        declared = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE worksheet [<!ENTITY e "x">]>'
+        parts["xl/worksheets/sheet1.xml"] = (declared + body).encode("utf-16")
+        return parts
+
+    rewrite_parts(path, hide_entities)
+    with zipfile.ZipFile(path) as package:  # no byte pattern to spot it by
+        assert b"<!DOCTYPE" not in package.read("xl/worksheets/sheet1.xml")
+    assert fast_read(path.read_bytes()) is None
+    result = run([path], RunOptions())
+    assert [prob.code for prob in result.files[0].problems] == [p.FILE_UNSAFE]

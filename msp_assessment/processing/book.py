@@ -12,7 +12,6 @@ caller falls back to openpyxl, which reports broken and unsafe files as before.
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,7 +46,6 @@ WORKSHEET_REL = DOC_RELS + "/worksheet"
 TEXT_TYPES = (f"{{{VT}}}lpwstr", f"{{{VT}}}lpstr")
 STYLES_PART = "xl/styles.xml"  # where openpyxl looks, whatever the relationships say
 CUSTOM_PART = "docProps/custom.xml"
-_UNSAFE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 class DeclinedError(Exception):
@@ -182,24 +180,24 @@ class _Package:
         self.parts = parts.data
         self.names = set(parts.data)
         self.parsed: dict[str, ElementTree.Element] = {}
+        self.checked: set[str] = set()
 
     def xml(self, part: str) -> ElementTree.Element:
         if part not in self.parsed:
             raw = self.parts[part]
-            if _UNSAFE.search(raw):
-                raise DeclinedError(f"{part} declares a DTD")
+            if part not in self.checked:
+                check_xml(raw)
             self.parsed[part] = ElementTree.fromstring(raw)
         return self.parsed[part]
 
     def book(self) -> Book:
-        # Every XML part must be well formed, not only those read here: a package with a broken
-        # part is left to openpyxl to judge, and never copied into a results workbook.
+        # Every XML part must be well formed and free of DTDs, not only those read here: a
+        # package with a broken part is left to openpyxl to judge (and defusedxml to refuse), and
+        # never copied into a results workbook.
         for part in self.names:
             if part.endswith((".xml", ".rels")):
-                raw = self.parts[part]
-                if _UNSAFE.search(raw):
-                    raise DeclinedError(f"{part} declares a DTD")
-                expat.ParserCreate().Parse(raw, True)  # checks, builds nothing
+                check_xml(self.parts[part])
+                self.checked.add(part)
         types = self.xml("[Content_Types].xml")
         overrides = {
             o.get("PartName", "").lstrip("/"): o.get("ContentType", "")
@@ -274,6 +272,19 @@ class _Package:
             if value is not None and value.tag in TEXT_TYPES and value.text:
                 found[prop.get("name", "")] = value.text
         return found
+
+
+def check_xml(raw: bytes) -> None:
+    """Raise unless ``raw`` is well-formed XML without a DTD (so without entities), in any
+    encoding: the parser itself sees the declaration, as defusedxml's does."""
+
+    def refuse(*_: object) -> None:
+        raise DeclinedError("a DTD or an entity declaration")
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.Parse(raw, True)  # checks, builds nothing
 
 
 def rels_part(part: str) -> str:
