@@ -10,9 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.batch import RunOptions, run
+from msp_assessment.workbook_templates import contract as c
 from tests.hostile import valid
 
 CASES = int(os.environ.get("MSP_FUZZ_CASES", "120"))
@@ -81,3 +83,10 @@ def test_fuzz__every_mutant__clean_status_never_an_internal_error(
         assert outcome.status.value == "scored" or outcome.problems, outcome.path
     statuses = {o.status.value for o in report.files}
     assert statuses >= {"unreadable", "scored"}  # the mutations reach both ends
+    # Whatever came in, every workbook we wrote is a sound package that opens again, with our
+    # sheet first.
+    written = [o.output for o in report.files if o.output]
+    assert written
+    for output in written:
+        wb = load_workbook(output)
+        assert wb.sheetnames[0] in (c.RESULTS_SHEET, c.REVIEW_SHEET), output

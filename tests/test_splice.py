@@ -266,3 +266,19 @@ def test_review__opened_and_resaved_by_libreoffice__keeps_list_marks_and_notes(
     form = wb[c.FORM_SHEET]
     assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD")
     assert "fuera de la escala" in form["B32"].comment.text
+
+
+def test_examples__processed_without_openpyxl_loading_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from msp_assessment.processing import batch
+
+    def refuse(path: Path) -> None:
+        raise AssertionError(f"openpyxl loaded {path}")
+
+    monkeypatch.setattr(batch, "open_workbook", refuse)
+    inbox = tmp_path / "entrada"
+    shutil.copytree(EXAMPLE.parent, inbox)
+    (inbox / "exportado-como-csv.xlsx").unlink()  # refused before any reading
+    report = batch.run([inbox], batch.RunOptions(output_dir=tmp_path / "out", jobs=1))
+    assert report.counts == {"scored": 4, "invalid": 1, "unreadable": 0}
