@@ -227,3 +227,14 @@ def test_unexpected_error_in_one_file__batch_goes_on(
     assert report.counts == {"scored": 3, "invalid": 1, "unreadable": 2}
     with pytest.raises(RuntimeError):
         run([inbox], RunOptions(output_dir=tmp_path / "o2", debug=True))
+
+
+def test_review_only__writes_just_the_review_copies(inbox: Path, tmp_path: Path) -> None:
+    from msp_assessment.processing.batch import RunOptions, run
+
+    out = tmp_path / "revisiones"
+    report = run([inbox], RunOptions(output_dir=out, review_only=True))
+    assert report.counts == {"scored": 4, "invalid": 1, "unreadable": 1}
+    assert sorted(p.name for p in out.iterdir()) == ["sistemas-sur-con-problemas-revisar.xlsx"]
+    assert report.summary is None
+    assert all(f.output is None for f in report.files if f.status.value == "scored")

@@ -167,7 +167,10 @@ def status(
     with tempfile.TemporaryDirectory(prefix="msp-status-") as scratch:
         # Review copies are written (to a scratch folder) only when they will be attached.
         output = Path(scratch) if options.reminders is not None else None
-        report = run(list(paths), RunOptions(output_dir=output, recursive=options.recursive))
+        report = run(
+            list(paths),
+            RunOptions(output_dir=output, recursive=options.recursive, review_only=True),
+        )
         clients, unmatched = _match(listing.clients, report.files)
         reminders: list[str] = []
         if options.reminders is not None and sender is not None:

@@ -57,6 +57,7 @@ class RunOptions:
     csv: Path | None = None
     csv_dialect: str = "es"  # "es" or "standard", see summary.CsvDialect
     jobs: int | None = None  # worker processes; None: one per CPU
+    review_only: bool = False  # write only the -revisar copies (what reminders attach)
 
 
 def run(
@@ -90,7 +91,7 @@ def run(
         raise
     finally:
         gc.unfreeze()
-    if options.output_dir is None:
+    if options.output_dir is None or options.review_only:
         return Report(tuple(outcomes), tuple(skipped))
     # Outputs were written without waiting for the disk one by one; the summary, written last,
     # is only there once they all are.
@@ -203,7 +204,7 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
         )
     result = score(instrument, checked.answers)
     output = None
-    if options.output_dir is not None:
+    if options.output_dir is not None and not options.review_only:
         target = options.output_dir / f"{stem}{RESULTS_SUFFIX}"
         results = results_workbook(
             reading, instrument, result, checked.answers, path.name, package=package, load=load
