@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
+from typing import NamedTuple, TypeVar
 from xml.etree.ElementTree import tostring
 from xml.sax.saxutils import escape
 
@@ -38,6 +39,7 @@ INTERVALS_NOTE = (
     "salvo Escalable, que incluye el 5: [1, 2) Reactivo, [2, 3) Estable, [3, 4) Proactivo, [4, 5] "
     "Escalable. Así, una media de 1,95 corresponde a Reactivo y una de 4,00 a Escalable."
 )
+Style = TypeVar("Style", Font, PatternFill, Border)
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -292,6 +294,18 @@ def _cell(ref: str, value: object, style: int) -> str:
     return f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>'
 
 
+class LookIndexes(NamedTuple):
+    """One look as an xf: its number format id, and where its font, fill and border sit among
+    the ones added (None: the package's default)."""
+
+    name: str
+    number_format: int
+    font: int | None
+    fill: int | None
+    border: int | None
+    alignment: bytes | None  # the <alignment> element, if any
+
+
 @dataclass(frozen=True)
 class Styles:
     """What LOOKS add to a package's styles: fonts, fills, borders and one xf per look.
@@ -303,11 +317,11 @@ class Styles:
     fonts: tuple[bytes, ...]
     fills: tuple[bytes, ...]
     borders: tuple[bytes, ...]
-    looks: tuple[tuple[str, int, int | None, int | None, int | None, bytes | None], ...]
+    looks: tuple[LookIndexes, ...]
 
     def fill_index(self, look: str) -> int:
         """Where the fill of ``look`` sits among the added fills."""
-        fill = next(entry[3] for entry in self.looks if entry[0] == look)
+        fill = next(entry.fill for entry in self.looks if entry.name == look)
         assert fill is not None
         return fill
 
@@ -342,7 +356,7 @@ def styles() -> Styles:
         number_format = BUILTIN_FORMATS_REVERSE[look.number_format] if look.number_format else 0
         alignment = None if look.alignment is None else tostring(look.alignment.to_tree())
         looks.append(
-            (
+            LookIndexes(
                 name,
                 number_format,
                 _place(look.font, fonts),
@@ -359,7 +373,7 @@ def styles() -> Styles:
     )
 
 
-def _place(used: Font | PatternFill | Border | None, table: list) -> int | None:  # type: ignore[type-arg]
+def _place(used: Style | None, table: list[Style]) -> int | None:
     if used is None:
         return None
     if used not in table:

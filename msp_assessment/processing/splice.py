@@ -1,4 +1,5 @@
-"""Add the Resultados sheet to a client's own package, part by part, without re-saving it.
+"""Add the Resultados (or Revisión) sheet to a client's own package, part by part, without
+re-saving it.
 
 Re-saving a workbook through openpyxl costs as much as loading it, and drops whatever openpyxl
 does not model. Here the client's parts are copied as they are, except for a handful of small,
@@ -6,7 +7,9 @@ well-defined edits:
 
 - the Puntos and TOTAL DE PUNTOS cells get their numbers (cells that already exist, without a
   formula: a formula would need Excel's calculation chain updated);
-- every sheet loses ``tabSelected`` and the workbook opens on Resultados, the new first sheet;
+- on a -revisar copy, each problem cell gets a copy of its own cell format with the problem fill,
+  and a note (a comments part and its VML shapes, as openpyxl writes them);
+- every sheet loses ``tabSelected`` and the workbook opens on our sheet, the new first one;
 - the workbook lists the new sheet, shifts sheet-scoped names by one and gets a print area;
 - styles.xml gets our fonts, fills, borders and cell formats appended, never changed;
 - the relationships and content types list the new parts.
@@ -319,7 +322,7 @@ class _Edit:
         self.parts[part] = data
         self.problem_fill = counts["fills"] + ours.fill_index("problem")
         self.problem_xfs: dict[int, int] = {}
-        return {look[0]: counts["cellXfs"] + i for i, look in enumerate(ours.looks)}
+        return {look.name: counts["cellXfs"] + i for i, look in enumerate(ours.looks)}
 
     def add_sheet_to_workbook(
         self, title: str, rel_id: str | None, sheet_id: int, print_rows: int | None
