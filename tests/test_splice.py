@@ -282,3 +282,21 @@ def test_examples__processed_without_openpyxl_loading_them(
     (inbox / "exportado-como-csv.xlsx").unlink()  # refused before any reading
     report = batch.run([inbox], batch.RunOptions(output_dir=tmp_path / "out", jobs=1))
     assert report.counts == {"scored": 4, "invalid": 1, "unreadable": 0}
+
+
+def test_same_input_twice__byte_identical_copies(tmp_path: Path) -> None:
+    runs = []
+    for attempt in ("1", "2"):
+        out = tmp_path / attempt
+        CliRunner().invoke(cli, ["process", str(EXAMPLE), str(REVIEW_EXAMPLE), "-o", str(out)])
+        runs.append({p.name: p.read_bytes() for p in out.glob("*-re*.xlsx")})
+    assert sorted(runs[0]) == [
+        "documento-ejemplo-proactivo-resultados.xlsx",
+        "sistemas-sur-con-problemas-revisar.xlsx",
+    ]
+    assert runs[0] == runs[1]
+    # Not a matter of both runs falling in the same second: no entry carries the time of the run.
+    with zipfile.ZipFile(EXAMPLE) as source:
+        times = {info.date_time for info in source.infolist()}
+    with zipfile.ZipFile(tmp_path / "1" / "documento-ejemplo-proactivo-resultados.xlsx") as copy:
+        assert {info.date_time for info in copy.infolist()} <= times
