@@ -17,7 +17,7 @@ from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.batch import RunOptions, run
-from msp_assessment.processing.book import Book, from_workbook, read_package, unzip
+from msp_assessment.processing.book import MAIN, Book, from_workbook, read_package, unzip
 from msp_assessment.processing.reader import open_workbook
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import ANSWERS, build_battery, rewrite_parts, valid
@@ -179,3 +179,16 @@ def test_dtd_in_a_utf16_part__fast_reader_declines__reported_unsafe(tmp_path: Pa
     assert fast_read(path.read_bytes()) is None
     result = run([path], RunOptions())
     assert [prob.code for prob in result.files[0].problems] == [p.FILE_UNSAFE]
+
+
+def test_strict_namespace__left_to_openpyxl(tmp_path: Path) -> None:
+    path = valid(tmp_path / "estricto.xlsx")
+    strict = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+    def to_strict(parts: dict[str, bytes]) -> dict[str, bytes]:
+        for name in ("xl/workbook.xml", "xl/worksheets/sheet1.xml"):
+            parts[name] = parts[name].replace(MAIN.encode(), strict)
+        return parts
+
+    rewrite_parts(path, to_strict)
+    assert fast_read(path.read_bytes()) is None

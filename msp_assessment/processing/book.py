@@ -209,6 +209,8 @@ class _Package:
         shared = next((p for p, t in overrides.items() if t == SHARED_STRINGS_TYPE), None)
         strings = self.shared_strings(shared) if shared in self.names else []
         workbook = self.xml(workbook_part)
+        if workbook.tag != f"{{{MAIN}}}workbook":  # e.g. Strict OOXML, another namespace
+            raise DeclinedError("not a transitional SpreadsheetML workbook")
         epoch = _epoch(workbook)
         dates, durations = self.date_styles()
         targets = self.relationships(workbook_part)
@@ -218,7 +220,10 @@ class _Package:
             if target is None or target[0] != WORKSHEET_REL or target[1] not in self.names:
                 raise DeclinedError("a sheet that is not a readable worksheet")
             sheet = Sheet(node.get("name", ""))
-            _read_cells(self.xml(target[1]), sheet, strings, epoch, dates, durations)
+            root = self.xml(target[1])
+            if root.tag != f"{{{MAIN}}}worksheet":
+                raise DeclinedError("not a transitional SpreadsheetML worksheet")
+            _read_cells(root, sheet, strings, epoch, dates, durations)
             sheets.append(sheet)
         names: dict[str, str] = {}
         for node in workbook.iter(f"{{{MAIN}}}definedName"):
