@@ -69,11 +69,12 @@ def run(
     """Read, validate and score every workbook under ``paths``; write outputs when asked."""
     instrument = instrument or load_instrument()
     files, skipped = collect(list(paths), recursive=options.recursive)
+    resolved = {file: file.resolve() for file in files}  # once: it costs a few system calls each
     if options.output_dir is not None:
-        _check_output_dir(options.output_dir, list(paths), files)
-        _check_not_inputs([options.summary, options.csv], files)
+        _check_output_dir(options.output_dir, list(paths), resolved)
+        _check_not_inputs([options.summary, options.csv], resolved)
         remove_stale_temporaries(options.output_dir)
-    stems = output_stems(files)
+    stems = output_stems(resolved)
     work = partial(safe_process, stems=stems, instrument=instrument, options=options)
     outcomes = []
     jobs = options.jobs or default_jobs()
@@ -273,15 +274,16 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def output_stems(files: Sequence[Path]) -> dict[Path, str]:
-    """A distinct output name per input: same-named inputs from different folders get -2, -3…
+def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
+    """A distinct output name per input (input → its resolved path): same-named inputs from
+    different folders get -2, -3…
 
     Deterministic (ordered by full path) and case-insensitive, as file systems on Windows and macOS
     are.
     """
     stems: dict[Path, str] = {}
     taken: set[str] = set()
-    for path in sorted(files, key=lambda f: str(f.resolve())):
+    for path in sorted(resolved, key=lambda f: str(resolved[f])):
         stem, n = path.stem, 1
         while (stem if n == 1 else f"{stem}-{n}").casefold() in taken:
             n += 1
@@ -291,10 +293,10 @@ def output_stems(files: Sequence[Path]) -> dict[Path, str]:
     return stems
 
 
-def _check_output_dir(output_dir: Path, inputs: list[Path], files: list[Path]) -> None:
+def _check_output_dir(output_dir: Path, inputs: list[Path], resolved: dict[Path, Path]) -> None:
     out = output_dir.resolve()
-    for file in files:
-        if file.resolve().parent == out:
+    for real in resolved.values():
+        if real.parent == out:
             raise UsageProblemError(
                 f"La carpeta de resultados {output_dir} contiene archivos de entrada; "
                 "elija otra carpeta con -o para no mezclar resultados y originales."
@@ -309,8 +311,8 @@ def _check_output_dir(output_dir: Path, inputs: list[Path], files: list[Path]) -
         raise UsageProblemError(f"{output_dir} existe y no es una carpeta.")
 
 
-def _check_not_inputs(targets: list[Path | None], files: list[Path]) -> None:
-    inputs = {f.resolve() for f in files}
+def _check_not_inputs(targets: list[Path | None], resolved: dict[Path, Path]) -> None:
+    inputs = set(resolved.values())
     for target in targets:
         if target is not None and target.resolve() in inputs:
             raise UsageProblemError(
