@@ -2,6 +2,7 @@
 
     python benchmarks/bench.py 1000          # N workbooks; prints a table
     python benchmarks/bench.py 10000 --keep /tmp/lote   # reuse the generated batch next time
+    python benchmarks/bench.py 1000 --repeat 3          # three rounds; medians and spread
 
 It generates N filled workbooks from the template (distinct answers and clients; a share of them
 invalid), then times, each in a fresh process:
@@ -20,6 +21,7 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +116,7 @@ def main() -> None:
     parser.add_argument("n", type=int, nargs="?", default=1000)
     parser.add_argument("--invalid-share", type=float, default=0.1)
     parser.add_argument("--keep", type=Path, help="folder for the generated batch (kept)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; medians are printed")
     parser.add_argument("--baseline", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline:
@@ -131,26 +134,41 @@ def main() -> None:
     python = sys.executable
     script = str(Path(__file__).resolve())
     process = [python, "-m", "msp_assessment", "process", str(folder)]
-    results = [
-        timed(
+    commands = [
+        (
             "(a) base: cargar y guardar",
             [python, script, "--baseline", str(folder), str(work / "a")],
         ),
-        timed("(b) process --jobs 1", [*process, "-o", str(work / "b"), "--jobs", "1"]),
-        timed(f"(c) process --jobs {cpus}", [*process, "-o", str(work / "c")]),
+        ("(b) process --jobs 1", [*process, "-o", str(work / "b"), "--jobs", "1"]),
+        (f"(c) process --jobs {cpus}", [*process, "-o", str(work / "c")]),
     ]
-    print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU\n")
-    print(f"| {'medida':<30} | {'segundos':>9} | {'libros/s':>9} | {'memoria pico':>13} |")
-    print(f"|{'-' * 32}|{'-' * 11}|{'-' * 11}|{'-' * 15}|")
-    for m in results:
-        rate = args.n / m.seconds
-        print(f"| {m.label:<30} | {m.seconds:9.1f} | {rate:9.1f} | {m.peak_mb:10.0f} MB |")
-    a, b, c = (m.seconds for m in results)
+    rounds: list[list[Measure]] = []
+    for _ in range(args.repeat):  # rounds interleave the measures, so noise hits them alike
+        for out in ("a", "b", "c"):
+            shutil.rmtree(work / out, ignore_errors=True)
+        rounds.append([timed(label, command) for label, command in commands])
+    print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU", end="")
+    print(f", mediana de {args.repeat} rondas" if args.repeat > 1 else "", end="\n\n")
+    heads = f"{'segundos':>9} | {'mín–máx':>13} | {'libros/s':>9} | {'memoria pico':>13}"
+    print(f"| {'medida':<30} | {heads} |")
+    print(f"|{'-' * 32}|{'-' * 11}|{'-' * 15}|{'-' * 11}|{'-' * 15}|")
+    medians = []
+    for i, (label, _) in enumerate(commands):
+        times = [r[i].seconds for r in rounds]
+        median = statistics.median(times)
+        medians.append(median)
+        spread = f"{min(times):.1f}–{max(times):.1f}"
+        peak = max(r[i].peak_mb for r in rounds)
+        rate = args.n / median
+        print(f"| {label:<30} | {median:9.1f} | {spread:>13} | {rate:9.1f} | {peak:10.0f} MB |")
+    a, b, c = medians
     print(f"\n(b)/(a) = {b / a:.2f}   (objetivo ≤ 1,3)")
     print(f"(b)/(c) = {b / c:.2f}   (aceleración con {cpus} CPU; objetivo ≥ 1,7 con 2)")
-    shutil.rmtree(work / "a", ignore_errors=True)
-    shutil.rmtree(work / "b", ignore_errors=True)
-    shutil.rmtree(work / "c", ignore_errors=True)
+    if args.repeat > 1:
+        speedups = ", ".join(f"{r[1].seconds / r[2].seconds:.2f}" for r in rounds)
+        print(f"(b)/(c) en cada ronda: {speedups}")
+    for out in ("a", "b", "c"):
+        shutil.rmtree(work / out, ignore_errors=True)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 
