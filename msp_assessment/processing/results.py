@@ -25,9 +25,7 @@ from msp_assessment.processing.splice import (
 )
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
-from msp_assessment.workbook_templates.cells import (
-    top_left,
-)
+from msp_assessment.workbook_templates.cells import top_left
 
 RESULTS_SUFFIX = "-resultados.xlsx"
 REVIEW_SUFFIX = "-revisar.xlsx"
@@ -67,7 +65,7 @@ def results_workbook(
     wb = load()
     for title, cells in numbers.items():
         for coord, value in cells.items():
-            cell = top_left(wb[title], coord)
+            cell = top_left(wb[title], coord) if title in wb.sheetnames else None
             if cell is not None:
                 cell.value = value
     resaved = _with_placeholder(wb, c.RESULTS_SHEET)
@@ -124,7 +122,7 @@ def review_workbook(
     wb = load()
     for title, messages in marks.items():
         for coord, message in messages.items():
-            cell = top_left(wb[title], coord)
+            cell = top_left(wb[title], coord) if title in wb.sheetnames else None
             if cell is not None:
                 cell.fill = s.PROBLEM_FILL
                 width, height = COMMENT_SIZE
