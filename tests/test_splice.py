@@ -18,7 +18,7 @@ from msp_assessment.instrument import load_instrument
 from msp_assessment.processing.book import MAIN, Parts, unzip
 from msp_assessment.processing.results_sheet import Draft, results_draft
 from msp_assessment.processing.scoring import score
-from msp_assessment.processing.splice import SpliceDeclinedError, splice_results
+from msp_assessment.processing.splice import SpliceDeclinedError, splice_results, splice_review
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from tests.conftest import require_libreoffice, soffice_convert
@@ -233,19 +233,23 @@ def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
     }
 
 
-def test_review__sheet_with_client_comments__openpyxl_route__marks_and_keeps_them(
-    tmp_path: Path,
+@pytest.mark.parametrize("sheet", [c.FORM_SHEET, "Notas"])
+def test_review__workbook_with_client_notes__openpyxl_route__marks_and_keeps_them(
+    sheet: str, tmp_path: Path
 ) -> None:
     from openpyxl.comments import Comment
 
     path = tmp_path / "comentado.xlsx"
     shutil.copyfile(REVIEW_EXAMPLE, path)
     wb = openpyxl.load_workbook(path)
-    wb[c.FORM_SHEET]["D10"].comment = Comment("nota del cliente", "Cliente")
+    target = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)
+    target["D10"].comment = Comment("nota del cliente", "Cliente")
     wb.save(path)
+    with pytest.raises(SpliceDeclinedError):  # shape ids would clash: left to openpyxl
+        splice_review(package_of(path), {c.FORM_SHEET: {"B32": "x"}}, _any_draft())
     review = openpyxl.load_workbook(review_of(path, tmp_path / "out"))
     form = review[c.FORM_SHEET]
-    assert form["D10"].comment.text == "nota del cliente"
+    assert review[sheet]["D10"].comment.text == "nota del cliente"
     assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD") and "fuera de la escala" in (
         form["B32"].comment.text
     )

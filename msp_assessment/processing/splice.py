@@ -206,8 +206,10 @@ class _Edit:
         """Colour each cell with the problem fill over its own look, and attach its message."""
         part = self.sheet_part(title)
         sheet = self.parts[part]
-        if any(kind.endswith("/comments") for kind, _ in self.relationships(part).values()):
-            raise SpliceDeclinedError("the sheet has comments already")
+        if any(name.casefold().endswith(".vml") for name in self.original):
+            # Notes elsewhere in the workbook: their shape ids would have to be renumbered with
+            # ours, which the openpyxl route does.
+            raise SpliceDeclinedError("the workbook has notes or VML shapes already")
         sheet = _restyle(sheet, list(messages), self.with_problem_fill)
         at = _legacy_drawing_at(sheet)
         comments, shapes = _comments(messages)
