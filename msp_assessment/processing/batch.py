@@ -187,13 +187,10 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
     if not checked.valid:
         output = None
         if options.output_dir is not None:
-            target = options.output_dir / f"{stem}{REVIEW_SUFFIX}"
             review = review_workbook(
                 reading, instrument, checked.problems, path.name, package=package, load=load
             )
-            write_bytes(review, target)
-            (options.output_dir / f"{stem}{RESULTS_SUFFIX}").unlink(missing_ok=True)
-            output = str(target)
+            output = _write_output(review, options.output_dir, stem, REVIEW_SUFFIX)
         return FileOutcome(
             display,
             Status.INVALID,
@@ -206,13 +203,10 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
     result = score(instrument, checked.answers)
     output = None
     if options.output_dir is not None and not options.review_only:
-        target = options.output_dir / f"{stem}{RESULTS_SUFFIX}"
         results = results_workbook(
             reading, instrument, result, checked.answers, path.name, package=package, load=load
         )
-        write_bytes(results, target)
-        (options.output_dir / f"{stem}{REVIEW_SUFFIX}").unlink(missing_ok=True)
-        output = str(target)
+        output = _write_output(results, options.output_dir, stem, RESULTS_SUFFIX)
     return FileOutcome(
         display,
         Status.SCORED,
@@ -223,6 +217,16 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
         output=output,
         answers=checked.answers,
     )
+
+
+def _write_output(data: bytes, folder: Path, stem: str, suffix: str) -> str:
+    """Write one file's copy; the copy of the other kind from an earlier run goes (a workbook is
+    either to review or scored, never both)."""
+    target = folder / f"{stem}{suffix}"
+    write_bytes(data, target)
+    other = REVIEW_SUFFIX if suffix == RESULTS_SUFFIX else RESULTS_SUFFIX
+    (folder / f"{stem}{other}").unlink(missing_ok=True)
+    return str(target)
 
 
 class _UnopenableError(Exception):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
@@ -27,6 +29,7 @@ from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from msp_assessment.workbook_templates.cells import top_left
 
+V = TypeVar("V")
 RESULTS_SUFFIX = "-resultados.xlsx"
 REVIEW_SUFFIX = "-revisar.xlsx"
 
@@ -63,11 +66,8 @@ def results_workbook(
         except SpliceDeclinedError:
             pass
     wb = load()
-    for title, cells in numbers.items():
-        for coord, value in cells.items():
-            cell = top_left(wb[title], coord) if title in wb.sheetnames else None
-            if cell is not None:
-                cell.value = value
+    for cell, value in _cells(wb, numbers):
+        cell.value = value
     resaved = _with_placeholder(wb, c.RESULTS_SHEET)
     return splice_results(resaved, {}, draft, instrument, placeholder=True)
 
@@ -120,13 +120,10 @@ def review_workbook(
         except SpliceDeclinedError:
             pass
     wb = load()
-    for title, messages in marks.items():
-        for coord, message in messages.items():
-            cell = top_left(wb[title], coord) if title in wb.sheetnames else None
-            if cell is not None:
-                cell.fill = s.PROBLEM_FILL
-                width, height = COMMENT_SIZE
-                cell.comment = Comment(message, c.GENERATOR, width=width, height=height)
+    width, height = COMMENT_SIZE
+    for cell, message in _cells(wb, marks):
+        cell.fill = s.PROBLEM_FILL
+        cell.comment = Comment(message, c.GENERATOR, width=width, height=height)
     resaved = _with_placeholder(wb, c.REVIEW_SHEET)
     return splice_review(resaved, {}, draft, placeholder=True)
 
@@ -157,6 +154,18 @@ def save_workbook(wb: Workbook, target: Path) -> None:
             wb.save(tmp)
     except OSError as err:
         raise OutputError.writing(target, err) from err
+
+
+def _cells(wb: Workbook, by_sheet: Mapping[str, Mapping[str, V]]) -> Iterator[tuple[Cell, V]]:
+    """(cell, what goes in it) for sheet → cell → value, on the openpyxl route; a sheet or a
+    merged placeholder openpyxl does not have is passed over."""
+    for title, cells in by_sheet.items():
+        if title not in wb.sheetnames:
+            continue
+        for coord, value in cells.items():
+            cell = top_left(wb[title], coord)
+            if cell is not None:
+                yield cell, value
 
 
 def _with_placeholder(wb: Workbook, title: str) -> Parts:
