@@ -21,6 +21,7 @@ from io import BytesIO
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
@@ -126,7 +127,7 @@ def from_workbook(wb: Workbook) -> Book:
     for ws in wb.worksheets:
         sheet = Sheet(ws.title)
         for (row, col), cell in ws._cells.items():
-            if cell.value is not None and not _is_placeholder(cell):
+            if cell.value is not None and not isinstance(cell, MergedCell):
                 sheet.values[(row, col)] = cell.value
         sheet.merged = [
             (rng.min_row, rng.min_col, rng.max_row, rng.max_col) for rng in ws.merged_cells.ranges
@@ -141,12 +142,6 @@ def from_workbook(wb: Workbook) -> Book:
         if isinstance(prop.value, str) and prop.value
     }
     return Book(sheets, names, properties)
-
-
-def _is_placeholder(cell: object) -> bool:
-    from openpyxl.cell.cell import MergedCell
-
-    return isinstance(cell, MergedCell)
 
 
 @dataclass(frozen=True)

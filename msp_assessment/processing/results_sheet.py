@@ -21,6 +21,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
+from msp_assessment.processing.book import DOC_RELS, MAIN
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.workbook_templates import contract as c
@@ -40,8 +41,6 @@ INTERVALS_NOTE = (
     "Escalable. Así, una media de 1,95 corresponde a Reactivo y una de 4,00 a Escalable."
 )
 Style = TypeVar("Style", Font, PatternFill, Border)
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 @dataclass(frozen=True)
@@ -244,7 +243,7 @@ def render_sheet(d: Draft, xf: dict[str, int], drawing_id: str | None) -> bytes:
         )
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-        f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">',
+        f'<worksheet xmlns="{MAIN}" xmlns:r="{DOC_RELS}">',
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if d.print_area else "",
         f'<dimension ref="A1:{get_column_letter(len(d.widths))}{d.last_row}"/>',
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0">',

@@ -37,7 +37,9 @@ from msp_assessment.processing.book import (
     MAIN,
     RELS,
     WORKBOOK_TYPES,
+    DeclinedError,
     Parts,
+    check_xml,
     relationship_targets,
     rels_part,
 )
@@ -176,8 +178,8 @@ class _Edit:
         for name, data in self.parts.items():
             if self.original.get(name) is not data and name.endswith((".xml", ".rels", ".vml")):
                 try:
-                    expat.ParserCreate().Parse(data, True)
-                except expat.ExpatError as err:  # a bug here must not become a broken workbook
+                    check_xml(data)
+                except (expat.ExpatError, DeclinedError) as err:  # a bug must not ship broken
                     raise SpliceDeclinedError(f"{name} would not be well formed: {err}") from err
         out = BytesIO()
         # New parts take the package's own timestamp, so the same input always gives the same
