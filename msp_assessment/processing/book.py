@@ -146,10 +146,18 @@ def from_workbook(wb: Workbook) -> Book:
 
 @dataclass(frozen=True)
 class Parts:
-    """Every entry of a zip package, read once: the reader and the splice share them."""
+    """Every entry of a zip package, read once: the reader and the splice share them, and the
+    trees of the XML parts either has parsed."""
 
     infos: list[zipfile.ZipInfo]
     data: dict[str, bytes]
+    trees: dict[str, ElementTree.Element] = field(default_factory=dict, compare=False)
+
+    def tree(self, part: str) -> ElementTree.Element:
+        """``part`` parsed, once. Parse only what ``check_xml`` has passed."""
+        if part not in self.trees:
+            self.trees[part] = ElementTree.fromstring(self.data[part])
+        return self.trees[part]
 
 
 def unzip(package: bytes) -> Parts | None:
@@ -172,18 +180,16 @@ def read_package(parts: Parts) -> Book | None:
 
 class _Package:
     def __init__(self, parts: Parts) -> None:
+        self.package = parts
         self.parts = parts.data
         self.names = set(parts.data)
-        self.parsed: dict[str, ElementTree.Element] = {}
         self.checked: set[str] = set()
 
     def xml(self, part: str) -> ElementTree.Element:
-        if part not in self.parsed:
-            raw = self.parts[part]
-            if part not in self.checked:
-                check_xml(raw)
-            self.parsed[part] = ElementTree.fromstring(raw)
-        return self.parsed[part]
+        if part not in self.checked:
+            check_xml(self.parts[part])
+            self.checked.add(part)
+        return self.package.tree(part)
 
     def book(self) -> Book:
         # Every XML part must be well formed and free of DTDs, not only those read here: a

@@ -140,6 +140,7 @@ class _Edit:
             raise SpliceDeclinedError("duplicated parts")
         if any(_ACTIVE_CONTENT.search(name) for name in names):
             raise SpliceDeclinedError("active content or links to other files")
+        self.source = package
         self.parts = dict(package.data)
         self.original = package.data
         self.lower = {name.casefold() for name in self.parts}
@@ -197,6 +198,8 @@ class _Edit:
     def tree(self, part: str) -> ElementTree.Element:
         if part not in self.parts:
             raise SpliceDeclinedError(f"missing {part}")
+        if self.parts[part] is self.original.get(part):  # as read: the reader's tree serves
+            return self.source.tree(part)
         return ElementTree.fromstring(self.parts[part])
 
     def sheet_part(self, title: str) -> str:
