@@ -61,15 +61,19 @@ def mutants(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder.mkdir()
     rng = random.Random(20261127)
     for case in range(CASES):
-        mode = ["flip", "truncate", "delete", "duplicate", "xml"][case % 5]
-        if mode == "flip":
-            data = flip(original, rng)
-        elif mode == "truncate":
-            data = truncate(original, rng)
-        else:
-            data = rezip(original, rng, mode, work)
+        mode, data = mutant(original, case, rng, work)
         (folder / f"{case:03d}-{mode}.xlsx").write_bytes(data)
     return folder
+
+
+def mutant(original: bytes, case: int, rng: random.Random, work: Path) -> tuple[str, bytes]:
+    """The ``case``-th mutant of ``original`` (the five kinds in turn) and its kind."""
+    mode = ["flip", "truncate", "delete", "duplicate", "xml"][case % 5]
+    if mode == "flip":
+        return mode, flip(original, rng)
+    if mode == "truncate":
+        return mode, truncate(original, rng)
+    return mode, rezip(original, rng, mode, work)
 
 
 def test_fuzz__every_mutant__clean_status_never_an_internal_error(

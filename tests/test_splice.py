@@ -40,19 +40,27 @@ def parts(path: Path) -> dict[str, bytes]:
         return {name: package.read(name) for name in package.namelist()}
 
 
-def process(path: Path, out: Path) -> Path:
+def process(path: Path, out: Path, suffix: str = "-resultados.xlsx") -> Path:
+    """The copy ``process`` writes for ``path``: scored (exit 0) or, with -revisar, to review."""
     result = CliRunner().invoke(cli, ["process", str(path), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    return out / f"{path.stem}-resultados.xlsx"
+    assert result.exit_code == (1 if suffix == "-revisar.xlsx" else 0), result.output
+    return out / f"{path.stem}{suffix}"
+
+
+def untouched(source: Path, copy: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The parts the splice never edits (all but EDITED and the form sheet), in each file."""
+    before, after = parts(source), parts(copy)
+    names = set(before) - EDITED - {"xl/worksheets/sheet1.xml"}
+    return {n: before[n] for n in names}, {n: after.get(n, b"") for n in names}
 
 
 def test_results__client_parts_copied_byte_for_byte__form_only_gains_the_numbers(
     tmp_path: Path,
 ) -> None:
-    before = parts(EXAMPLE)
-    after = parts(process(EXAMPLE, tmp_path / "out"))
-    untouched = set(before) - EDITED - {"xl/worksheets/sheet1.xml"}
-    assert {name: after[name] for name in untouched} == {name: before[name] for name in untouched}
+    copy = process(EXAMPLE, tmp_path / "out")
+    kept, copied = untouched(EXAMPLE, copy)
+    assert copied == kept
+    after = parts(copy)
     old, new = fast_read(EXAMPLE.read_bytes()), fast_read(_zip(after))
     assert old is not None and new is not None
     form_old, form_new = old.sheet(c.FORM_SHEET), new.sheet(c.FORM_SHEET)
@@ -202,9 +210,7 @@ REVIEW_EXAMPLE = EXAMPLE.parent / "sistemas-sur-con-problemas.xlsx"
 
 
 def review_of(path: Path, out: Path) -> Path:
-    result = CliRunner().invoke(cli, ["process", str(path), "-o", str(out)])
-    assert result.exit_code == 1, result.output
-    return out / f"{path.stem}-revisar.xlsx"
+    return process(path, out, "-revisar.xlsx")
 
 
 def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
@@ -227,10 +233,8 @@ def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
         assert [repr(getattr(cell, k)) for k in looks] == [repr(getattr(old, k)) for k in looks]
         assert cell.value == old.value
     assert repr(form["B22"].fill) == repr(before["B22"].fill) and form["B22"].comment is None
-    untouched = set(parts(REVIEW_EXAMPLE)) - EDITED - {"xl/worksheets/sheet1.xml"}
-    assert {n: parts(path)[n] for n in untouched} == {
-        n: parts(REVIEW_EXAMPLE)[n] for n in untouched
-    }
+    kept, copied = untouched(REVIEW_EXAMPLE, path)
+    assert copied == kept
 
 
 @pytest.mark.parametrize("sheet", [c.FORM_SHEET, "Notas"])
