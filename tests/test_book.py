@@ -17,8 +17,9 @@ from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.processing import problems as p
 from msp_assessment.processing.batch import RunOptions, run
-from msp_assessment.processing.book import MAIN, Book, from_workbook, read_package, unzip
 from msp_assessment.processing.reader import open_workbook
+from msp_assessment.processing.xlsx.package import MAIN, unzip
+from msp_assessment.processing.xlsx.read import Book, from_workbook, read_package
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import ANSWERS, build_battery, rewrite_parts, valid
 from tests.test_fuzz import mutant

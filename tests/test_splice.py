@@ -15,10 +15,11 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.instrument import load_instrument
-from msp_assessment.processing.book import MAIN, Parts, unzip
-from msp_assessment.processing.results_sheet import Draft, results_draft
+from msp_assessment.processing.results_sheet import results_draft
 from msp_assessment.processing.scoring import score
-from msp_assessment.processing.splice import SpliceDeclinedError, splice_results, splice_review
+from msp_assessment.processing.xlsx.package import MAIN, Parts, SpliceDeclinedError, unzip
+from msp_assessment.processing.xlsx.sheetml import Draft
+from msp_assessment.processing.xlsx.splice import splice_results, splice_review
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from tests.conftest import require_libreoffice, soffice_convert

@@ -14,7 +14,6 @@ from openpyxl import Workbook
 from msp_assessment._files import flush_to_disk, remove_stale_temporaries
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing import problems as p
-from msp_assessment.processing.book import from_workbook, read_package, unzip
 from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.parallel import default_jobs
@@ -36,6 +35,8 @@ from msp_assessment.processing.validate import (
     explain_formulas,
     validate,
 )
+from msp_assessment.processing.xlsx.package import unzip
+from msp_assessment.processing.xlsx.read import from_workbook, read_package
 
 SUMMARY_NAME = SUMMARY_NAMES[0]
 SETTLE_EVERY = 256  # files between two _settle() calls

@@ -17,8 +17,8 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Area, Instrument, Statement
-from msp_assessment.processing.book import Book, Sheet, from_workbook
 from msp_assessment.processing.values import cell_text, fold, normalize_text
+from msp_assessment.processing.xlsx.read import Book, Sheet, from_workbook
 from msp_assessment.workbook_templates import contract as c
 
 # The fallback scan looks at most at this many rows and columns of each sheet.

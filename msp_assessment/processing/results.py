@@ -14,17 +14,13 @@ from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
 from msp_assessment._files import atomic_path, describe_os_error
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.book import Parts, unzip
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.reader import Located, WorkbookReading
 from msp_assessment.processing.results_sheet import results_draft, review_draft
 from msp_assessment.processing.scoring import Score
-from msp_assessment.processing.splice import (
-    COMMENT_SIZE,
-    SpliceDeclinedError,
-    splice_results,
-    splice_review,
-)
+from msp_assessment.processing.xlsx.comments_part import COMMENT_SIZE
+from msp_assessment.processing.xlsx.package import Parts, SpliceDeclinedError, unzip
+from msp_assessment.processing.xlsx.splice import splice_results, splice_review
 from msp_assessment.workbook_templates import contract as c
 from msp_assessment.workbook_templates import styles as s
 from msp_assessment.workbook_templates.cells import top_left

@@ -11,15 +11,11 @@ caller falls back to openpyxl, which reports broken and unsafe files as before.
 
 from __future__ import annotations
 
-import posixpath
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from io import BytesIO
 from xml.etree import ElementTree
-from xml.parsers import expat
 
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
@@ -27,30 +23,27 @@ from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
 from openpyxl.workbook import Workbook
 
+from msp_assessment.processing.xlsx.package import (
+    CONTENT_TYPES,
+    CUSTOM_PROPS,
+    DOC_RELS,
+    MAIN,
+    SHARED_STRINGS_TYPE,
+    VT,
+    WORKBOOK_TYPES,
+    WORKSHEET_REL,
+    DeclinedError,
+    Parts,
+    check_xml,
+    relationship_targets,
+    rels_part,
+)
+
 Bounds = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col
 _SMALL_RANGE = 1_000  # cells; bigger merged ranges (a hostile file) are checked by bounds
-
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-CUSTOM_PROPS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-WORKBOOK_TYPES = (
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-)
-SHARED_STRINGS_TYPE = (
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-)
-WORKSHEET_REL = DOC_RELS + "/worksheet"
 TEXT_TYPES = (f"{{{VT}}}lpwstr", f"{{{VT}}}lpstr")
 STYLES_PART = "xl/styles.xml"  # where openpyxl looks, whatever the relationships say
 CUSTOM_PART = "docProps/custom.xml"
-
-
-class DeclinedError(Exception):
-    """The package is outside what read_package handles; openpyxl reads it instead."""
 
 
 @dataclass
@@ -142,32 +135,6 @@ def from_workbook(wb: Workbook) -> Book:
         if isinstance(prop.value, str) and prop.value
     }
     return Book(sheets, names, properties)
-
-
-@dataclass(frozen=True)
-class Parts:
-    """Every entry of a zip package, read once: the reader and the splice share them, and the
-    trees of the XML parts either has parsed."""
-
-    infos: list[zipfile.ZipInfo]
-    data: dict[str, bytes]
-    trees: dict[str, ElementTree.Element] = field(default_factory=dict, compare=False)
-
-    def tree(self, part: str) -> ElementTree.Element:
-        """``part`` parsed, once. Parse only what ``check_xml`` has passed."""
-        if part not in self.trees:
-            self.trees[part] = ElementTree.fromstring(self.data[part])
-        return self.trees[part]
-
-
-def unzip(package: bytes) -> Parts | None:
-    """The parts of ``package``, or None when it is not a zip file that can be read whole."""
-    try:
-        with zipfile.ZipFile(BytesIO(package)) as source:
-            infos = source.infolist()
-            return Parts(infos, {info.filename: source.read(info) for info in infos})
-    except Exception:  # a broken archive: openpyxl says what is wrong with it
-        return None
 
 
 def read_package(parts: Parts) -> Book | None:
@@ -278,42 +245,6 @@ class _Package:
             if value is not None and value.tag in TEXT_TYPES and value.text:
                 found[prop.get("name", "")] = value.text
         return found
-
-
-def check_xml(raw: bytes) -> None:
-    """Raise unless ``raw`` is well-formed XML without a DTD (so without entities), in any
-    encoding: the parser itself sees the declaration, as defusedxml's does."""
-
-    def refuse(*_: object) -> None:
-        raise DeclinedError("a DTD or an entity declaration")
-
-    parser = expat.ParserCreate()
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.Parse(raw, True)  # checks, builds nothing
-
-
-def rels_part(part: str) -> str:
-    """Where the relationships of ``part`` are: xl/_rels/workbook.xml.rels for xl/workbook.xml."""
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
-
-
-def relationship_targets(rels: ElementTree.Element, part: str) -> dict[str, tuple[str, str]]:
-    """Relationship id → (type, target) from the .rels tree of ``part``; targets inside the
-    package as part names, external ones (links) as written."""
-    folder = posixpath.dirname(part)
-    found: dict[str, tuple[str, str]] = {}
-    for rel in rels.iter(f"{{{RELS}}}Relationship"):
-        target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External":
-            path = target
-        elif target.startswith("/"):
-            path = target[1:]
-        else:
-            path = posixpath.normpath(posixpath.join(folder, target))
-        found[rel.get("Id", "")] = (rel.get("Type", ""), path)
-    return found
 
 
 def _epoch(workbook: ElementTree.Element) -> datetime:
