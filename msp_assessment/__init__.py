@@ -12,26 +12,43 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from msp_assessment.client import Client
     from msp_assessment.instrument import Instrument, load_instrument
+    from msp_assessment.processing.batch import RunOptions, run
+    from msp_assessment.processing.outcome import FileOutcome, Report, Status
+    from msp_assessment.processing.problems import Code, Problem
     from msp_assessment.workbook_templates import TemplateOptions, build_template, write_template
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
     "Client": "msp_assessment.client",
+    "Code": "msp_assessment.processing.problems",
+    "FileOutcome": "msp_assessment.processing.outcome",
     "Instrument": "msp_assessment.instrument",
-    "load_instrument": "msp_assessment.instrument",
+    "Problem": "msp_assessment.processing.problems",
+    "Report": "msp_assessment.processing.outcome",
+    "RunOptions": "msp_assessment.processing.batch",
+    "Status": "msp_assessment.processing.outcome",
     "TemplateOptions": "msp_assessment.workbook_templates",
     "build_template": "msp_assessment.workbook_templates",
+    "load_instrument": "msp_assessment.instrument",
+    "run": "msp_assessment.processing.batch",
     "write_template": "msp_assessment.workbook_templates",
 }
 
 __all__ = [
     "Client",
+    "Code",
+    "FileOutcome",
     "Instrument",
+    "Problem",
+    "Report",
+    "RunOptions",
+    "Status",
     "TemplateOptions",
     "__version__",
     "build_template",
     "load_instrument",
+    "run",
     "write_template",
 ]
 

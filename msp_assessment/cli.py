@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,20 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from msp_assessment import _click_es
+from msp_assessment import cli_mail
+from msp_assessment.cli_common import CONTEXT, command, echo_json, output_folder_option
 from msp_assessment.client import Client
 
 if TYPE_CHECKING:
     from msp_assessment.processing.batch import RunOptions
-
-_click_es.install()
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def command(group: click.Group) -> Callable[[Callable[..., Any]], click.Command]:
-    """Register a subcommand with Spanish metavars and our context settings."""
-    return group.command(context_settings=CONTEXT, options_metavar="[OPCIONES]")
 
 
 @click.group(
@@ -35,7 +26,7 @@ def cli() -> None:
     los que le devuelven."""
 
 
-@command(cli)
+@command()
 @click.option(
     "-o",
     "--output",
@@ -115,19 +106,7 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def output_folder_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The required ``-o CARPETA`` of the commands that write a folder of files."""
-    return click.option(
-        "-o",
-        "--output",
-        required=True,
-        metavar="CARPETA",
-        type=click.Path(file_okay=False, path_type=Path),
-        help=help_text,
-    )
-
-
-@command(cli)
+@command()
 @_input_options
 @output_folder_option("Carpeta donde se escriben los resultados (se crea si no existe).")
 @click.option(
@@ -182,7 +161,7 @@ def process(
     _run_and_report(paths, options, as_json)
 
 
-@command(cli)
+@command()
 @_input_options
 def check(
     paths: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int | None, debug: bool
@@ -222,7 +201,7 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
         if bar:
             bar.close()
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(report.to_dict())
     else:
         for line in render_report(report):
             click.echo(line)
@@ -231,9 +210,9 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
     sys.exit(0 if report.ok else 1)
 
 
+for _command in (template, process, check, cli_mail.prepare, cli_mail.send, cli_mail.status):
+    cli.add_command(_command)
+
+
 def main() -> None:
     cli(prog_name="msp-assessment")
-
-
-# The mail commands live in their own module and register themselves on the group.
-from msp_assessment import cli_mail  # noqa: E402, F401

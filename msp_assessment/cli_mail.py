@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import date
@@ -11,7 +10,7 @@ from typing import Any
 
 import click
 
-from msp_assessment.cli import cli, command, output_folder_option
+from msp_assessment.cli_common import command, echo_json, output_folder_option
 
 PASSWORD_ENV = "MSP_SMTP_PASSWORD"
 SEND_LABELS = {
@@ -21,10 +20,6 @@ SEND_LABELS = {
     "unknown": "DESCONOCIDO",
     "dry_run": "SE ENVIARÍA",
 }
-
-
-def _echo_json(data: dict[str, Any]) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _deadline(value: str | None) -> date | None:
@@ -50,7 +45,7 @@ _deadline_option = click.option(
 _json_option = click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")
 
 
-@command(cli)
+@command()
 @_list_option
 @output_folder_option("Carpeta donde se escriben los libros y los borradores .eml.")
 @click.option(
@@ -92,7 +87,7 @@ def prepare(
     except MailError as err:
         raise click.ClickException(str(err)) from None
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
     elif not report.ok:
         for problem in report.problems:
             click.echo(problem.message)
@@ -104,7 +99,7 @@ def prepare(
     sys.exit(0 if report.ok else 1)
 
 
-@command(cli)
+@command()
 @click.argument(
     "folder", metavar="CARPETA", type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
@@ -186,7 +181,7 @@ def send(
     except MailError as err:
         raise click.ClickException(str(err)) from None
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
     else:
         click.echo(
             f"Total: {report.count(Outcome.SENT)} enviados · "
@@ -198,7 +193,7 @@ def send(
     sys.exit(0 if report.ok else 1)
 
 
-@command(cli)
+@command()
 @_list_option
 @click.argument(
     "paths",
@@ -241,7 +236,7 @@ def status(
     except MailError as err:
         raise click.ClickException(str(err)) from None
     if as_json:
-        _echo_json(report.to_dict())
+        echo_json(report.to_dict())
         sys.exit(1 if report.problems else 0)
     for problem in report.problems:
         click.echo(problem.message)

@@ -9,8 +9,7 @@ from openpyxl import load_workbook
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.workbook_templates import TemplateOptions, write_template
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates import TemplateOptions, contract, write_template
 from msp_assessment.workbook_templates.cells import named_cell
 
 Answers = Mapping[tuple[int, int], object]  # (area 1-4, statement 1-5) -> what the client typed
@@ -33,7 +32,7 @@ def write_filled(
     write_template(path, options=TemplateOptions(client=client), force=True, instrument=instrument)
     wb = load_workbook(path)
     for (area, statement), value in answers.items():
-        named_cell(wb, c.answer_name(area, statement)).value = value  # type: ignore[assignment]  # whatever a client might type
+        named_cell(wb, contract.answer_name(area, statement)).value = value  # type: ignore[assignment]  # whatever a client might type
     if date is not None:
         named_cell(wb, "cliente_fecha").value = date
     wb.save(path)

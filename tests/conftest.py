@@ -29,14 +29,23 @@ def libreoffice_missing_reason() -> str | None:
     return None
 
 
-def require_libreoffice() -> None:
-    """Skip with a clear reason when LibreOffice is absent; in CI (CI=true) that is a failure."""
-    reason = libreoffice_missing_reason()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI debe tener LibreOffice: {reason}")
+def in_ci() -> bool:
+    """CI sets CI=true: there every test must run, so a missing tool fails instead of skipping."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def skip_unless_ci(reason: str) -> None:
+    """Skip with ``reason`` on a developer's machine; under CI, fail with it."""
+    if in_ci():
+        pytest.fail(f"En CI esta prueba tiene que ejecutarse: {reason}")
     pytest.skip(reason)
+
+
+def require_libreoffice() -> None:
+    """Skip with a clear reason when LibreOffice is absent; in CI that is a failure."""
+    reason = libreoffice_missing_reason()
+    if reason is not None:
+        skip_unless_ci(reason)
 
 
 @pytest.fixture(scope="session")

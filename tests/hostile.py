@@ -17,8 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
-from msp_assessment.processing import problems as p
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.processing.problems import Code
+from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 
 GRID = [[5, 5, 5, 4, 4], [3, 3, 3, 4, 3], [4, 4, 4, 3, 4], [3, 3, 2, 2, 3]]  # 3,55 Proactivo
@@ -66,34 +66,34 @@ def named_at(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
 
 def empty(folder: Path) -> Expected:
     (folder / "vacio.xlsx").write_bytes(b"")
-    return Expected("unreadable", (p.FILE_EMPTY,))
+    return Expected("unreadable", (Code.FILE_EMPTY,))
 
 
 def csv_renamed(folder: Path) -> Expected:
     (folder / "exportado.xlsx").write_text("Empresa;Acme\nHemos estandarizado;4\n", "utf-8")
-    return Expected("unreadable", (p.FILE_NOT_WORKBOOK,))
+    return Expected("unreadable", (Code.FILE_NOT_WORKBOOK,))
 
 
 def truncated(folder: Path) -> Expected:
     data = valid(scratch(folder) / "entero.xlsx").read_bytes()
     (folder / "cortado.xlsx").write_bytes(data[: len(data) // 2])
-    return Expected("unreadable", (p.FILE_CORRUPT,))
+    return Expected("unreadable", (Code.FILE_CORRUPT,))
 
 
 def plain_zip(folder: Path) -> Expected:
     with zipfile.ZipFile(folder / "fotos.xlsx", "w") as z:
         z.writestr("foto.txt", "no soy un libro")
-    return Expected("unreadable", (p.FILE_NOT_WORKBOOK,))
+    return Expected("unreadable", (Code.FILE_NOT_WORKBOOK,))
 
 
 def binary_noise(folder: Path) -> Expected:
     (folder / "ruido.xlsx").write_bytes(bytes(range(256)) * 8)
-    return Expected("unreadable", (p.FILE_NOT_WORKBOOK,))
+    return Expected("unreadable", (Code.FILE_NOT_WORKBOOK,))
 
 
 def legacy_ole(folder: Path) -> Expected:
     (folder / "viejo.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
-    return Expected("unreadable", (p.FILE_LEGACY_XLS,))
+    return Expected("unreadable", (Code.FILE_LEGACY_XLS,))
 
 
 def encrypted(folder: Path) -> Expected:
@@ -103,7 +103,7 @@ def encrypted(folder: Path) -> Expected:
     source = valid(scratch(folder) / "claro.xlsx")
     with source.open("rb") as plain, (folder / "cifrado.xlsx").open("wb") as out:
         OOXMLFile(plain).encrypt("contraseña", out)
-    return Expected("unreadable", (p.FILE_ENCRYPTED,))
+    return Expected("unreadable", (Code.FILE_ENCRYPTED,))
 
 
 # --- bombs -----------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def zip_bomb_ratio(folder: Path) -> Expected:
     ):
         for _ in range(64):
             entry.write(bytes(1024 * 1024))
-    return Expected("unreadable", (p.FILE_TOO_LARGE,))
+    return Expected("unreadable", (Code.FILE_TOO_LARGE,))
 
 
 def zip_bomb_declared(folder: Path) -> Expected:
@@ -132,7 +132,7 @@ def zip_bomb_declared(folder: Path) -> Expected:
     offset = int.from_bytes(data[central + 16 : central + 20], "little")
     data[offset + 24 : offset + 28] = (0xFFFFFFF0).to_bytes(4, "little")
     path.write_bytes(bytes(data))
-    return Expected("unreadable", (p.FILE_TOO_LARGE,))
+    return Expected("unreadable", (Code.FILE_TOO_LARGE,))
 
 
 def too_many_entries(folder: Path) -> Expected:
@@ -141,7 +141,7 @@ def too_many_entries(folder: Path) -> Expected:
     with zipfile.ZipFile(path, "a") as z:
         for i in range(2100):
             z.writestr(f"xl/extra/{i}.xml", b"<a/>")
-    return Expected("unreadable", (p.FILE_TOO_LARGE,))
+    return Expected("unreadable", (Code.FILE_TOO_LARGE,))
 
 
 LAUGHS = "".join(f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">' for n in range(1, 10))
@@ -163,7 +163,7 @@ def _with_doctype(name: str, doctype: bytes, reference: bytes) -> Callable[[Path
             return parts
 
         rewrite_parts(path, swap)
-        return Expected("unreadable", (p.FILE_UNSAFE,))
+        return Expected("unreadable", (Code.FILE_UNSAFE,))
 
     return build
 
@@ -182,7 +182,7 @@ def corrupt_xml(folder: Path) -> Expected:
         return parts
 
     rewrite_parts(path, cut)
-    return Expected("unreadable", (p.FILE_CORRUPT,))
+    return Expected("unreadable", (Code.FILE_CORRUPT,))
 
 
 # --- workbooks that were edited ------------------------------------------------------------
@@ -192,9 +192,9 @@ def renamed_sheet(folder: Path) -> Expected:
     """Renamed as Excel does it: the defined names follow the sheet."""
     path = valid(folder / "hoja-renombrada.xlsx")
     wb = openpyxl.load_workbook(path)
-    wb[c.FORM_SHEET].title = "Respuestas de Ana"
+    wb[contract.FORM_SHEET].title = "Respuestas de Ana"
     for dn in wb.defined_names.values():
-        dn.attr_text = dn.attr_text.replace(f"'{c.FORM_SHEET}'", "'Respuestas de Ana'")
+        dn.attr_text = dn.attr_text.replace(f"'{contract.FORM_SHEET}'", "'Respuestas de Ana'")
     wb.save(path)
     return SCORED
 
@@ -203,7 +203,7 @@ def renamed_sheet_stale_names(folder: Path) -> Expected:
     """Renamed by a program that does not update the names: found by statement text."""
     path = valid(folder / "hoja-renombrada-sin-nombres.xlsx")
     wb = openpyxl.load_workbook(path)
-    wb[c.FORM_SHEET].title = "Hoja1"
+    wb[contract.FORM_SHEET].title = "Hoja1"
     wb.save(path)
     return SCORED
 
@@ -213,7 +213,7 @@ def reordered_sheets(folder: Path) -> Expected:
     wb = openpyxl.load_workbook(path)
     notes = wb.create_sheet("Notas", 0)
     notes["A1"] = "Notas internas del cliente"
-    wb.move_sheet(c.FORM_SHEET, offset=1)
+    wb.move_sheet(contract.FORM_SHEET, offset=1)
     wb.save(path)
     return SCORED
 
@@ -222,9 +222,9 @@ def deleted_form_sheet(folder: Path) -> Expected:
     path = valid(folder / "hoja-borrada.xlsx")
     wb = openpyxl.load_workbook(path)
     wb.create_sheet("Otra")["A1"] = "Nada que ver"
-    del wb[c.FORM_SHEET]
+    del wb[contract.FORM_SHEET]
     wb.save(path)
-    return Expected("invalid", (p.NOT_ASSESSMENT,))
+    return Expected("invalid", (Code.NOT_ASSESSMENT,))
 
 
 def _edit_form(name: str, edit: Callable[[Worksheet], None]) -> Callable[[Path], Expected]:
@@ -234,7 +234,7 @@ def _edit_form(name: str, edit: Callable[[Worksheet], None]) -> Callable[[Path],
     def build(folder: Path) -> Expected:
         path = valid(folder / name)
         wb = openpyxl.load_workbook(path)
-        ws = wb[c.FORM_SHEET]
+        ws = wb[contract.FORM_SHEET]
         for merged in list(ws.merged_cells.ranges):
             ws.unmerge_cells(str(merged))
         edit(ws)
@@ -257,35 +257,35 @@ def pasted_answers(folder: Path) -> Expected:
     """Answers pasted over the dropdown: no validation left, text and decimals in the cells."""
     path = valid(folder / "pegado.xlsx")
     wb = openpyxl.load_workbook(path)
-    ws = wb[c.FORM_SHEET]
+    ws = wb[contract.FORM_SHEET]
     ws.data_validations.dataValidation = []
     for (area, statement), value in ANSWERS.items():
-        sheet, cell = named_at(wb, c.answer_name(area, statement))
+        sheet, cell = named_at(wb, contract.answer_name(area, statement))
         wb[sheet][cell] = {0: f" {value} ", 1: float(value), 2: str(value)}[statement % 3]
-    sheet, cell = named_at(wb, c.answer_name(4, 5))
+    sheet, cell = named_at(wb, contract.answer_name(4, 5))
     wb[sheet][cell] = "7"
     wb.save(path)
-    return Expected("invalid", (p.ANSWER_OUT_OF_RANGE,))
+    return Expected("invalid", (Code.ANSWER_OUT_OF_RANGE,))
 
 
 def merged_answers(folder: Path) -> Expected:
     path = valid(folder / "celdas-combinadas.xlsx")
     wb = openpyxl.load_workbook(path)
-    sheet, first = named_at(wb, c.answer_name(2, 1))
-    _, second = named_at(wb, c.answer_name(2, 2))
+    sheet, first = named_at(wb, contract.answer_name(2, 1))
+    _, second = named_at(wb, contract.answer_name(2, 2))
     wb[sheet].merge_cells(f"{first}:{second}")
     wb.save(path)
-    return Expected("invalid", (p.ANSWER_MERGED,))
+    return Expected("invalid", (Code.ANSWER_MERGED,))
 
 
 def formula_answer(folder: Path) -> Expected:
     """A formula without a computed value (written by a program that does not calculate)."""
     path = valid(folder / "formula.xlsx")
     wb = openpyxl.load_workbook(path)
-    sheet, cell = named_at(wb, c.answer_name(3, 2))
+    sheet, cell = named_at(wb, contract.answer_name(3, 2))
     wb[sheet][cell] = "=2+2"
     wb.save(path)
-    return Expected("invalid", (p.ANSWER_FORMULA,))
+    return Expected("invalid", (Code.ANSWER_FORMULA,))
 
 
 ODD_COMPANY = '=HYPERLINK("http://x")\u202e🚀 Ñandú\x07 ' + "Muy larga " * 5000

@@ -15,8 +15,8 @@ from openpyxl.cell.text import InlineFont
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
-from msp_assessment.processing import problems as p
 from msp_assessment.processing.batch import RunOptions, run
+from msp_assessment.processing.problems import Code
 from msp_assessment.processing.reader import open_workbook
 from msp_assessment.processing.xlsx.package import MAIN, unzip
 from msp_assessment.processing.xlsx.read import Book, from_workbook, read_package
@@ -173,7 +173,7 @@ def test_dtd_in_a_utf16_part__fast_reader_declines__reported_unsafe(tmp_path: Pa
         assert b"<!DOCTYPE" not in package.read("xl/worksheets/sheet1.xml")
     assert fast_read(path.read_bytes()) is None
     result = run([path], RunOptions())
-    assert [prob.code for prob in result.files[0].problems] == [p.FILE_UNSAFE]
+    assert [prob.code for prob in result.files[0].problems] == [Code.FILE_UNSAFE]
 
 
 def test_strict_namespace__left_to_openpyxl(tmp_path: Path) -> None:

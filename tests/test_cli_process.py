@@ -15,7 +15,7 @@ from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_examples, write_filled
 from msp_assessment.instrument import load_instrument
 from msp_assessment.processing.batch import RunOptions, run
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 from tests.conftest import require_libreoffice
 from tests.test_template import run_libreoffice_fill
@@ -76,8 +76,8 @@ def test_process__results_workbook__points_totals_and_results_sheet(
     assert named(path, "puntos_1_1") == 5 and named(path, "puntos_4_3") == 2
     assert [named(path, f"total_{a}") for a in range(1, 5)] == [23, 16, 19, 13]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[0] == c.RESULTS_SHEET
-    ws = wb[c.RESULTS_SHEET]
+    assert wb.sheetnames[0] == contract.RESULTS_SHEET
+    ws = wb[contract.RESULTS_SHEET]
     values = [cell for row in ws.iter_rows(values_only=True) for cell in row if cell is not None]
     assert 3.55 in values and "Proactivo" in values
     assert "En este libro: media (4,6 + 3,2 + 3,8 + 2,6) ÷ 4 = 3,55 → Proactivo." in values
@@ -97,15 +97,15 @@ def test_process__review_workbook__lists_problems_and_marks_cells(
         cli, ["process", str(inbox / "sistemas-sur-con-problemas.xlsx"), "-o", str(out)]
     )
     wb = openpyxl.load_workbook(out / "sistemas-sur-con-problemas-revisar.xlsx")
-    assert wb.sheetnames[0] == c.REVIEW_SHEET
-    rows = list(wb[c.REVIEW_SHEET].iter_rows(min_row=6, values_only=True))
+    assert wb.sheetnames[0] == contract.REVIEW_SHEET
+    rows = list(wb[contract.REVIEW_SHEET].iter_rows(min_row=6, values_only=True))
     assert len(rows) == 10
     assert [r[3] for r in rows[:3]] == [
         "Autoevaluación!B25",
         "Autoevaluación!B32",
         "Autoevaluación!B35",
     ]
-    form = wb[c.FORM_SHEET]
+    form = wb[contract.FORM_SHEET]
     assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD")
     assert "fuera de la escala" in form["B32"].comment.text
 
@@ -154,7 +154,7 @@ def test_process__same_name_in_two_folders__distinct_outputs_and_rerun_is_stable
     assert names == ["respuesta-2-resultados.xlsx", "respuesta-resultados.xlsx", "resumen.xlsx"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == names
-    company = openpyxl.load_workbook(out / "respuesta-2-resultados.xlsx")[c.RESULTS_SHEET][
+    company = openpyxl.load_workbook(out / "respuesta-2-resultados.xlsx")[contract.RESULTS_SHEET][
         "B4"
     ].value
     assert company == "sur"
@@ -193,7 +193,7 @@ def test_libreoffice_filled_template__processed_and_scored(
 ) -> None:  # type: ignore[no-untyped-def]
     require_libreoffice()
     values: dict[str, object] = {
-        c.answer_name(a.number, s.number): EXAMPLE[a.number][s.number - 1]
+        contract.answer_name(a.number, s.number): EXAMPLE[a.number][s.number - 1]
         for a, s in instrument.statements
     }
     values["cliente_empresa"] = "Calc S.L."

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from msp_assessment.cli import cli
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 
 
@@ -32,7 +32,7 @@ def test_template_command__existing_file__refused_without_force(tmp_path: Path) 
     assert target.read_bytes() == b"no tocar"
     result = CliRunner().invoke(cli, ["template", "-o", str(target), "--force"])
     assert result.exit_code == 0
-    assert openpyxl.load_workbook(target).sheetnames == [c.FORM_SHEET, c.META_SHEET]
+    assert openpyxl.load_workbook(target).sheetnames == [contract.FORM_SHEET, contract.META_SHEET]
 
 
 def test_template_command__client_options__prefill_the_workbook(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_template_command__client_options__prefill_the_workbook(tmp_path: Path) 
         "cliente_contacto": "Luis",
         "cliente_email": "luis@acme.es",
     }
-    assert wb[c.FORM_SHEET].protection.password
+    assert wb[contract.FORM_SHEET].protection.password
 
 
 def test_template_command__not_xlsx__usage_error(tmp_path: Path) -> None:

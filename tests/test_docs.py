@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ ENGLISH_HEADINGS = ("Usage:", "Options:", "Commands:", "Show this message")
 
 
 def test_cli__has_the_expected_commands() -> None:
-    assert "template" in COMMANDS
+    assert COMMANDS == ["check", "prepare", "process", "send", "status", "template"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -45,3 +46,21 @@ def test_readme__quick_start__has_exactly_two_commands() -> None:
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
     assert len(commands) == 2
+
+
+def test_readme__library_example__runs_and_prints_each_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    section = README.split("## Uso como biblioteca", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shutil.copytree(Path(__file__).parents[1] / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert "documento-ejemplo-proactivo.xlsx: 3.55 Proactivo" in lines
+    assert "sistemas-sur-con-problemas.xlsx: invalid; problemas: 10, sin respuesta: 6" in lines
+    assert "exportado-como-csv.xlsx: unreadable; problemas: 1, sin respuesta: 0" in lines
+    assert lines[-1] == (
+        "{'scored': 4, 'invalid': 1, 'unreadable': 1} → " + str(Path("resultados") / "resumen.xlsx")
+    )
+    assert (tmp_path / "resultados" / "resumen.xlsx").is_file()

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from msp_assessment.processing import problems as p
 from msp_assessment.processing.batch import RunOptions, run
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.processing.problems import Code
+from msp_assessment.workbook_templates import contract
 from tests.hostile import valid
 
 CASES = int(os.environ.get("MSP_FUZZ_CASES", "120"))
@@ -83,7 +83,7 @@ def test_fuzz__every_mutant__clean_status_never_an_internal_error(
     assert len(report.files) == CASES
     for outcome in report.files:
         assert outcome.status.value in ("scored", "invalid", "unreadable")
-        assert all(prob.code != p.INTERNAL_ERROR for prob in outcome.problems), outcome.path
+        assert all(prob.code != Code.INTERNAL_ERROR for prob in outcome.problems), outcome.path
         assert outcome.status.value == "scored" or outcome.problems, outcome.path
     statuses = {o.status.value for o in report.files}
     assert statuses >= {"unreadable", "scored"}  # the mutations reach both ends
@@ -93,4 +93,4 @@ def test_fuzz__every_mutant__clean_status_never_an_internal_error(
     assert written
     for output in written:
         wb = load_workbook(output)
-        assert wb.sheetnames[0] in (c.RESULTS_SHEET, c.REVIEW_SHEET), output
+        assert wb.sheetnames[0] in (contract.RESULTS_SHEET, contract.REVIEW_SHEET), output

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from msp_assessment.cli import cli
-from msp_assessment.processing import problems as p
+from msp_assessment.processing.problems import Code
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import build_battery, valid
 
@@ -80,8 +80,8 @@ def test_battery__ods_and_xls_saved_by_libreoffice__told_to_save_as_xlsx(tmp_pat
         Path(f["path"]).name: (f["status"], codes(f)) for f in json.loads(result.stdout)["files"]
     }
     assert got == {
-        ods.name: ("unreadable", (p.FILE_ODS,)),
-        xls.name: ("unreadable", (p.FILE_LEGACY_XLS,)),
+        ods.name: ("unreadable", (Code.FILE_ODS,)),
+        xls.name: ("unreadable", (Code.FILE_LEGACY_XLS,)),
         "correcto.xlsx": ("scored", ()),
     }
 

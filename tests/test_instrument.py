@@ -5,9 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import pytest
-
 from msp_assessment.instrument import Instrument
+from tests.conftest import skip_unless_ci
 
 DATA = Path(__file__).parent / "data"
 SEED = Path(__file__).parents[2] / "shared" / "seed" / "autoevaluacion-msp.md"
@@ -53,7 +52,9 @@ def test_instrument__rendered_back__equals_source_document_character_for_charact
 
 def test_tests_copy_of_source__matches_shared_seed_when_available() -> None:
     if not SEED.exists():
-        pytest.skip("el documento fuente compartido (../shared/seed) no está junto al repositorio")
+        skip_unless_ci(
+            "el documento fuente compartido (../shared/seed) no está junto al repositorio"
+        )
     assert (DATA / "autoevaluacion-msp.md").read_bytes() == SEED.read_bytes()
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from msp_assessment.processing import problems as p
 from msp_assessment.processing.intake import Limits, collect, sniff
+from msp_assessment.processing.problems import Code
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -23,11 +23,11 @@ def zip_with(path: Path, entries: dict[str, bytes]) -> Path:
 @pytest.mark.parametrize(
     ("content", "code"),
     [
-        (b"", p.FILE_EMPTY),
-        (b"Empresa;Respuesta\nAcme;4\n", p.FILE_NOT_WORKBOOK),
-        (OLE + b"\x00" * 600, p.FILE_LEGACY_XLS),
-        (OLE + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le"), p.FILE_ENCRYPTED),
-        (b"PK\x03\x04 truncated", p.FILE_CORRUPT),
+        (b"", Code.FILE_EMPTY),
+        (b"Empresa;Respuesta\nAcme;4\n", Code.FILE_NOT_WORKBOOK),
+        (OLE + b"\x00" * 600, Code.FILE_LEGACY_XLS),
+        (OLE + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le"), Code.FILE_ENCRYPTED),
+        (b"PK\x03\x04 truncated", Code.FILE_CORRUPT),
     ],
     ids=["empty", "csv", "xls", "encrypted", "truncated"],
 )
@@ -43,8 +43,8 @@ def test_sniff__ods_and_plain_zip(tmp_path: Path) -> None:
         tmp_path / "a.ods", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}
     )
     plain = zip_with(tmp_path / "b.xlsx", {"foto.jpg": b"jpeg"})
-    assert sniff(ods).code == p.FILE_ODS  # type: ignore[union-attr]
-    assert sniff(plain).code == p.FILE_NOT_WORKBOOK  # type: ignore[union-attr]
+    assert sniff(ods).code == Code.FILE_ODS  # type: ignore[union-attr]
+    assert sniff(plain).code == Code.FILE_NOT_WORKBOOK  # type: ignore[union-attr]
 
 
 def test_sniff__zip_bomb__refused_by_ratio_without_loading(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_sniff__zip_bomb__refused_by_ratio_without_loading(tmp_path: Path) -> No
         {"xl/workbook.xml": b"<a/>", "xl/big.xml": b"0" * (50 * 1024 * 1024)},
     )
     found = sniff(bomb, Limits())
-    assert found is not None and found.code == p.FILE_TOO_LARGE
+    assert found is not None and found.code == Code.FILE_TOO_LARGE
     assert "posible bomba zip" in found.message
 
 

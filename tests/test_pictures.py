@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_libreoffice
+from tests.conftest import require_libreoffice, skip_unless_ci
 
 ROOT = Path(__file__).parents[1]
 PICTURES = ["estadisticas.png", "plantilla.png", "resultados.png", "resumen.png"]
@@ -30,7 +30,7 @@ def test_make_pictures__writes_every_readme_picture_cropped_to_content(tmp_path:
     if shutil.which("pdftoppm") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI debe tener poppler-utils (pdftoppm)")
-        pytest.skip("falta pdftoppm (apt-get install poppler-utils)")
+        skip_unless_ci("falta pdftoppm (apt-get install poppler-utils)")
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "make_pictures.py"), str(tmp_path)],
         check=True,

@@ -10,10 +10,10 @@ import pytest
 from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing import problems as p
+from msp_assessment.processing.problems import Code
 from msp_assessment.processing.reader import open_workbook, read_workbook
 from msp_assessment.processing.validate import Validation, validate
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates import contract
 
 EXAMPLE = {1: [5, 5, 5, 4, 4], 2: [3, 3, 3, 4, 3], 3: [4, 4, 4, 3, 4], 4: [3, 3, 2, 2, 3]}
 ACME = Client("A-1", "Acme", "Ana", "ana@acme.es")
@@ -52,11 +52,11 @@ def test_every_problem_reported_at_once__with_area_statement_and_cell(
     }
     result = check(filled(tmp_path, answers), instrument)
     assert codes(result) == [
-        (p.ANSWER_MISSING, 1, 1, "B22"),
-        (p.ANSWER_OUT_OF_RANGE, 1, 2, "B23"),
-        (p.ANSWER_NOT_INTEGER, 1, 3, "B24"),
-        (p.ANSWER_UNREADABLE, 1, 4, "B25"),
-        (p.ANSWER_OUT_OF_RANGE, 4, 5, "B53"),
+        (Code.ANSWER_MISSING, 1, 1, "B22"),
+        (Code.ANSWER_OUT_OF_RANGE, 1, 2, "B23"),
+        (Code.ANSWER_NOT_INTEGER, 1, 3, "B24"),
+        (Code.ANSWER_UNREADABLE, 1, 4, "B25"),
+        (Code.ANSWER_OUT_OF_RANGE, 4, 5, "B53"),
     ]
     assert result.problems[1].message == (
         "Afirmación 2 de «Procesos y operaciones» (celda Autoevaluación!B23): la respuesta es 7, "
@@ -70,8 +70,8 @@ def test_missing_company__client_problem_names_the_cell(
     path = write_filled(tmp_path / "x.xlsx", uniform_answers(EXAMPLE), client=Client(email="mal"))
     result = check(path, instrument)
     assert codes(result) == [
-        (p.CLIENT_MISSING, None, None, "B14"),
-        (p.CLIENT_EMAIL_INVALID, None, None, "B16"),
+        (Code.CLIENT_MISSING, None, None, "B14"),
+        (Code.CLIENT_EMAIL_INVALID, None, None, "B16"),
     ]
     assert "falta «Empresa»" in result.problems[0].message
 
@@ -81,7 +81,7 @@ def test_inserted_rows_and_renamed_sheet__still_scored_through_names(
 ) -> None:
     path = filled(tmp_path)
     wb = openpyxl.load_workbook(path)
-    ws = wb[c.FORM_SHEET]
+    ws = wb[contract.FORM_SHEET]
     ws.title = "Mi evaluación"
     # What Excel does on "insert rows": cells move down and every name follows them. openpyxl's
     # move_range does not move merged ranges, so unmerge first.
@@ -116,7 +116,7 @@ def test_names_dropped__statements_found_by_text(tmp_path: Path, instrument: Ins
 def test_table_copied_into_new_workbook__found_by_text(
     tmp_path: Path, instrument: Instrument
 ) -> None:
-    source = openpyxl.load_workbook(filled(tmp_path))[c.FORM_SHEET]
+    source = openpyxl.load_workbook(filled(tmp_path))[contract.FORM_SHEET]
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
@@ -156,18 +156,18 @@ def test_paper_form_copy_with_x_marks__read_as_levels(
 def test_edited_statement__reported_as_changed(tmp_path: Path, instrument: Instrument) -> None:
     path = filled(tmp_path)
     wb = openpyxl.load_workbook(path)
-    wb[c.FORM_SHEET]["A24"] = "Documentamos lo que nos da la gana."
+    wb[contract.FORM_SHEET]["A24"] = "Documentamos lo que nos da la gana."
     wb.save(path)
     result = check(path, instrument)
-    assert codes(result) == [(p.STATEMENT_CHANGED, 1, 3, "A24")]
+    assert codes(result) == [(Code.STATEMENT_CHANGED, 1, 3, "A24")]
     assert "Documentamos lo que nos da la gana." in result.problems[0].message
 
 
 @pytest.mark.parametrize(
     ("key", "value", "code"),
     [
-        (c.META_INSTRUMENT_ID, "otra-encuesta", p.UNKNOWN_INSTRUMENT),
-        (c.META_INSTRUMENT_VERSION, "99", p.UNKNOWN_VERSION),
+        (contract.META_INSTRUMENT_ID, "otra-encuesta", Code.UNKNOWN_INSTRUMENT),
+        (contract.META_INSTRUMENT_VERSION, "99", Code.UNKNOWN_VERSION),
     ],
 )
 def test_other_questionnaire_or_version__reported(
@@ -189,7 +189,7 @@ def test_unrelated_workbook__not_an_assessment(tmp_path: Path, instrument: Instr
     wb.active["A1"] = "Presupuesto 2026"  # type: ignore[index]
     path = tmp_path / "presupuesto.xlsx"
     wb.save(path)
-    assert [x.code for x in check(path, instrument).problems] == [p.NOT_ASSESSMENT]
+    assert [x.code for x in check(path, instrument).problems] == [Code.NOT_ASSESSMENT]
 
 
 def test_formula_in_answer_cell__cached_value_is_read(

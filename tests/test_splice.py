@@ -20,8 +20,8 @@ from msp_assessment.processing.scoring import score
 from msp_assessment.processing.xlsx.package import MAIN, Parts, SpliceDeclinedError, unzip
 from msp_assessment.processing.xlsx.sheetml import Draft
 from msp_assessment.processing.xlsx.splice import splice_results, splice_review
-from msp_assessment.workbook_templates import contract as c
-from msp_assessment.workbook_templates import styles as s
+from msp_assessment.workbook_templates import contract
+from msp_assessment.workbook_templates import styles as palette
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import ANSWERS, rewrite_parts, valid
 from tests.test_book import fast_read
@@ -64,7 +64,7 @@ def test_results__client_parts_copied_byte_for_byte__form_only_gains_the_numbers
     after = parts(copy)
     old, new = fast_read(EXAMPLE.read_bytes()), fast_read(_zip(after))
     assert old is not None and new is not None
-    form_old, form_new = old.sheet(c.FORM_SHEET), new.sheet(c.FORM_SHEET)
+    form_old, form_new = old.sheet(contract.FORM_SHEET), new.sheet(contract.FORM_SHEET)
     assert form_old is not None and form_new is not None
     gained = {k: v for k, v in form_new.values.items() if k not in form_old.values}
     assert {k: v for k, v in form_new.values.items() if k in form_old.values} == form_old.values
@@ -102,35 +102,39 @@ def test_results_sheet__first_active_only_selected_tab__looks_from_the_palette(
     tmp_path: Path,
 ) -> None:
     wb = openpyxl.load_workbook(process(EXAMPLE, tmp_path / "out"))
-    assert wb.sheetnames[0] == c.RESULTS_SHEET and wb.active.title == c.RESULTS_SHEET
-    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [c.RESULTS_SHEET]
-    ws = wb[c.RESULTS_SHEET]
-    assert ws.print_area == f"'{c.RESULTS_SHEET}'!$A$1:$F${ws.max_row}"
-    assert ws["A1"].font.sz == s.TITLE_FONT.sz and ws["A1"].font.b
+    assert wb.sheetnames[0] == contract.RESULTS_SHEET and wb.active.title == contract.RESULTS_SHEET
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [
+        contract.RESULTS_SHEET
+    ]
+    ws = wb[contract.RESULTS_SHEET]
+    assert ws.print_area == f"'{contract.RESULTS_SHEET}'!$A$1:$F${ws.max_row}"
+    assert ws["A1"].font.sz == palette.TITLE_FONT.sz and ws["A1"].font.b
     for row in range(18, 22):  # the per-area table
         name, cell = ws.cell(row=row, column=4).value, ws.cell(row=row, column=4)
-        assert cell.fill.fgColor.rgb.endswith(s.STAGE_COLORS[str(name).lower()]), name
-    assert ws["B13"].value == 3.55 and ws["B13"].number_format == s.TWO_DECIMALS
+        assert cell.fill.fgColor.rgb.endswith(palette.STAGE_COLORS[str(name).lower()]), name
+    assert ws["B13"].value == 3.55 and ws["B13"].number_format == palette.TWO_DECIMALS
     header = ws["A12"]
-    assert header.fill.fgColor.rgb.endswith(s.BRAND) and header.font.color.rgb.endswith("FFFFFF")
+    assert header.fill.fgColor.rgb.endswith(palette.BRAND) and header.font.color.rgb.endswith(
+        "FFFFFF"
+    )
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.paperSize == 9
 
 
 def test_client_text_like_a_formula__stays_text_in_results(tmp_path: Path) -> None:
     path = write_filled(tmp_path / "f.xlsx", ANSWERS, client=Client(company='=HYPERLINK("x")'))
-    ws = openpyxl.load_workbook(process(path, tmp_path / "out"))[c.RESULTS_SHEET]
+    ws = openpyxl.load_workbook(process(path, tmp_path / "out"))[contract.RESULTS_SHEET]
     assert ws["B4"].value == '=HYPERLINK("x")' and ws["B4"].data_type == "s"
 
 
 def _review_sheet_added(path: Path) -> None:
     wb = openpyxl.load_workbook(path)
-    wb.create_sheet(c.REVIEW_SHEET, 0)
+    wb.create_sheet(contract.REVIEW_SHEET, 0)
     wb.save(path)
 
 
 def _formula_in_points(path: Path) -> None:
     wb = openpyxl.load_workbook(path)
-    wb[c.FORM_SHEET]["H22"] = "=1+1"
+    wb[contract.FORM_SHEET]["H22"] = "=1+1"
     wb.save(path)
 
 
@@ -164,12 +168,14 @@ def test_package_the_splice_declines__openpyxl_route__same_results(
     path = valid(tmp_path / "raro.xlsx")
     change(path)
     with pytest.raises(SpliceDeclinedError):
-        splice_results(package_of(path), {c.FORM_SHEET: {"H22": 5}}, _any_draft(), instrument)
+        splice_results(
+            package_of(path), {contract.FORM_SHEET: {"H22": 5}}, _any_draft(), instrument
+        )
     out = process(path, tmp_path / "out")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[0] == c.RESULTS_SHEET and c.REVIEW_SHEET not in wb.sheetnames
-    assert wb[c.FORM_SHEET]["H22"].value == 5  # Puntos of the first statement
-    assert wb[c.RESULTS_SHEET]["B13"].value == 3.55
+    assert wb.sheetnames[0] == contract.RESULTS_SHEET and contract.REVIEW_SHEET not in wb.sheetnames
+    assert wb[contract.FORM_SHEET]["H22"].value == 5  # Puntos of the first statement
+    assert wb[contract.RESULTS_SHEET]["B13"].value == 3.55
     assert not [n for n in zipfile.ZipFile(out).namelist() if "vba" in n.lower()]
 
 
@@ -194,8 +200,8 @@ def test_results__made_from_a_libreoffice_file__libreoffice_opens_and_keeps_it(
     for folder in ("b", "c", "d"):
         shutil.rmtree(tmp_path / folder / ".lo-profile", ignore_errors=True)
     wb = openpyxl.load_workbook(reopened)
-    assert wb.sheetnames[0] == c.RESULTS_SHEET
-    ws = wb[c.RESULTS_SHEET]
+    assert wb.sheetnames[0] == contract.RESULTS_SHEET
+    ws = wb[contract.RESULTS_SHEET]
     assert (ws["A1"].value, ws["B4"].value, ws["B13"].value, ws["C13"].value) == (
         "Resultados de la autoevaluación",
         "Calc S.L.",
@@ -203,7 +209,7 @@ def test_results__made_from_a_libreoffice_file__libreoffice_opens_and_keeps_it(
         "Proactivo",
     )
     assert len(ws._charts) == 1
-    form = wb[c.FORM_SHEET]
+    form = wb[contract.FORM_SHEET]
     assert [form[f"H{r}"].value for r in range(22, 27)] == [5, 5, 5, 4, 4]
 
 
@@ -217,14 +223,18 @@ def review_of(path: Path, out: Path) -> Path:
 def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
     tmp_path: Path,
 ) -> None:
-    before = openpyxl.load_workbook(REVIEW_EXAMPLE)[c.FORM_SHEET]
+    before = openpyxl.load_workbook(REVIEW_EXAMPLE)[contract.FORM_SHEET]
     path = review_of(REVIEW_EXAMPLE, tmp_path / "out")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[0] == c.REVIEW_SHEET and wb.active.title == c.REVIEW_SHEET
-    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [c.REVIEW_SHEET]
-    assert wb[c.REVIEW_SHEET].freeze_panes == "A6"
-    form = wb[c.FORM_SHEET]
-    marked = [r[3].split("!")[1] for r in wb[c.REVIEW_SHEET].iter_rows(min_row=6, values_only=True)]
+    assert wb.sheetnames[0] == contract.REVIEW_SHEET and wb.active.title == contract.REVIEW_SHEET
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [
+        contract.REVIEW_SHEET
+    ]
+    assert wb[contract.REVIEW_SHEET].freeze_panes == "A6"
+    form = wb[contract.FORM_SHEET]
+    marked = [
+        r[3].split("!")[1] for r in wb[contract.REVIEW_SHEET].iter_rows(min_row=6, values_only=True)
+    ]
     assert len(marked) == 10
     for coord in marked:
         cell, old = form[coord], before[coord]
@@ -238,7 +248,7 @@ def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
     assert copied == kept
 
 
-@pytest.mark.parametrize("sheet", [c.FORM_SHEET, "Notas"])
+@pytest.mark.parametrize("sheet", [contract.FORM_SHEET, "Notas"])
 def test_review__workbook_with_client_notes__openpyxl_route__marks_and_keeps_them(
     sheet: str, tmp_path: Path
 ) -> None:
@@ -251,14 +261,14 @@ def test_review__workbook_with_client_notes__openpyxl_route__marks_and_keeps_the
     target["D10"].comment = Comment("nota del cliente", "Cliente")
     wb.save(path)
     with pytest.raises(SpliceDeclinedError):  # shape ids would clash: left to openpyxl
-        splice_review(package_of(path), {c.FORM_SHEET: {"B32": "x"}}, _any_draft())
+        splice_review(package_of(path), {contract.FORM_SHEET: {"B32": "x"}}, _any_draft())
     review = openpyxl.load_workbook(review_of(path, tmp_path / "out"))
-    form = review[c.FORM_SHEET]
+    form = review[contract.FORM_SHEET]
     assert review[sheet]["D10"].comment.text == "nota del cliente"
     assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD") and "fuera de la escala" in (
         form["B32"].comment.text
     )
-    assert review.sheetnames[0] == c.REVIEW_SHEET
+    assert review.sheetnames[0] == contract.REVIEW_SHEET
 
 
 @pytest.mark.libreoffice
@@ -270,9 +280,9 @@ def test_review__opened_and_resaved_by_libreoffice__keeps_list_marks_and_notes(
     reopened = soffice_convert(path, "xlsx", tmp_path / "lo")
     shutil.rmtree(tmp_path / "lo" / ".lo-profile", ignore_errors=True)
     wb = openpyxl.load_workbook(reopened)
-    assert wb.sheetnames[0] == c.REVIEW_SHEET
-    assert wb[c.REVIEW_SHEET]["D7"].value == "Autoevaluación!B32"
-    form = wb[c.FORM_SHEET]
+    assert wb.sheetnames[0] == contract.REVIEW_SHEET
+    assert wb[contract.REVIEW_SHEET]["D7"].value == "Autoevaluación!B32"
+    form = wb[contract.FORM_SHEET]
     assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD")
     assert "fuera de la escala" in form["B32"].comment.text
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing import problems as p
+from msp_assessment.processing.problems import Code
 from msp_assessment.processing.values import Rejected, parse_answer
 
 
@@ -42,15 +42,15 @@ def test_parse_answer__empty__is_missing(raw: object, instrument: Instrument) ->
 @pytest.mark.parametrize(
     ("raw", "code", "found"),
     [
-        (0, p.ANSWER_OUT_OF_RANGE, "0"),
-        (6, p.ANSWER_OUT_OF_RANGE, "6"),
-        ("7", p.ANSWER_OUT_OF_RANGE, "7"),
-        (2.5, p.ANSWER_NOT_INTEGER, "2,5"),
-        ("3,5", p.ANSWER_NOT_INTEGER, "3,5"),
-        ("sí", p.ANSWER_UNREADABLE, "sí"),
-        (True, p.ANSWER_UNREADABLE, "True"),
-        (datetime(2026, 1, 4), p.ANSWER_UNREADABLE, "2026-01-04 00:00:00"),
-        ("4 - En desacuerdo", p.ANSWER_AMBIGUOUS, "4 - En desacuerdo"),
+        (0, Code.ANSWER_OUT_OF_RANGE, "0"),
+        (6, Code.ANSWER_OUT_OF_RANGE, "6"),
+        ("7", Code.ANSWER_OUT_OF_RANGE, "7"),
+        (2.5, Code.ANSWER_NOT_INTEGER, "2,5"),
+        ("3,5", Code.ANSWER_NOT_INTEGER, "3,5"),
+        ("sí", Code.ANSWER_UNREADABLE, "sí"),
+        (True, Code.ANSWER_UNREADABLE, "True"),
+        (datetime(2026, 1, 4), Code.ANSWER_UNREADABLE, "2026-01-04 00:00:00"),
+        ("4 - En desacuerdo", Code.ANSWER_AMBIGUOUS, "4 - En desacuerdo"),
     ],
 )
 def test_parse_answer__bad_values__rejected_with_code_and_what_was_found(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_assessment.client import Client
-from msp_assessment.processing import problems as p
+from msp_assessment.processing.problems import TEMPLATES, Code, shorten
 from msp_assessment.processing.values import EMAIL, cell_text, fold
 
 # Accepted header spellings, compared after fold() (case, accents and spaces do not matter).
@@ -29,7 +29,7 @@ REQUIRED_COLUMNS = ("id", "company", "email")
 class ListProblem:
     """A problem in the client list: a code, the line it is on (1 = header) and a message."""
 
-    code: str
+    code: Code
     line: int | None
     message: str
 
@@ -47,8 +47,8 @@ class ClientList:
         return not self.problems
 
 
-def _problem(code: str, line: int | None, **context: object) -> ListProblem:
-    return ListProblem(code, line, p.TEMPLATES[code].format(line=line, **context))
+def _problem(code: Code, line: int | None, **context: object) -> ListProblem:
+    return ListProblem(code, line, TEMPLATES[code].format(line=line, **context))
 
 
 def read_client_list(path: Path) -> ClientList:
@@ -58,16 +58,18 @@ def read_client_list(path: Path) -> ClientList:
             _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
         )
     except (OSError, ValueError, KeyError, csv.Error) as err:
-        return ClientList((), (_problem(p.LIST_UNREADABLE, None, detail=p.shorten(err, 100)),))
+        return ClientList((), (_problem(Code.LIST_UNREADABLE, None, detail=shorten(err, 100)),))
     if not rows:
-        return ClientList((), (_problem(p.LIST_EMPTY, None),))
+        return ClientList((), (_problem(Code.LIST_EMPTY, None),))
     header_line, header = rows[0]
     columns = _columns(header)
     missing = [key for key in REQUIRED_COLUMNS if key not in columns]
     if missing:
         names = ", ".join(COLUMNS[key][0] for key in missing)
         found = ", ".join(f"«{h}»" for h in header if h) or "ninguna"
-        return ClientList((), (_problem(p.LIST_COLUMNS, header_line, missing=names, found=found),))
+        return ClientList(
+            (), (_problem(Code.LIST_COLUMNS, header_line, missing=names, found=found),)
+        )
     clients: list[Client] = []
     problems: list[ListProblem] = []
     first_line: dict[str, int] = {}
@@ -79,26 +81,28 @@ def read_client_list(path: Path) -> ClientList:
         problems += _row_problems(client, line, first_line)
         clients.append(client)
     if not clients and not problems:
-        problems.append(_problem(p.LIST_EMPTY, None))
+        problems.append(_problem(Code.LIST_EMPTY, None))
     return ClientList(tuple(clients), tuple(problems))
 
 
 def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list[ListProblem]:
     found: list[ListProblem] = []
     if not client.id:
-        found.append(_problem(p.LIST_ID_MISSING, line))
+        found.append(_problem(Code.LIST_ID_MISSING, line))
     else:
         key = fold(client.id)
         if key in first_line:
-            found.append(_problem(p.LIST_ID_DUPLICATE, line, id=client.id, first=first_line[key]))
+            found.append(
+                _problem(Code.LIST_ID_DUPLICATE, line, id=client.id, first=first_line[key])
+            )
         else:
             first_line[key] = line
     if not client.company:
-        found.append(_problem(p.LIST_COMPANY_MISSING, line))
+        found.append(_problem(Code.LIST_COMPANY_MISSING, line))
     if not client.email:
-        found.append(_problem(p.LIST_EMAIL_MISSING, line))
+        found.append(_problem(Code.LIST_EMAIL_MISSING, line))
     elif not deliverable(client.email):
-        found.append(_problem(p.LIST_EMAIL_INVALID, line, found=p.shorten(client.email)))
+        found.append(_problem(Code.LIST_EMAIL_INVALID, line, found=shorten(client.email)))
     return found
 
 

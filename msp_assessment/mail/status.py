@@ -28,10 +28,9 @@ from msp_assessment.mail.messages import (
     write_draft,
 )
 from msp_assessment.mail.send import JOURNAL_NAME
-from msp_assessment.processing import problems as p
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
-from msp_assessment.processing.problems import shorten
+from msp_assessment.processing.problems import Code, shorten
 from msp_assessment.processing.scoring import format_es
 from msp_assessment.processing.values import fold
 from msp_assessment.workbook_templates import TemplateOptions, build_template
@@ -88,7 +87,7 @@ REVIEW_ATTACHED = (
 
 # Problems whose message is advice to our user (send the template again), not a cell to fix.
 NOT_FIXABLE_IN_CELLS = frozenset(
-    {p.NOT_ASSESSMENT, p.UNKNOWN_INSTRUMENT, p.UNKNOWN_VERSION, p.STATEMENT_MISSING}
+    {Code.NOT_ASSESSMENT, Code.UNKNOWN_INSTRUMENT, Code.UNKNOWN_VERSION, Code.STATEMENT_MISSING}
 )
 NEW_TEMPLATE = (
     "El libro que nos envió no es la plantilla actual completa del cuestionario. Le adjuntamos de "

@@ -13,12 +13,11 @@ from openpyxl import Workbook
 
 from msp_assessment._files import flush_to_disk, remove_stale_temporaries
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.processing import problems as p
 from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.parallel import default_jobs
 from msp_assessment.processing.parallel import outcomes as parallel_outcomes
-from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.reader import Located, formulas_at, open_workbook, read_book
 from msp_assessment.processing.results import (
     RESULTS_SUFFIX,
@@ -151,9 +150,9 @@ def safe_process(
     except Exception as err:
         if options.debug:
             raise
-        detail = p.shorten(f"{type(err).__name__}: {err}", 120)
-        problem = p.problem(p.INTERNAL_ERROR, detail=detail)
-        return FileOutcome(str(path), Status.UNREADABLE, problems=(problem,))
+        detail = shorten(f"{type(err).__name__}: {err}", 120)
+        internal = problem(Code.INTERNAL_ERROR, detail=detail)
+        return FileOutcome(str(path), Status.UNREADABLE, problems=(internal,))
 
 
 def process_file(path: Path, stem: str, instrument: Instrument, options: RunOptions) -> FileOutcome:
@@ -180,7 +179,7 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
         book = from_workbook(wb)
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
-    if any(prob.code == p.ANSWER_MISSING for prob in checked.problems):
+    if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
         checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)), instrument)
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
     package = parts if wb is None else None
@@ -252,9 +251,9 @@ def _open_problem(err: Exception) -> Problem:
     cause: BaseException | None = err
     while cause is not None:
         if isinstance(cause, DefusedXmlException):
-            return p.problem(p.FILE_UNSAFE, detail=UNSAFE_XML.get(type(cause).__name__, "DTD"))
+            return problem(Code.FILE_UNSAFE, detail=UNSAFE_XML.get(type(cause).__name__, "DTD"))
         cause = cause.__cause__ or cause.__context__
-    return p.problem(p.FILE_CORRUPT, detail=p.shorten(f"{type(err).__name__}: {err}", 120))
+    return problem(Code.FILE_CORRUPT, detail=shorten(f"{type(err).__name__}: {err}", 120))
 
 
 UNSAFE_XML = {
@@ -268,7 +267,7 @@ def _missing_cells(checked: Validation) -> list[Located]:
     return [
         Located(prob.sheet, prob.cell)
         for prob in checked.problems
-        if prob.code == p.ANSWER_MISSING and prob.sheet and prob.cell
+        if prob.code == Code.ANSWER_MISSING and prob.sheet and prob.cell
     ]
 
 

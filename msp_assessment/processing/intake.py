@@ -10,8 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from msp_assessment.processing import problems as p
-from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.problems import Code, Problem, problem
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Spreadsheets we cannot read but must report (the client should save them as .xlsx).
@@ -89,22 +88,22 @@ def sniff(path: Path, limits: Limits = Limits()) -> Problem | None:
     try:
         size = path.stat().st_size
         if size == 0:
-            return p.problem(p.FILE_EMPTY)
+            return problem(Code.FILE_EMPTY)
         if size > limits.max_file_bytes:
             detail = f"ocupa {_mb(size)}; el máximo es {_mb(limits.max_file_bytes)}"
-            return p.problem(p.FILE_TOO_LARGE, detail=detail)
+            return problem(Code.FILE_TOO_LARGE, detail=detail)
         with path.open("rb") as fh:
             head = fh.read(8)
             if head == _OLE_MAGIC:
                 content = head + fh.read()
                 if _ENCRYPTED_STREAM in content:
-                    return p.problem(p.FILE_ENCRYPTED)
-                return p.problem(p.FILE_LEGACY_XLS)
+                    return problem(Code.FILE_ENCRYPTED)
+                return problem(Code.FILE_LEGACY_XLS)
         if not head.startswith(b"PK"):
-            return p.problem(p.FILE_NOT_WORKBOOK, detail=_describe(head, path))
+            return problem(Code.FILE_NOT_WORKBOOK, detail=_describe(head, path))
         return _check_zip(path, limits)
     except OSError as err:
-        return p.problem(p.FILE_UNREADABLE, detail=err.strerror or type(err).__name__)
+        return problem(Code.FILE_UNREADABLE, detail=err.strerror or type(err).__name__)
 
 
 def _check_zip(path: Path, limits: Limits) -> Problem | None:
@@ -113,28 +112,28 @@ def _check_zip(path: Path, limits: Limits) -> Problem | None:
             entries = archive.infolist()
             if len(entries) > limits.max_entries:
                 detail = f"contiene {len(entries)} elementos; el máximo es {limits.max_entries}"
-                return p.problem(p.FILE_TOO_LARGE, detail=detail)
+                return problem(Code.FILE_TOO_LARGE, detail=detail)
             total = sum(entry.file_size for entry in entries)
             if total > limits.max_uncompressed_bytes:
                 detail = (
                     f"descomprimido ocuparía {_mb(total)}; el máximo es "
                     f"{_mb(limits.max_uncompressed_bytes)}"
                 )
-                return p.problem(p.FILE_TOO_LARGE, detail=detail)
+                return problem(Code.FILE_TOO_LARGE, detail=detail)
             for entry in entries:
                 ratio = entry.file_size / max(entry.compress_size, 1)
                 if entry.file_size > 1024 * 1024 and ratio > limits.max_ratio:
                     detail = f"«{entry.filename}» se comprime {ratio:.0f} veces (posible bomba zip)"
-                    return p.problem(p.FILE_TOO_LARGE, detail=detail)
+                    return problem(Code.FILE_TOO_LARGE, detail=detail)
             names = {entry.filename for entry in entries}
             if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
-                return p.problem(p.FILE_ODS)
+                return problem(Code.FILE_ODS)
             if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-                return p.problem(p.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
+                return problem(Code.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
             if "xl/workbook.bin" in names:
-                return p.problem(p.FILE_NOT_WORKBOOK, detail="es un libro binario (.xlsb)")
+                return problem(Code.FILE_NOT_WORKBOOK, detail="es un libro binario (.xlsb)")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
-        return p.problem(p.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
+        return problem(Code.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
     return None
 
 

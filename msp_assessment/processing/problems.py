@@ -7,149 +7,159 @@ from one template, written as *where → what is wrong → what was found → ho
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
-# File-level problems: the file cannot be read as a workbook (status "unreadable").
-FILE_EMPTY = "file_empty"
-FILE_NOT_WORKBOOK = "file_not_workbook"
-FILE_LEGACY_XLS = "file_legacy_xls"
-FILE_ODS = "file_ods"
-FILE_ENCRYPTED = "file_encrypted"
-FILE_CORRUPT = "file_corrupt"
-FILE_TOO_LARGE = "file_too_large"
-FILE_UNREADABLE = "file_unreadable"
-FILE_UNSAFE = "file_unsafe"
-INTERNAL_ERROR = "internal_error"
-# Workbook-level and answer-level problems (status "invalid").
-NOT_ASSESSMENT = "not_assessment"
-UNKNOWN_INSTRUMENT = "unknown_instrument"
-UNKNOWN_VERSION = "unknown_version"
-STATEMENT_MISSING = "statement_missing"
-STATEMENT_CHANGED = "statement_changed"
-ANSWER_MISSING = "answer_missing"
-ANSWER_OUT_OF_RANGE = "answer_out_of_range"
-ANSWER_NOT_INTEGER = "answer_not_integer"
-ANSWER_UNREADABLE = "answer_unreadable"
-ANSWER_AMBIGUOUS = "answer_ambiguous"
-ANSWER_MERGED = "answer_merged"
-ANSWER_FORMULA = "answer_formula"
-CLIENT_MISSING = "client_missing"
-CLIENT_EMAIL_INVALID = "client_email_invalid"
-# Summary-level: a scored workbook that a newer one of the same client replaces.
-SUPERSEDED = "superseded"
-# The user's client list (prepare, status): located by line, 1 being the header.
-LIST_UNREADABLE = "list_unreadable"
-LIST_EMPTY = "list_empty"
-LIST_COLUMNS = "list_columns"
-LIST_ID_MISSING = "list_id_missing"
-LIST_ID_DUPLICATE = "list_id_duplicate"
-LIST_COMPANY_MISSING = "list_company_missing"
-LIST_EMAIL_MISSING = "list_email_missing"
-LIST_EMAIL_INVALID = "list_email_invalid"
+
+class Code(StrEnum):
+    """A problem's stable code: what the JSON report, the summary and the tests key on."""
+
+    # File-level problems: the file cannot be read as a workbook (status "unreadable").
+    FILE_EMPTY = "file_empty"
+    FILE_NOT_WORKBOOK = "file_not_workbook"
+    FILE_LEGACY_XLS = "file_legacy_xls"
+    FILE_ODS = "file_ods"
+    FILE_ENCRYPTED = "file_encrypted"
+    FILE_CORRUPT = "file_corrupt"
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_UNREADABLE = "file_unreadable"
+    FILE_UNSAFE = "file_unsafe"
+    INTERNAL_ERROR = "internal_error"
+    # Workbook-level and answer-level problems (status "invalid").
+    NOT_ASSESSMENT = "not_assessment"
+    UNKNOWN_INSTRUMENT = "unknown_instrument"
+    UNKNOWN_VERSION = "unknown_version"
+    STATEMENT_MISSING = "statement_missing"
+    STATEMENT_CHANGED = "statement_changed"
+    ANSWER_MISSING = "answer_missing"
+    ANSWER_OUT_OF_RANGE = "answer_out_of_range"
+    ANSWER_NOT_INTEGER = "answer_not_integer"
+    ANSWER_UNREADABLE = "answer_unreadable"
+    ANSWER_AMBIGUOUS = "answer_ambiguous"
+    ANSWER_MERGED = "answer_merged"
+    ANSWER_FORMULA = "answer_formula"
+    CLIENT_MISSING = "client_missing"
+    CLIENT_EMAIL_INVALID = "client_email_invalid"
+    # Summary-level: a scored workbook that a newer one of the same client replaces.
+    SUPERSEDED = "superseded"
+    # The user's client list (prepare, status): located by line, 1 being the header.
+    LIST_UNREADABLE = "list_unreadable"
+    LIST_EMPTY = "list_empty"
+    LIST_COLUMNS = "list_columns"
+    LIST_ID_MISSING = "list_id_missing"
+    LIST_ID_DUPLICATE = "list_id_duplicate"
+    LIST_COMPANY_MISSING = "list_company_missing"
+    LIST_EMAIL_MISSING = "list_email_missing"
+    LIST_EMAIL_INVALID = "list_email_invalid"
+
 
 _SAVE_AS_XLSX = "Ábralo y guárdelo como «Libro de Excel (.xlsx)»."
 _SCALE = "Elija un número entero del 1 al 5 en la lista desplegable."
 _WHERE = "Afirmación {statement} de «{area_name}» (celda {cell})"
 
-TEMPLATES: dict[str, str] = {
-    FILE_EMPTY: "El archivo está vacío (0 bytes). Pida al cliente que lo envíe de nuevo.",
-    FILE_NOT_WORKBOOK: "El archivo no es un libro de Excel: {detail}. " + _SAVE_AS_XLSX,
-    FILE_LEGACY_XLS: "El archivo está en el formato antiguo de Excel (.xls). " + _SAVE_AS_XLSX,
-    FILE_ODS: "El archivo es una hoja de cálculo OpenDocument (.ods). " + _SAVE_AS_XLSX,
-    FILE_ENCRYPTED: (
+TEMPLATES: dict[Code, str] = {
+    Code.FILE_EMPTY: "El archivo está vacío (0 bytes). Pida al cliente que lo envíe de nuevo.",
+    Code.FILE_NOT_WORKBOOK: "El archivo no es un libro de Excel: {detail}. " + _SAVE_AS_XLSX,
+    Code.FILE_LEGACY_XLS: "El archivo está en el formato antiguo de Excel (.xls). " + _SAVE_AS_XLSX,
+    Code.FILE_ODS: "El archivo es una hoja de cálculo OpenDocument (.ods). " + _SAVE_AS_XLSX,
+    Code.FILE_ENCRYPTED: (
         "El libro está cifrado con una contraseña de apertura y no se puede leer. Pida al cliente "
         "que lo guarde sin contraseña (Archivo > Información > Proteger libro) y lo envíe de nuevo."
     ),
-    FILE_CORRUPT: (
+    Code.FILE_CORRUPT: (
         "El archivo está dañado o incompleto y no se puede abrir ({detail}). Pida al cliente que "
         "lo envíe de nuevo."
     ),
-    FILE_TOO_LARGE: (
+    Code.FILE_TOO_LARGE: (
         "El archivo supera un límite de seguridad ({detail}) y no se abre. Un libro de la "
         "autoevaluación ocupa unos pocos KB; pida al cliente que envíe el libro original."
     ),
-    FILE_UNREADABLE: (
+    Code.FILE_UNREADABLE: (
         "No se pudo leer el archivo ({detail}). Compruebe que existe y que tiene permiso "
         "de lectura."
     ),
-    FILE_UNSAFE: (
+    Code.FILE_UNSAFE: (
         "El libro contiene construcciones XML que no se aceptan por seguridad ({detail}); no se "
         "ha leído. Pida al cliente que rellene la plantilla original con Excel, LibreOffice, "
         "Google Sheets o Numbers y la envíe de nuevo."
     ),
-    INTERNAL_ERROR: (
+    Code.INTERNAL_ERROR: (
         "msp-assessment no pudo procesar este archivo por un error interno ({detail}). El resto "
         "del lote no se ve afectado; vuelva a ejecutar con --debug e informe del error."
     ),
-    NOT_ASSESSMENT: (
+    Code.NOT_ASSESSMENT: (
         "El libro no contiene la autoevaluación: no tiene los datos de la plantilla ni ninguna de "
         "sus afirmaciones. Envíe al cliente la plantilla generada con «msp-assessment template»."
     ),
-    UNKNOWN_INSTRUMENT: (
+    Code.UNKNOWN_INSTRUMENT: (
         "El libro es de otro cuestionario («{found}»), no de «{expected}». Envíe al cliente la "
         "plantilla de la autoevaluación."
     ),
-    UNKNOWN_VERSION: (
+    Code.UNKNOWN_VERSION: (
         "El libro es de la versión «{found}» del cuestionario y esta herramienta procesa la "
         "versión «{expected}». Envíe al cliente la plantilla actual."
     ),
-    STATEMENT_MISSING: (
+    Code.STATEMENT_MISSING: (
         "Afirmación {statement} de «{area_name}»: no se encuentra en el libro («{expected}»). "
         "Puede que se haya borrado su fila; pida al cliente que rellene la plantilla original."
     ),
-    STATEMENT_CHANGED: (
+    Code.STATEMENT_CHANGED: (
         _WHERE + ": el texto se ha modificado y ahora dice «{found}». Restaure el texto original "
         "(«{expected}») para que la respuesta se pueda puntuar."
     ),
-    ANSWER_MISSING: _WHERE + ": falta la respuesta. " + _SCALE,
-    ANSWER_OUT_OF_RANGE: _WHERE + ": la respuesta es {found}, fuera de la escala. " + _SCALE,
-    ANSWER_NOT_INTEGER: _WHERE + ": la respuesta es {found}, que no es un número entero. " + _SCALE,
-    ANSWER_UNREADABLE: _WHERE + ": contiene «{found}», que no es una respuesta válida. " + _SCALE,
-    ANSWER_AMBIGUOUS: (
+    Code.ANSWER_MISSING: _WHERE + ": falta la respuesta. " + _SCALE,
+    Code.ANSWER_OUT_OF_RANGE: _WHERE + ": la respuesta es {found}, fuera de la escala. " + _SCALE,
+    Code.ANSWER_NOT_INTEGER: _WHERE
+    + ": la respuesta es {found}, que no es un número entero. "
+    + _SCALE,
+    Code.ANSWER_UNREADABLE: _WHERE
+    + ": contiene «{found}», que no es una respuesta válida. "
+    + _SCALE,
+    Code.ANSWER_AMBIGUOUS: (
         _WHERE
         + ": «{found}» mezcla el número {number} con otro nivel de acuerdo ({label}). "
         + _SCALE
     ),
-    ANSWER_MERGED: (
+    Code.ANSWER_MERGED: (
         _WHERE + ": la celda de respuesta se ha combinado con otras ({found}), así que no se sabe "
         "a qué afirmación corresponde. Separe las celdas (Inicio > Combinar y centrar) y "
         + _SCALE[0].lower()
         + _SCALE[1:]
     ),
-    ANSWER_FORMULA: (
+    Code.ANSWER_FORMULA: (
         _WHERE + ": contiene la fórmula «{found}» sin valor calculado. Escriba directamente el "
         "número: " + _SCALE[0].lower() + _SCALE[1:]
     ),
-    CLIENT_MISSING: (
+    Code.CLIENT_MISSING: (
         "Datos de la empresa (celda {cell}): falta «{field}». Escríbalo en la celda amarilla "
         "junto a «{field}»."
     ),
-    CLIENT_EMAIL_INVALID: (
+    Code.CLIENT_EMAIL_INVALID: (
         "Datos de la empresa (celda {cell}): «{found}» no parece un email válido. Escriba una "
         "dirección como nombre@empresa.com."
     ),
-    SUPERSEDED: (
+    Code.SUPERSEDED: (
         "Hay un libro más reciente del mismo cliente, «{winner}» (fecha: {date}), y es el que "
         "cuenta en el resumen. Si este es el bueno, retire el otro de la carpeta y vuelva a "
         "procesar."
     ),
-    LIST_UNREADABLE: (
+    Code.LIST_UNREADABLE: (
         "No se pudo leer la lista de clientes ({detail}). Guárdela como .xlsx o como CSV "
         "(separado por comas o por punto y coma)."
     ),
-    LIST_EMPTY: "La lista de clientes no tiene ningún cliente: añada una fila por cliente.",
-    LIST_COLUMNS: (
+    Code.LIST_EMPTY: "La lista de clientes no tiene ningún cliente: añada una fila por cliente.",
+    Code.LIST_COLUMNS: (
         "Línea {line}: faltan las columnas {missing} (se han encontrado: {found}). La primera fila "
         "debe tener las columnas id, empresa, contacto y email."
     ),
-    LIST_ID_MISSING: "Línea {line}: falta el id. del cliente. Dé a cada cliente un id. único.",
-    LIST_ID_DUPLICATE: (
+    Code.LIST_ID_MISSING: "Línea {line}: falta el id. del cliente. Dé a cada cliente un id. único.",
+    Code.LIST_ID_DUPLICATE: (
         "Línea {line}: el id. «{id}» ya está en la línea {first}. Cada cliente necesita un id. "
         "distinto."
     ),
-    LIST_COMPANY_MISSING: "Línea {line}: falta la empresa. Escriba el nombre de la empresa.",
-    LIST_EMAIL_MISSING: "Línea {line}: falta el email. Escriba la dirección del contacto.",
-    LIST_EMAIL_INVALID: (
+    Code.LIST_COMPANY_MISSING: "Línea {line}: falta la empresa. Escriba el nombre de la empresa.",
+    Code.LIST_EMAIL_MISSING: "Línea {line}: falta el email. Escriba la dirección del contacto.",
+    Code.LIST_EMAIL_INVALID: (
         "Línea {line}: «{found}» no parece un email válido. Escriba una dirección como "
         "nombre@empresa.com."
     ),
@@ -157,23 +167,23 @@ TEMPLATES: dict[str, str] = {
 
 UNREADABLE_CODES = frozenset(
     {
-        FILE_EMPTY,
-        FILE_NOT_WORKBOOK,
-        FILE_LEGACY_XLS,
-        FILE_ODS,
-        FILE_ENCRYPTED,
-        FILE_CORRUPT,
-        FILE_TOO_LARGE,
-        FILE_UNREADABLE,
-        FILE_UNSAFE,
-        INTERNAL_ERROR,
+        Code.FILE_EMPTY,
+        Code.FILE_NOT_WORKBOOK,
+        Code.FILE_LEGACY_XLS,
+        Code.FILE_ODS,
+        Code.FILE_ENCRYPTED,
+        Code.FILE_CORRUPT,
+        Code.FILE_TOO_LARGE,
+        Code.FILE_UNREADABLE,
+        Code.FILE_UNSAFE,
+        Code.INTERNAL_ERROR,
     }
 )
 
 
 @dataclass(frozen=True)
 class Problem:
-    code: str
+    code: Code
     message: str
     area: int | None = None
     statement: int | None = None
@@ -185,7 +195,7 @@ class Problem:
 
 
 def problem(
-    code: str,
+    code: Code,
     *,
     area: int | None = None,
     statement: int | None = None,

@@ -19,12 +19,12 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Area, Instrument, Statement
 from msp_assessment.processing.values import cell_text, fold, normalize_text
 from msp_assessment.processing.xlsx.read import Book, Sheet, from_workbook
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates import contract
 
 # The fallback scan looks at most at this many rows and columns of each sheet.
 SCAN_ROWS = 1_000
 SCAN_COLS = 40
-OUR_SHEETS = (c.META_SHEET, c.RESULTS_SHEET, c.REVIEW_SHEET)
+OUR_SHEETS = (contract.META_SHEET, contract.RESULTS_SHEET, contract.REVIEW_SHEET)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def read_book(wb: Book, instrument: Instrument) -> WorkbookReading:
     totals = {
         area.number: loc
         for area in instrument.areas
-        if (loc := _resolve(wb, c.total_name(area.number))) is not None
+        if (loc := _resolve(wb, contract.total_name(area.number))) is not None
     }
     if any(_names_are_stale(r) for r in statements):
         # A program moved cells without moving the names (rows or columns inserted): no name
@@ -115,11 +115,11 @@ def read_book(wb: Book, instrument: Instrument) -> WorkbookReading:
         ]
     elif any(r.answer_at is None for r in statements):
         _read_by_text(wb, instrument, [r for r in statements if r.answer_at is None], totals)
-    client, cells, when = _read_client(wb, meta.get(c.META_CLIENT_ID))
+    client, cells, when = _read_client(wb, meta.get(contract.META_CLIENT_ID))
     return WorkbookReading(
         book=wb,
-        instrument_id=meta.get(c.META_INSTRUMENT_ID),
-        instrument_version=meta.get(c.META_INSTRUMENT_VERSION),
+        instrument_id=meta.get(contract.META_INSTRUMENT_ID),
+        instrument_version=meta.get(contract.META_INSTRUMENT_VERSION),
         client=client,
         client_cells=cells,
         client_date=when,
@@ -140,14 +140,14 @@ def _names_are_stale(reading: StatementReading) -> bool:
 def _metadata(wb: Book) -> dict[str, str]:
     """Instrument id/version and client id: document properties first, then the hidden sheet."""
     found: dict[str, str] = {}
-    meta = wb.sheet(c.META_SHEET)
+    meta = wb.sheet(contract.META_SHEET)
     if meta is not None:
         for row in range(1, 21):
             key, value = meta.value(row, 1), meta.value(row, 2)
-            if key in c.META_KEYS and value not in (None, ""):
+            if key in contract.META_KEYS and value not in (None, ""):
                 found[str(key)] = str(value).strip()
     for name, text in wb.properties.items():
-        if name in c.META_KEYS:
+        if name in contract.META_KEYS:
             found[name] = text.strip()
     return found
 
@@ -208,13 +208,13 @@ def range_text(bounds: tuple[int, int, int, int]) -> str:
 
 def _read_by_names(wb: Book, reading: StatementReading) -> None:
     a, n = reading.area.number, reading.statement.number
-    answer = _resolve(wb, c.answer_name(a, n))
+    answer = _resolve(wb, contract.answer_name(a, n))
     if answer is None:
         return
     reading.answer_at = answer
     reading.raw, reading.merged = cell_value(wb, answer)
-    reading.points_at = _resolve(wb, c.points_name(a, n))
-    text_at = _resolve(wb, c.statement_name(a, n))
+    reading.points_at = _resolve(wb, contract.points_name(a, n))
+    text_at = _resolve(wb, contract.statement_name(a, n))
     if text_at is None:
         text_at = _text_left_of(wb, answer)
     if text_at is not None:
@@ -247,7 +247,7 @@ class _SheetIndex:
 def _index_sheet(sheet: Sheet, instrument: Instrument) -> _SheetIndex:
     wanted = {fold(st.text): st.id for _, st in instrument.statements}
     levels = {fold(level.label): level.value for level in instrument.scale}
-    answer_header = fold(c.ANSWER_HEADER.split(" ")[0])
+    answer_header = fold(contract.ANSWER_HEADER.split(" ")[0])
     points_header = fold(instrument.points_column)
     total_label = fold(instrument.total_label)
     index = _SheetIndex()
@@ -333,13 +333,15 @@ def _read_row(
 def _read_client(wb: Book, client_id: str | None) -> tuple[Client, dict[str, Located], str | None]:
     values: dict[str, str | None] = {}
     cells: dict[str, Located] = {}
-    labels = {fold(f.label): f for f in c.CLIENT_FIELDS}
-    named = {f.key: _resolve(wb, f.name) for f in c.CLIENT_FIELDS}
+    labels = {fold(f.label): f for f in contract.CLIENT_FIELDS}
+    named = {f.key: _resolve(wb, f.name) for f in contract.CLIENT_FIELDS}
     trusted = {
-        f.key: at for f in c.CLIENT_FIELDS if (at := named[f.key]) and _beside_label(wb, at, f)
+        f.key: at
+        for f in contract.CLIENT_FIELDS
+        if (at := named[f.key]) and _beside_label(wb, at, f)
     }
     fallback = _client_cells_by_label(wb, labels) if len(trusted) < len(named) else {}
-    for f in c.CLIENT_FIELDS:
+    for f in contract.CLIENT_FIELDS:
         at = trusted.get(f.key) or fallback.get(f.key) or named[f.key]
         if at is None:
             values[f.key] = None
@@ -347,7 +349,7 @@ def _read_client(wb: Book, client_id: str | None) -> tuple[Client, dict[str, Loc
         cells[f.key] = at
         values[f.key] = cell_text(cell_value(wb, at)[0])
     if not client_id:
-        at = _resolve(wb, c.CLIENT_ID_NAME)
+        at = _resolve(wb, contract.CLIENT_ID_NAME)
         client_id = cell_text(cell_value(wb, at)[0]) if at else None
     client = Client(
         id=client_id or None,
@@ -358,7 +360,7 @@ def _read_client(wb: Book, client_id: str | None) -> tuple[Client, dict[str, Loc
     return client, cells, values.get("date")
 
 
-def _beside_label(wb: Book, at: Located, field: c.ClientField) -> bool:
+def _beside_label(wb: Book, at: Located, field: contract.ClientField) -> bool:
     """Whether the cell left of a named client cell still holds its label (the name is fresh)."""
     row, col = coordinate_to_tuple(at.cell)
     if col < 2:
@@ -367,8 +369,8 @@ def _beside_label(wb: Book, at: Located, field: c.ClientField) -> bool:
     return isinstance(label, str) and fold(label) == fold(field.label)
 
 
-def _client_cells_by_label(wb: Book, labels: dict[str, c.ClientField]) -> dict[str, Located]:
-    sheet = wb.sheet(c.FORM_SHEET) or wb.sheets[0]
+def _client_cells_by_label(wb: Book, labels: dict[str, contract.ClientField]) -> dict[str, Located]:
+    sheet = wb.sheet(contract.FORM_SHEET) or wb.sheets[0]
     found: dict[str, Located] = {}
     for row, col, value in sheet.scan(60, 3):
         if isinstance(value, str) and fold(value) in labels:

@@ -21,8 +21,8 @@ from msp_assessment.processing.scoring import Score
 from msp_assessment.processing.xlsx.comments_part import COMMENT_SIZE
 from msp_assessment.processing.xlsx.package import Parts, SpliceDeclinedError, unzip
 from msp_assessment.processing.xlsx.splice import splice_results, splice_review
-from msp_assessment.workbook_templates import contract as c
-from msp_assessment.workbook_templates import styles as s
+from msp_assessment.workbook_templates import contract
+from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import top_left
 
 V = TypeVar("V")
@@ -64,7 +64,7 @@ def results_workbook(
     wb = load()
     for cell, value in _cells(wb, numbers):
         cell.value = value
-    resaved = _with_placeholder(wb, c.RESULTS_SHEET)
+    resaved = _with_placeholder(wb, contract.RESULTS_SHEET)
     return splice_results(resaved, {}, draft, instrument, placeholder=True)
 
 
@@ -118,9 +118,9 @@ def review_workbook(
     wb = load()
     width, height = COMMENT_SIZE
     for cell, message in _cells(wb, marks):
-        cell.fill = s.PROBLEM_FILL
-        cell.comment = Comment(message, c.GENERATOR, width=width, height=height)
-    resaved = _with_placeholder(wb, c.REVIEW_SHEET)
+        cell.fill = palette.PROBLEM_FILL
+        cell.comment = Comment(message, contract.GENERATOR, width=width, height=height)
+    resaved = _with_placeholder(wb, contract.REVIEW_SHEET)
     return splice_review(resaved, {}, draft, placeholder=True)
 
 
@@ -166,7 +166,7 @@ def _cells(wb: Workbook, by_sheet: Mapping[str, Mapping[str, V]]) -> Iterator[tu
 
 def _with_placeholder(wb: Workbook, title: str) -> Parts:
     """``wb`` saved without our old sheets and with an empty ``title`` sheet first, active."""
-    for name in (c.RESULTS_SHEET, c.REVIEW_SHEET):
+    for name in (contract.RESULTS_SHEET, contract.REVIEW_SHEET):
         if name in wb.sheetnames:
             del wb[name]
     for ws in wb.worksheets:

@@ -20,9 +20,8 @@ import pandas as pd
 
 from msp_assessment._files import write_atomic
 from msp_assessment.instrument import Instrument, Stage
-from msp_assessment.processing import problems as p
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
-from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.problems import Code, Problem, problem
 from msp_assessment.processing.scoring import format_es, stage_for
 from msp_assessment.processing.values import fold, parse_date
 
@@ -168,7 +167,7 @@ def _resolve_duplicates(
 def superseded_problem(entry: Superseded) -> Problem:
     winner = entry.by
     when = winner.date or "sin fecha"
-    return p.problem(p.SUPERSEDED, winner=Path(winner.path).name, date=when)
+    return problem(Code.SUPERSEDED, winner=Path(winner.path).name, date=when)
 
 
 # --- The Resumen table, shared by the workbook and the CSV ------------------------------------

@@ -26,8 +26,8 @@ from msp_assessment.processing.summary import (
     superseded_problem,
 )
 from msp_assessment.processing.values import parse_date
-from msp_assessment.workbook_templates import contract as c
-from msp_assessment.workbook_templates import styles as s
+from msp_assessment.workbook_templates import contract
+from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import (
     fit_to_page_width,
     set_text,
@@ -60,7 +60,7 @@ def write_summary(consolidation: Consolidation, instrument: Instrument, target: 
     _respuestas(wb.create_sheet(SHEETS[3]), consolidation, instrument)
     for ws in wb.worksheets:
         _print_setup(ws)
-    wb.properties.creator = c.GENERATOR
+    wb.properties.creator = contract.GENERATOR
     wb.properties.title = "Resumen de la autoevaluación del desarrollo como MSP"
     save_workbook(wb, target)
 
@@ -89,14 +89,18 @@ def _text(ws: Worksheet, row: int, col: int, value: str | None) -> None:
 
 def _decimal(ws: Worksheet, row: int, col: int, value: Fraction, **looks: object) -> None:
     """A two-decimal number, with any further looks (fill=…, font=…) stamped in one go."""
-    styled(ws.cell(row=row, column=col, value=float(value)), number_format=s.TWO_DECIMALS, **looks)
+    styled(
+        ws.cell(row=row, column=col, value=float(value)),
+        number_format=palette.TWO_DECIMALS,
+        **looks,
+    )
 
 
 def _note(ws: Worksheet, row: int, text: str, last_col: int) -> None:
     cell = ws.cell(row=row, column=1, value=text)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
-    cell.alignment = s.WRAP
-    cell.font = s.BOLD
+    cell.alignment = palette.WRAP
+    cell.font = palette.BOLD
 
 
 def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
@@ -116,8 +120,8 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
         _date(ws, row, 6, outcome.date)
         for i, area in enumerate(score.areas):
             ws.cell(row=row, column=7 + i, value=area.total)
-            _decimal(ws, row, 7 + n_areas + i, area.average, fill=s.stage_fill(area.stage.id))
-        _decimal(ws, row, 7 + 2 * n_areas, score.average, font=s.BOLD)
+            _decimal(ws, row, 7 + n_areas + i, area.average, fill=palette.stage_fill(area.stage.id))
+        _decimal(ws, row, 7 + 2 * n_areas, score.average, font=palette.BOLD)
         stage_cell(ws, row, 8 + 2 * n_areas, score.stage.id, score.stage.name)
     last = len(cons.counted) + 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 2)}"
@@ -131,7 +135,7 @@ def _date(ws: Worksheet, row: int, col: int, text: str | None) -> None:
         _text(ws, row, col, text)
         return
     cell = ws.cell(row=row, column=col, value=parsed)
-    cell.number_format = s.DATE_FORMAT
+    cell.number_format = palette.DATE_FORMAT
 
 
 def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
@@ -166,8 +170,8 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
         messages = "\n".join(f"{i}. {prob.message}" for i, prob in enumerate(problems, start=1))
         _text(ws, row, 10, messages)
         for col in range(1, 11):
-            styled(ws.cell(row=row, column=col), alignment=s.WRAP)
-        ws.row_dimensions[row].height = min(409, s.row_height(messages, 95))
+            styled(ws.cell(row=row, column=col), alignment=palette.WRAP)
+        ws.row_dimensions[row].height = min(409, palette.row_height(messages, 95))
     if entries:
         ws.auto_filter.ref = f"A1:J{len(entries) + 1}"
     else:
@@ -181,7 +185,7 @@ def _where(prob: Problem) -> str:
 def _estadisticas(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
     for letter, width in {"A": 46, "B": 14, "C": 14, "D": 70}.items():
         ws.column_dimensions[letter].width = width
-    ws.cell(row=1, column=1, value="Estadísticas de la cartera").font = s.TITLE_FONT
+    ws.cell(row=1, column=1, value="Estadísticas de la cartera").font = palette.TITLE_FONT
     ws.row_dimensions[1].height = 26
     n = len(cons.counted)
     counts = [
@@ -193,7 +197,7 @@ def _estadisticas(ws: Worksheet, cons: Consolidation, instrument: Instrument) ->
     ]
     row = 3
     for label, value in counts:
-        ws.cell(row=row, column=1, value=label).font = s.BOLD
+        ws.cell(row=row, column=1, value=label).font = palette.BOLD
         ws.cell(row=row, column=2, value=value)
         row += 1
     _note(ws, row, READING_NOTE, 4)
@@ -203,10 +207,10 @@ def _estadisticas(ws: Worksheet, cons: Consolidation, instrument: Instrument) ->
         _note(ws, row, NO_CLIENT, 4)
         return
     assert cons.mean is not None and cons.median is not None and cons.mean_stage is not None
-    ws.cell(row=row, column=1, value="Media global de la cartera").font = s.BOLD
+    ws.cell(row=row, column=1, value="Media global de la cartera").font = palette.BOLD
     _decimal(ws, row, 2, cons.mean)
     stage_cell(ws, row, 3, cons.mean_stage.id, cons.mean_stage.name)
-    ws.cell(row=row + 1, column=1, value="Mediana de las medias globales").font = s.BOLD
+    ws.cell(row=row + 1, column=1, value="Mediana de las medias globales").font = palette.BOLD
     _decimal(ws, row + 1, 2, cons.median)
 
     row += 3
@@ -216,7 +220,7 @@ def _estadisticas(ws: Worksheet, cons: Consolidation, instrument: Instrument) ->
 
 
 def _section(ws: Worksheet, row: int, title: str, headers: list[str]) -> None:
-    ws.cell(row=row, column=1, value=title).font = s.AREA_FONT
+    ws.cell(row=row, column=1, value=title).font = palette.AREA_FONT
     for col, text in enumerate(headers, start=1):
         style_header(ws.cell(row=row + 1, column=col, value=text))
 
@@ -240,7 +244,7 @@ def _stage_table(ws: Worksheet, row: int, cons: Consolidation) -> int:
     series = chart.series[0]
     for idx, (stage, _) in enumerate(cons.stage_counts):
         point = DataPoint(idx=idx)
-        point.graphicalProperties.solidFill = s.STAGE_COLORS[stage.id]
+        point.graphicalProperties.solidFill = palette.STAGE_COLORS[stage.id]
         series.dPt.append(point)
     chart.y_axis.majorUnit = 1 if n <= 10 else None
     chart.y_axis.delete = False
@@ -274,12 +278,12 @@ def _statement_table(ws: Worksheet, row: int, cons: Consolidation) -> None:
     first = row + 2
     for i, m in enumerate(cons.statement_means):
         r = first + i
-        ws.cell(row=r, column=1, value=m.area_name).alignment = s.WRAP
-        ws.cell(row=r, column=2, value=m.number).alignment = s.TOP_CENTER
+        ws.cell(row=r, column=1, value=m.area_name).alignment = palette.WRAP
+        ws.cell(row=r, column=2, value=m.number).alignment = palette.TOP_CENTER
         _decimal(ws, r, 3, m.mean)
-        ws.cell(row=r, column=3).alignment = s.TOP
-        ws.cell(row=r, column=4, value=m.text).alignment = s.WRAP
-        ws.row_dimensions[r].height = s.row_height(m.text, 75)
+        ws.cell(row=r, column=3).alignment = palette.TOP
+        ws.cell(row=r, column=4, value=m.text).alignment = palette.WRAP
+        ws.row_dimensions[r].height = palette.row_height(m.text, 75)
     last = first + len(cons.statement_means) - 1
     ws.conditional_formatting.add(
         f"C{first}:C{last}",
@@ -302,7 +306,9 @@ def _respuestas(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> N
     headers = ["Id. cliente", "Empresa", "Archivo", *(st.id for st in statements)]
     _header_row(ws, headers, [14, 28, 28, *([13] * len(statements))])
     for col, st in enumerate(statements, start=4):
-        ws.cell(row=1, column=col).comment = Comment(st.text, c.GENERATOR, width=300, height=90)
+        ws.cell(row=1, column=col).comment = Comment(
+            st.text, contract.GENERATOR, width=300, height=90
+        )
     ws.freeze_panes = "D2"
     for row, outcome in enumerate(cons.counted, start=2):
         _text(ws, row, 1, outcome.client.id)

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing import problems as p
-from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.reader import Located, StatementReading, WorkbookReading
 from msp_assessment.processing.values import EMAIL, Rejected, fold, parse_answer
-from msp_assessment.workbook_templates import contract as c
+from msp_assessment.workbook_templates import contract
 
 DEFAULT_REQUIRED = ("company",)
 
@@ -36,7 +35,7 @@ def validate(
     if identity:
         return Validation({}, identity)
     if all(r.answer_at is None for r in reading.statements):
-        return Validation({}, [p.problem(p.NOT_ASSESSMENT)])
+        return Validation({}, [problem(Code.NOT_ASSESSMENT)])
     answers: dict[str, int] = {}
     found: list[Problem] = []
     shared = Counter(
@@ -53,11 +52,11 @@ def validate(
 
 def _identity_problems(reading: WorkbookReading, instrument: Instrument) -> list[Problem]:
     if reading.instrument_id is not None and reading.instrument_id != instrument.id:
-        found = p.shorten(reading.instrument_id)
-        return [p.problem(p.UNKNOWN_INSTRUMENT, found=found, expected=instrument.id)]
+        found = shorten(reading.instrument_id)
+        return [problem(Code.UNKNOWN_INSTRUMENT, found=found, expected=instrument.id)]
     if reading.instrument_version is not None and reading.instrument_version != instrument.version:
-        found = p.shorten(reading.instrument_version)
-        return [p.problem(p.UNKNOWN_VERSION, found=found, expected=instrument.version)]
+        found = shorten(reading.instrument_version)
+        return [problem(Code.UNKNOWN_VERSION, found=found, expected=instrument.version)]
     return []
 
 
@@ -71,30 +70,30 @@ def _statement_problems(
         "area_name": r.area.name,
     }
     if r.answer_at is None:
-        return [p.problem(p.STATEMENT_MISSING, **where, expected=p.shorten(r.statement.text))]
+        return [problem(Code.STATEMENT_MISSING, **where, expected=shorten(r.statement.text))]
     out: list[Problem] = []
     if r.text_found is not None and fold(r.text_found) != fold(r.statement.text):
         at = r.text_at or r.answer_at
         out.append(
-            p.problem(
-                p.STATEMENT_CHANGED,
+            problem(
+                Code.STATEMENT_CHANGED,
                 **where,
                 sheet=at.sheet,
                 cell=at.cell,
-                found=p.shorten(r.text_found or "(vacío)"),
-                expected=p.shorten(r.statement.text),
+                found=shorten(r.text_found or "(vacío)"),
+                expected=shorten(r.statement.text),
             )
         )
     cell: dict[str, Any] = {"sheet": r.answer_at.sheet, "cell": r.answer_at.cell}
     if merged:
-        out.append(p.problem(p.ANSWER_MERGED, **where, **cell, found=r.merged))
+        out.append(problem(Code.ANSWER_MERGED, **where, **cell, found=r.merged))
         return out
     parsed = parse_answer(r.raw, instrument)
     if parsed is None:
-        out.append(p.problem(p.ANSWER_MISSING, **where, **cell))
+        out.append(problem(Code.ANSWER_MISSING, **where, **cell))
     elif isinstance(parsed, Rejected):
         extra: dict[str, Any] = {"number": parsed.number, "label": parsed.label}
-        out.append(p.problem(parsed.code, **where, **cell, found=parsed.found, **extra))
+        out.append(problem(parsed.code, **where, **cell, found=parsed.found, **extra))
     elif not out:
         answers[r.statement.id] = parsed
     return out
@@ -102,14 +101,14 @@ def _statement_problems(
 
 def _client_problems(reading: WorkbookReading, required: set[str]) -> list[Problem]:
     out: list[Problem] = []
-    for f in c.CLIENT_FIELDS:
+    for f in contract.CLIENT_FIELDS:
         value = reading.client_date if f.key == "date" else getattr(reading.client, f.key)
         at = reading.client_cells.get(f.key)
         cell: dict[str, Any] = {"sheet": at.sheet, "cell": at.cell} if at else {}
         if f.key in required and not value:
-            out.append(p.problem(p.CLIENT_MISSING, field=f.label, **cell))
+            out.append(problem(Code.CLIENT_MISSING, field=f.label, **cell))
         elif f.key == "email" and value and not EMAIL.match(value):
-            out.append(p.problem(p.CLIENT_EMAIL_INVALID, found=p.shorten(value), **cell))
+            out.append(problem(Code.CLIENT_EMAIL_INVALID, found=shorten(value), **cell))
     return out
 
 
@@ -120,15 +119,15 @@ def explain_formulas(
     problems = []
     for prob in checked.problems:
         formula = formulas.get(Located(prob.sheet, prob.cell)) if prob.sheet and prob.cell else None
-        if prob.code == p.ANSWER_MISSING and formula and prob.area:
-            prob = p.problem(
-                p.ANSWER_FORMULA,
+        if prob.code == Code.ANSWER_MISSING and formula and prob.area:
+            prob = problem(
+                Code.ANSWER_FORMULA,
                 area=prob.area,
                 statement=prob.statement,
                 area_name=instrument.areas[prob.area - 1].name,
                 sheet=prob.sheet,
                 cell=prob.cell,
-                found=p.shorten(formula),
+                found=shorten(formula),
             )
         problems.append(prob)
     return Validation(checked.answers, problems)

@@ -9,14 +9,14 @@ from datetime import date, datetime, time
 from functools import lru_cache
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing import problems as p
+from msp_assessment.processing.problems import Code, shorten
 
 
 @dataclass(frozen=True)
 class Rejected:
     """Why a raw value is not an answer: a problem code and what to quote in the message."""
 
-    code: str
+    code: Code
     found: str
     number: int | None = None
     label: str | None = None
@@ -45,17 +45,17 @@ def parse_answer(value: object, instrument: Instrument) -> int | Rejected | None
     if value is None:
         return None
     if isinstance(value, (bool, datetime, date, time)):
-        return Rejected(p.ANSWER_UNREADABLE, p.shorten(value))
+        return Rejected(Code.ANSWER_UNREADABLE, shorten(value))
     if isinstance(value, int):
         return _in_scale(value, str(value), instrument)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            return Rejected(p.ANSWER_UNREADABLE, str(value))
+            return Rejected(Code.ANSWER_UNREADABLE, str(value))
         if value.is_integer():
             return _in_scale(int(value), _spanish_number(value), instrument)
-        return Rejected(p.ANSWER_NOT_INTEGER, _spanish_number(value))
+        return Rejected(Code.ANSWER_NOT_INTEGER, _spanish_number(value))
     if not isinstance(value, str):
-        return Rejected(p.ANSWER_UNREADABLE, p.shorten(value))
+        return Rejected(Code.ANSWER_UNREADABLE, shorten(value))
     text = " ".join(value.split())
     if not text:
         return None
@@ -63,7 +63,7 @@ def parse_answer(value: object, instrument: Instrument) -> int | Rejected | None
         number = float(text.replace(",", "."))
         if number.is_integer():
             return _in_scale(int(number), text, instrument)
-        return Rejected(p.ANSWER_NOT_INTEGER, text)
+        return Rejected(Code.ANSWER_NOT_INTEGER, text)
     labels = {fold(level.label): level.value for level in instrument.scale}
     if fold(text) in labels:
         return labels[fold(text)]
@@ -73,14 +73,14 @@ def parse_answer(value: object, instrument: Instrument) -> int | Rejected | None
         if label in labels:
             if labels[label] == number:
                 return number
-            return Rejected(p.ANSWER_AMBIGUOUS, p.shorten(text), number, match.group(2).strip())
-    return Rejected(p.ANSWER_UNREADABLE, p.shorten(text))
+            return Rejected(Code.ANSWER_AMBIGUOUS, shorten(text), number, match.group(2).strip())
+    return Rejected(Code.ANSWER_UNREADABLE, shorten(text))
 
 
 def _in_scale(number: int, found: str, instrument: Instrument) -> int | Rejected:
     if instrument.min_value <= number <= instrument.max_value:
         return number
-    return Rejected(p.ANSWER_OUT_OF_RANGE, found)
+    return Rejected(Code.ANSWER_OUT_OF_RANGE, found)
 
 
 def _spanish_number(value: float) -> str:

@@ -14,7 +14,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from msp_assessment.workbook_templates import styles as s
+from msp_assessment.workbook_templates import styles as palette
 
 MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
@@ -92,10 +92,10 @@ def styled(cell: Cell | MergedCell, **looks: object) -> Cell | MergedCell:
 
 
 def _header_look(cell: Cell | MergedCell) -> None:
-    cell.font = s.HEADER_FONT
-    cell.fill = s.HEADER_FILL
-    cell.alignment = s.WRAP_CENTER
-    cell.border = s.BORDER
+    cell.font = palette.HEADER_FONT
+    cell.fill = palette.HEADER_FILL
+    cell.alignment = palette.WRAP_CENTER
+    cell.border = palette.BORDER
 
 
 def style_header(cell: Cell | MergedCell) -> None:
@@ -133,10 +133,10 @@ def stage_cell(ws: Worksheet, row: int, col: int, stage_id: str, name: str) -> C
     cell = ws.cell(row=row, column=col, value=name)
 
     def look(target: Cell | MergedCell) -> None:
-        target.fill = s.stage_fill(stage_id)
-        target.font = s.BOLD
-        target.border = s.BORDER
-        target.alignment = s.CENTER
+        target.fill = palette.stage_fill(stage_id)
+        target.font = palette.BOLD
+        target.border = palette.BORDER
+        target.alignment = palette.CENTER
 
     stamp(cell, f"stage:{stage_id}", look)
     return cell

@@ -17,8 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from msp_assessment._files import atomic_path
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.workbook_templates import contract as c
-from msp_assessment.workbook_templates import styles as s
+from msp_assessment.workbook_templates import contract
+from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import fit_to_page_width, set_text, style_header
 
 # Columns of the form: statement, answer, the five agreement levels, points.
@@ -46,7 +46,7 @@ def build_template(
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = c.FORM_SHEET
+    ws.title = contract.FORM_SHEET
     for col, width in COLUMN_WIDTHS.items():
         ws.column_dimensions[get_column_letter(col)].width = width
 
@@ -60,7 +60,7 @@ def build_template(
     _write_metadata(wb, instrument, options.client)
     _finish_sheet(ws, options.password, last_row=row, first_answer=answer_cells[0])
     wb.properties.title = instrument.title
-    wb.properties.creator = c.GENERATOR
+    wb.properties.creator = contract.GENERATOR
     return wb
 
 
@@ -86,63 +86,63 @@ def write_template(
 def _merge_text(ws: Worksheet, row: int, text: str, *, font: object = None) -> None:
     cell = ws.cell(row=row, column=1, value=text)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=LAST_COL)
-    cell.alignment = s.WRAP
+    cell.alignment = palette.WRAP
     if font is not None:
         cell.font = font  # type: ignore[assignment]
-    ws.row_dimensions[row].height = s.row_height(text, FULL_WIDTH_CHARS)
+    ws.row_dimensions[row].height = palette.row_height(text, FULL_WIDTH_CHARS)
 
 
 def _write_header(ws: Worksheet, instrument: Instrument) -> int:
     """Title, introduction, stages line, instructions and scale legend; returns the last row."""
-    ws.cell(row=1, column=1, value=instrument.title).font = s.TITLE_FONT
+    ws.cell(row=1, column=1, value=instrument.title).font = palette.TITLE_FONT
     ws.row_dimensions[1].height = 26
     row = 2
     for paragraph in instrument.introduction:
         _merge_text(ws, row, paragraph)
         row += 1
-    _merge_text(ws, row, instrument.stages_line, font=s.AREA_FONT)
-    ws.cell(row=row, column=1).alignment = s.CENTER
+    _merge_text(ws, row, instrument.stages_line, font=palette.AREA_FONT)
+    ws.cell(row=row, column=1).alignment = palette.CENTER
     row += 1
     _merge_text(ws, row, instrument.context)
     row += 1
-    _merge_text(ws, row, instrument.instructions, font=s.BOLD)
+    _merge_text(ws, row, instrument.instructions, font=palette.BOLD)
     for level in instrument.scale:
         row += 1
         label = ws.cell(row=row, column=COL_STATEMENT, value=level.label)
         value = ws.cell(row=row, column=COL_ANSWER, value=level.value)
-        label.border = value.border = s.BORDER
-        label.fill = value.fill = s.AREA_FILL
-        value.alignment = s.CENTER
+        label.border = value.border = palette.BORDER
+        label.fill = value.fill = palette.AREA_FILL
+        value.alignment = palette.CENTER
     return row
 
 
 def _write_client_block(wb: Workbook, ws: Worksheet, client: Client, row: int) -> int:
     row += 1
     head = ws.cell(row=row, column=1, value="Datos de la empresa")
-    head.font = s.AREA_FONT
-    for field in c.CLIENT_FIELDS:
+    head.font = palette.AREA_FONT
+    for field in contract.CLIENT_FIELDS:
         row += 1
-        ws.cell(row=row, column=COL_STATEMENT, value=field.label).font = s.BOLD
+        ws.cell(row=row, column=COL_STATEMENT, value=field.label).font = palette.BOLD
         cell = ws.cell(row=row, column=COL_ANSWER)
         ws.merge_cells(start_row=row, start_column=COL_ANSWER, end_row=row, end_column=LAST_COL)
         value = getattr(client, field.key, None)
         if value:
             set_text(cell, value)
-        cell.fill = s.INPUT_FILL
-        cell.border = s.BORDER
-        cell.alignment = s.WRAP
-        cell.protection = s.UNLOCKED
+        cell.fill = palette.INPUT_FILL
+        cell.border = palette.BORDER
+        cell.alignment = palette.WRAP
+        cell.protection = palette.UNLOCKED
         if field.name == "cliente_fecha":
-            cell.number_format = s.DATE_FORMAT
+            cell.number_format = palette.DATE_FORMAT
         _define(wb, field.name, ws, row, COL_ANSWER)
         _prompt(ws, cell.coordinate, field.label, field.prompt)
     row += 1
-    ws.cell(row=row, column=COL_STATEMENT, value=c.CLIENT_ID_LABEL).font = s.BOLD
+    ws.cell(row=row, column=COL_STATEMENT, value=contract.CLIENT_ID_LABEL).font = palette.BOLD
     id_cell = ws.cell(row=row, column=COL_ANSWER)
     ws.merge_cells(start_row=row, start_column=COL_ANSWER, end_row=row, end_column=LAST_COL)
     if client.id:
         set_text(id_cell, client.id)
-    _define(wb, c.CLIENT_ID_NAME, ws, row, COL_ANSWER)
+    _define(wb, contract.CLIENT_ID_NAME, ws, row, COL_ANSWER)
     return row
 
 
@@ -154,14 +154,14 @@ def _write_area(
     row += 1
     title = ws.cell(row=row, column=1, value=area.name)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=LAST_COL)
-    title.font = s.AREA_FONT
-    title.fill = s.AREA_FILL
+    title.font = palette.AREA_FONT
+    title.fill = palette.AREA_FILL
     ws.row_dimensions[row].height = 20
 
     row += 1
     headers = [
         instrument.statement_column,
-        c.ANSWER_HEADER,
+        contract.ANSWER_HEADER,
         *(level.label for level in instrument.scale),
         instrument.points_column,
     ]
@@ -174,30 +174,30 @@ def _write_area(
     for statement in area.statements:
         row += 1
         text = ws.cell(row=row, column=COL_STATEMENT, value=statement.text)
-        text.alignment = s.WRAP
-        text.border = s.BORDER
+        text.alignment = palette.WRAP
+        text.border = palette.BORDER
         ws.row_dimensions[row].height = max(
-            30.0, s.row_height(statement.text, COLUMN_WIDTHS[COL_STATEMENT] * 0.95)
+            30.0, palette.row_height(statement.text, COLUMN_WIDTHS[COL_STATEMENT] * 0.95)
         )
         answer = ws.cell(row=row, column=COL_ANSWER)
-        answer.fill = s.ANSWER_FILL
-        answer.border = s.BORDER
-        answer.alignment = s.CENTER
-        answer.font = s.BOLD
-        answer.protection = s.UNLOCKED
+        answer.fill = palette.ANSWER_FILL
+        answer.border = palette.BORDER
+        answer.alignment = palette.CENTER
+        answer.font = palette.BOLD
+        answer.protection = palette.UNLOCKED
         answers.append(answer.coordinate)
         for offset, level in enumerate(instrument.scale):
             mark = ws.cell(row=row, column=COL_FIRST_LEVEL + offset, value=level.value)
-            mark.font = s.LEVEL_FONT
-            mark.alignment = s.CENTER
-            mark.border = s.BORDER
+            mark.font = palette.LEVEL_FONT
+            mark.alignment = palette.CENTER
+            mark.border = palette.BORDER
         points = ws.cell(row=row, column=COL_POINTS)
-        points.border = s.BORDER
-        points.alignment = s.CENTER
-        points.font = s.BOLD
-        _define(wb, c.answer_name(area.number, statement.number), ws, row, COL_ANSWER)
-        _define(wb, c.points_name(area.number, statement.number), ws, row, COL_POINTS)
-        _define(wb, c.statement_name(area.number, statement.number), ws, row, COL_STATEMENT)
+        points.border = palette.BORDER
+        points.alignment = palette.CENTER
+        points.font = palette.BOLD
+        _define(wb, contract.answer_name(area.number, statement.number), ws, row, COL_ANSWER)
+        _define(wb, contract.points_name(area.number, statement.number), ws, row, COL_POINTS)
+        _define(wb, contract.statement_name(area.number, statement.number), ws, row, COL_STATEMENT)
     last = row
     # Mark the chosen agreement level, so a filled row reads like the paper form.
     answer_col = get_column_letter(COL_ANSWER)
@@ -207,22 +207,22 @@ def _write_area(
             f"{letter}{first}:{letter}{last}",
             FormulaRule(  # type: ignore[no-untyped-call]
                 formula=[f"${answer_col}{first}={level.value}"],
-                fill=s.MARK_FILL,
-                font=s.MARK_FONT,
+                fill=palette.MARK_FILL,
+                font=palette.MARK_FONT,
             ),
         )
 
     row += 1
     label = ws.cell(row=row, column=1, value=instrument.total_label)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=COL_POINTS - 1)
-    label.font = s.BOLD
+    label.font = palette.BOLD
     label.alignment = Alignment(horizontal="right")
     total = ws.cell(row=row, column=COL_POINTS)
-    total.font = s.BOLD
-    total.alignment = s.CENTER
-    total.border = s.BORDER
-    total.fill = s.AREA_FILL
-    _define(wb, c.total_name(area.number), ws, row, COL_POINTS)
+    total.font = palette.BOLD
+    total.alignment = palette.CENTER
+    total.border = palette.BORDER
+    total.fill = palette.AREA_FILL
+    _define(wb, contract.total_name(area.number), ws, row, COL_POINTS)
     return row, answers
 
 
@@ -238,7 +238,7 @@ def _add_answer_validation(ws: Worksheet, instrument: Instrument, cells: list[st
         errorStyle="stop",
         errorTitle="Valor no válido",
         error=f"Elija un número entero del {values[0]} al {values[-1]} en la lista desplegable.",
-        promptTitle=c.ANSWER_HEADER,
+        promptTitle=contract.ANSWER_HEADER,
         prompt=legend,
     )
     for coordinate in cells:
@@ -261,16 +261,16 @@ def _define(wb: Workbook, name: str, ws: Worksheet, row: int, col: int) -> None:
 
 def _write_metadata(wb: Workbook, instrument: Instrument, client: Client) -> None:
     meta = {
-        c.META_INSTRUMENT_ID: instrument.id,
-        c.META_INSTRUMENT_VERSION: instrument.version,
-        c.META_CLIENT_ID: client.id or "",
+        contract.META_INSTRUMENT_ID: instrument.id,
+        contract.META_INSTRUMENT_VERSION: instrument.version,
+        contract.META_CLIENT_ID: client.id or "",
     }
     for key, value in meta.items():
         if value:
             # types-openpyxl lags: Workbook.custom_doc_props exists since openpyxl 3.1.
             props = wb.custom_doc_props  # type: ignore[attr-defined]
             props.append(StringProperty(name=key, value=value))
-    ws = wb.create_sheet(c.META_SHEET)
+    ws = wb.create_sheet(contract.META_SHEET)
     for key, value in meta.items():
         ws.append([key, value])
         set_text(ws.cell(row=ws.max_row, column=2), value)

@@ -1,0 +1,39 @@
+"""What every command module shares: click's Spanish words, context settings and the options
+several commands take. The command modules import this; cli.py gathers their commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from msp_assessment import _click_es
+
+_click_es.install()
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def command() -> Callable[[Callable[..., Any]], click.Command]:
+    """A command with Spanish metavars and our context settings (cli.py registers it)."""
+    return click.command(context_settings=CONTEXT, options_metavar="[OPCIONES]")
+
+
+def output_folder_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The required ``-o CARPETA`` of the commands that write a folder of files."""
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        metavar="CARPETA",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+def echo_json(data: dict[str, Any]) -> None:
+    """Print what a library function returned, as JSON and nothing else."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
