@@ -94,3 +94,9 @@ def soffice_convert(source: Path, target_format: str, outdir: Path) -> Path:
     if not converted.exists():
         raise AssertionError(f"LibreOffice did not convert {source} to {target_format}")
     return converted
+
+
+def pytest_report_header() -> str:
+    import openpyxl.xml
+
+    return f"openpyxl escribe XML con: {'lxml' if openpyxl.xml.LXML else 'xml.etree (sin lxml)'}"

@@ -17,7 +17,13 @@ from msp_assessment.examples import write_filled
 from msp_assessment.instrument import load_instrument
 from msp_assessment.processing.results_sheet import results_draft
 from msp_assessment.processing.scoring import score
-from msp_assessment.processing.xlsx.package import MAIN, Parts, SpliceDeclinedError, unzip
+from msp_assessment.processing.xlsx.package import (
+    DOC_RELS,
+    MAIN,
+    Parts,
+    SpliceDeclinedError,
+    unzip,
+)
 from msp_assessment.processing.xlsx.sheetml import Draft
 from msp_assessment.processing.xlsx.splice import splice_results, splice_review
 from msp_assessment.workbook_templates import contract
@@ -319,3 +325,24 @@ def test_same_input_twice__byte_identical_copies(tmp_path: Path) -> None:
         times = {info.date_time for info in source.infolist()}
     with zipfile.ZipFile(tmp_path / "1" / "documento-ejemplo-proactivo-resultados.xlsx") as copy:
         assert {info.date_time for info in copy.infolist()} <= times
+
+
+def test_workbook_declaring_r_on_each_sheet__as_openpyxl_with_lxml__copies_open_again(
+    tmp_path: Path,
+) -> None:
+    path = valid(tmp_path / "lxml.xlsx")
+    r_decl = f' xmlns:r="{DOC_RELS}"'.encode()
+
+    def per_sheet(parts: dict[str, bytes]) -> dict[str, bytes]:
+        data = parts["xl/workbook.xml"].replace(r_decl, b"")
+        parts["xl/workbook.xml"] = data.replace(b"<sheet ", b"<sheet" + r_decl + b" ")
+        return parts
+
+    rewrite_parts(path, per_sheet)
+    assert r_decl not in parts(path)["xl/workbook.xml"].split(b"<sheets>")[0]
+    copy = process(path, tmp_path / "out")
+    assert openpyxl.load_workbook(copy).sheetnames[0] == contract.RESULTS_SHEET
+    workbook = parts(copy)["xl/workbook.xml"]
+    assert b'r:id="rIdMsp1"' in workbook  # spliced, not re-saved through openpyxl
+    sheets = ElementTree.fromstring(workbook).find(f"{{{MAIN}}}sheets")
+    assert sheets is not None and sheets[0].get(f"{{{DOC_RELS}}}id") == "rIdMsp1"

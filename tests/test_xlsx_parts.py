@@ -7,6 +7,7 @@ import re
 import zipfile
 from io import BytesIO
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 import pytest
 
@@ -65,14 +66,42 @@ def test_list_first_sheet__relationships_prefix_other_than_r__used_as_declared()
         workbook("<sheets/>"),  # self-closing: nowhere to add ours
         workbook("<sheets></sheets><sheets></sheets>"),  # a second <sheets>
         workbook("<x:sheets></x:sheets>", f'xmlns:x="{MAIN}" xmlns:r="{DOC_RELS}"'),  # prefixed
-        workbook("<sheets></sheets>", f"xmlns='{MAIN}' xmlns:r='{DOC_RELS}'"),  # single quotes
-        workbook("<sheets></sheets>", f'xmlns="{MAIN}"'),  # no relationships namespace
     ],
-    ids=["self-closing", "second-sheets", "prefixed", "single-quoted-ns", "no-r"],
+    ids=["self-closing", "second-sheets", "prefixed"],
 )
 def test_list_first_sheet__unexpected_form__declined(data: bytes) -> None:
     with pytest.raises(SpliceDeclinedError):
         workbook_part.list_first_sheet(data, "Resultados", 2, "rIdMsp1")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # openpyxl with lxml declares the prefix on each <sheet>, not on the root.
+        workbook(
+            f'<sheets><sheet xmlns:r="{DOC_RELS}" name="A" sheetId="1" r:id="rId1"/></sheets>',
+            f'xmlns="{MAIN}"',
+        ),
+        workbook("<sheets></sheets>", f"xmlns='{MAIN}' xmlns:r='{DOC_RELS}'"),  # single quotes
+        workbook("<sheets></sheets>", f'xmlns="{MAIN}" xmlns:rel="{DOC_RELS}"'),  # other prefix
+        workbook("<sheets></sheets>", f'xmlns="{MAIN}" xmlns:r="urn:other"'),  # r is not ours
+    ],
+    ids=["declared-per-sheet", "single-quoted-ns", "other-prefix", "r-bound-elsewhere"],
+)
+def test_list_first_sheet__any_namespace_valid_form__our_sheet_refers_to_its_relationship(
+    data: bytes,
+) -> None:
+    out = workbook_part.list_first_sheet(data, "Resultados", 2, "rIdMsp1")
+    check_xml(out)  # namespace-aware: every prefix bound where it is used
+    sheets = ElementTree.fromstring(out).find(f"{{{MAIN}}}sheets")
+    assert sheets is not None
+    assert sheets[0].get("name") == "Resultados"
+    assert sheets[0].get(f"{{{DOC_RELS}}}id") == "rIdMsp1"
+
+
+def test_check_xml__unbound_prefix__refused() -> None:
+    with pytest.raises(expat.ExpatError):
+        check_xml(b'<workbook><sheet r:id="rId1"/></workbook>')
 
 
 def test_add_print_area__no_defined_names__element_added_after_sheets() -> None:

@@ -69,13 +69,14 @@ def unzip(package: bytes) -> Parts | None:
 
 
 def check_xml(raw: bytes) -> None:
-    """Raise unless ``raw`` is well-formed XML without a DTD (so without entities), in any
-    encoding: the parser itself sees the declaration, as defusedxml's does."""
+    """Raise unless ``raw`` is well-formed, namespace-valid XML without a DTD (so without
+    entities), in any encoding: the parser itself sees the declaration, as defusedxml's does, and
+    every prefix must be declared where it is used."""
 
     def refuse(*_: object) -> None:
         raise DeclinedError("a DTD or an entity declaration")
 
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.Parse(raw, True)  # checks, builds nothing

@@ -6,6 +6,7 @@ import re
 
 from msp_assessment.processing.xlsx.package import DOC_RELS, SpliceDeclinedError
 
+_ROOT_START = re.compile(rb"<workbook\b[^>]*>")
 _LOCAL_SHEET = re.compile(rb"""localSheetId=["']([0-9]+)["']""")
 _WORKBOOK_VIEW = re.compile(rb"<workbookView\b[^>]*?(/?)>")
 _VIEW_TAB = re.compile(rb"""\s(?:activeTab|firstSheet)=["'][0-9]*["']""")
@@ -13,12 +14,23 @@ _VIEW_TAB = re.compile(rb"""\s(?:activeTab|firstSheet)=["'][0-9]*["']""")
 
 def list_first_sheet(data: bytes, title: str, sheet_id: int, rel_id: str) -> bytes:
     """The workbook with sheet ``title`` (relationship ``rel_id``) listed first, and every
-    sheet-scoped name moved along with the sheet it belongs to."""
-    prefix = re.search(rb'xmlns:([A-Za-z_][\w.-]*)="' + DOC_RELS.encode() + b'"', data)
-    if prefix is None or data.count(b"<sheets>") != 1:
+    sheet-scoped name moved along with the sheet it belongs to.
+
+    The relationship prefix is the one the root element declares, which is in scope everywhere;
+    where the root declares none (openpyxl with lxml declares it on each ``<sheet>``), our sheet
+    declares its own.
+    """
+    root = _ROOT_START.search(data)
+    if root is None or data.count(b"<sheets>") != 1:
         raise SpliceDeclinedError("workbook.xml not in the expected form")
-    r = prefix.group(1).decode()
-    sheet = f'<sheet name="{title}" sheetId="{sheet_id}" {r}:id="{rel_id}"/>'
+    declared = re.search(
+        rb"""\sxmlns:([A-Za-z_][\w.-]*)=["']""" + re.escape(DOC_RELS.encode()), root.group(0)
+    )
+    if declared is None:
+        sheet = f'<sheet xmlns:r="{DOC_RELS}" name="{title}" sheetId="{sheet_id}" r:id="{rel_id}"/>'
+    else:
+        r = declared.group(1).decode()
+        sheet = f'<sheet name="{title}" sheetId="{sheet_id}" {r}:id="{rel_id}"/>'
     data = data.replace(b"<sheets>", b"<sheets>" + sheet.encode(), 1)
     return _LOCAL_SHEET.sub(lambda m: b'localSheetId="%d"' % (int(m.group(1)) + 1), data)
 
