@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -11,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_libreoffice, skip_unless_ci
+from tests.conftest import require_libreoffice
+from tests.programs import require_poppler
 
 ROOT = Path(__file__).parents[1]
 PICTURES = ["estadisticas.png", "plantilla.png", "resultados.png", "resumen.png"]
@@ -27,10 +26,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.mark.libreoffice
 def test_make_pictures__writes_every_readme_picture_cropped_to_content(tmp_path: Path) -> None:
     require_libreoffice()
-    if shutil.which("pdftoppm") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI debe tener poppler-utils (pdftoppm)")
-        skip_unless_ci("falta pdftoppm (apt-get install poppler-utils)")
+    require_poppler()
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "make_pictures.py"), str(tmp_path)],
         check=True,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +14,8 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.conftest import UNO_PYTHON, require_libreoffice
-
-UNO_FILL = Path(__file__).parent / "libreoffice" / "uno_fill.py"
+from tests.conftest import require_libreoffice
+from tests.programs import run_libreoffice_fill
 
 
 def cell_of(wb: openpyxl.Workbook, name: str) -> tuple[Worksheet, str]:
@@ -170,21 +167,6 @@ def test_template__print_setup__a4_one_page_wide(make_template: Callable[..., Pa
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.freeze_panes == "A2"
-
-
-def run_libreoffice_fill(
-    source: Path, target: Path, values: dict[str, object]
-) -> dict[str, object]:
-    """Fill named cells of ``source`` in headless LibreOffice and save to ``target`` as .xlsx."""
-    done = subprocess.run(
-        [UNO_PYTHON, str(UNO_FILL), str(source), str(target), json.dumps(values)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return report
 
 
 @pytest.mark.libreoffice

@@ -9,7 +9,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.comments import Comment
+from openpyxl.drawing.line import LineProperties
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,7 +37,7 @@ from msp_assessment.workbook_templates.cells import (
     style_header,
     styled,
 )
-from msp_assessment.workbook_templates.charts import area_radar
+from msp_assessment.workbook_templates.charts import area_radar, paint_fill
 
 SHEETS = ("Resumen", "Incidencias", "Estadísticas", "Respuestas")
 NO_CLIENT = "Ningún libro se ha podido puntuar en esta ejecución: no hay clientes que resumir."
@@ -242,9 +244,13 @@ def _stage_table(ws: Worksheet, row: int, cons: Consolidation) -> int:
     chart.add_data(Reference(ws, min_col=2, min_row=header, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=last))
     series = chart.series[0]
+    paint_fill(series, palette.BRAND)
     for idx, (stage, _) in enumerate(cons.stage_counts):
+        color = palette.STAGE_COLORS[stage.id]
         point = DataPoint(idx=idx)
-        point.graphicalProperties.solidFill = palette.STAGE_COLORS[stage.id]
+        point.graphicalProperties = GraphicalProperties(
+            solidFill=color, ln=LineProperties(solidFill=color)
+        )
         series.dPt.append(point)
     chart.y_axis.majorUnit = 1 if n <= 10 else None
     chart.y_axis.delete = False

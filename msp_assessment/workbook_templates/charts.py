@@ -1,12 +1,44 @@
-"""Charts shared by the results sheet and the summary (one look for the same picture)."""
+"""Charts shared by the results sheet and the summary (one look for the same picture).
+
+Every colour, line and marker is written into the chart itself. A chart that leaves them to the
+workbook's theme (``<c:style>``) draws nothing in a package without a theme part, and LibreOffice
+saves .xlsx files without one.
+"""
 
 from __future__ import annotations
 
 from openpyxl.chart import RadarChart, Reference
 from openpyxl.chart.data_source import NumFmt
+from openpyxl.chart.marker import Marker
+from openpyxl.chart.series import Series
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.instrument import Instrument
+from msp_assessment.workbook_templates import styles as palette
+
+LINE_WIDTH = 28_575  # EMU: 2.25 pt
+MARKER_SIZE = 7
+
+
+def paint_line(series: Series, color: str, width: int = LINE_WIDTH) -> None:
+    """Draw ``series`` as a ``color`` line with round ``color`` markers, whatever the theme."""
+    series.graphicalProperties = GraphicalProperties(
+        ln=LineProperties(solidFill=color, w=width, prstDash="solid")
+    )
+    series.smooth = False
+    series.marker = Marker(symbol="circle", size=MARKER_SIZE)
+    series.marker.graphicalProperties = GraphicalProperties(
+        solidFill=color, ln=LineProperties(solidFill=color)
+    )
+
+
+def paint_fill(series: Series, color: str) -> None:
+    """Fill ``series`` (bars) with ``color``, outlined in the same colour, whatever the theme."""
+    series.graphicalProperties = GraphicalProperties(
+        solidFill=color, ln=LineProperties(solidFill=color)
+    )
 
 
 def area_radar(
@@ -32,6 +64,7 @@ def area_radar(
     names = Reference(ws, min_col=names_col, min_row=header_row + 1, max_row=header_row + n)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(names)
+    paint_line(chart.series[0], palette.CHART_SERIES)
     chart.y_axis.scaling.min = instrument.min_value
     chart.y_axis.scaling.max = instrument.max_value
     chart.y_axis.majorUnit = 1

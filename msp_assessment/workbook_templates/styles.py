@@ -6,6 +6,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 
 BRAND = "1F4E79"  # dark blue: titles and table headers
 BRAND_LIGHT = "DDEBF7"
+CHART_SERIES = "2E75B6"  # medium blue: a radar's line (no cell of a results or summary sheet)
 ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: cells the client fills
 INPUT_FILL = ANSWER_FILL
 MARK_FILL = PatternFill("solid", fgColor="2E75B6")  # chosen agreement level

@@ -1,0 +1,113 @@
+"""Real spreadsheet programs and renderers for the tests: LibreOffice (UNO) fills and saves,
+Gnumeric's ssconvert re-saves, LibreOffice prints to PDF, poppler turns pages into pixels."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+from tests.conftest import UNO_PYTHON, require_libreoffice, skip_unless_ci, soffice_convert
+
+UNO_FILL = Path(__file__).parent / "libreoffice" / "uno_fill.py"
+_DRAWING = re.compile(rb"<drawing\b[^>]*/>")
+
+
+def run_libreoffice_fill(
+    source: Path, target: Path, values: dict[str, object]
+) -> dict[str, object]:
+    """Fill named cells of ``source`` in headless LibreOffice and save to ``target`` as .xlsx."""
+    require_libreoffice()
+    done = subprocess.run(
+        [UNO_PYTHON, str(UNO_FILL), str(source), str(target), json.dumps(values)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def require_gnumeric() -> None:
+    if shutil.which("ssconvert") is None:
+        skip_unless_ci("falta Gnumeric (ssconvert: apt-get install gnumeric)")
+
+
+def gnumeric_save(source: Path, target: Path) -> Path:
+    """``source`` opened and saved again as .xlsx by Gnumeric."""
+    require_gnumeric()
+    subprocess.run(
+        ["ssconvert", "--export-type=Gnumeric_Excel:xlsx2", str(source), str(target)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return target
+
+
+def require_poppler() -> None:
+    if shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None:
+        skip_unless_ci("faltan pdftoppm y pdftotext (apt-get install poppler-utils)")
+
+
+def to_pdf(workbook: Path, outdir: Path) -> Path:
+    """``workbook`` printed to PDF by LibreOffice: every sheet, as its page setup says."""
+    require_libreoffice()
+    require_poppler()
+    return soffice_convert(workbook, "pdf", outdir)
+
+
+def page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
+    return int(next(x.split()[-1] for x in info.stdout.splitlines() if x.startswith("Pages:")))
+
+
+def page_text(pdf: Path, page: int) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def pages_with(pdf: Path, marker: str) -> list[int]:
+    """The pages whose text holds ``marker``."""
+    return [p for p in range(1, page_count(pdf) + 1) if marker in page_text(pdf, p)]
+
+
+def pixels_near(pdf: Path, page: int, color: str, dpi: int = 80, tolerance: int = 40) -> int:
+    """How many pixels of ``page`` are within ``tolerance`` (per channel) of ``color`` (RRGGBB)."""
+    ppm = subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
+        check=True,
+        capture_output=True,
+    ).stdout
+    header = ppm.split(maxsplit=4)  # P6, width, height, maxval, pixels
+    data = header[4]
+    target = bytes.fromhex(color)
+    count = 0
+    for i in range(0, len(data) - 2, 3):
+        if (
+            abs(data[i] - target[0]) <= tolerance
+            and abs(data[i + 1] - target[1]) <= tolerance
+            and abs(data[i + 2] - target[2]) <= tolerance
+        ):
+            count += 1
+    return count
+
+
+def without_drawings(workbook: Path, target: Path) -> Path:
+    """A copy of ``workbook`` whose sheets show no chart (their ``<drawing>`` removed), to tell
+    what a chart draws from what the cells around it already show."""
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(target, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = _DRAWING.sub(b"", data)
+            out.writestr(info, data)
+    return target
