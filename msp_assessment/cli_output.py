@@ -17,11 +17,22 @@ LABELS = {
     Status.INVALID: "REVISAR",
     Status.UNREADABLE: "ILEGIBLE",
 }
+SUPERSEDED_LABEL = "SUSTITUIDO"
 MIN_FILES_FOR_BAR = 5
 
 
-def describe(outcome: FileOutcome) -> str:
-    """One line: status, file, client, then the global average and stage or the first problem."""
+def describe(outcome: FileOutcome, superseded_by: str | None = None) -> str:
+    """One line: status, file, client, then the global average and stage or the first problem
+    (or, for a workbook with problems that a newer one replaces, the one that counts)."""
+    if superseded_by is not None and outcome.status is Status.INVALID:
+        return " · ".join(
+            [
+                f"{SUPERSEDED_LABEL:<9}",
+                outcome.path,
+                outcome.client.display_name,
+                f"corregido en {superseded_by}",
+            ]
+        )
     parts = [f"{LABELS[outcome.status]:<9}", outcome.path]
     if outcome.status is not Status.UNREADABLE:
         parts.append(outcome.client.display_name)
@@ -35,17 +46,22 @@ def describe(outcome: FileOutcome) -> str:
 
 
 def render_report(report: Report) -> Iterator[str]:
+    replaced_by = dict(report.superseded)
     for outcome in report.files:
-        yield describe(outcome)
+        yield describe(outcome, replaced_by.get(outcome.path))
     counts = report.counts
+    corrected = sum(1 for f in report.files if f.status is Status.INVALID and f.path in replaced_by)
     yield (
         f"Total: {len(report.files)} archivo{'s' if len(report.files) != 1 else ''} · "
         f"{counts['scored']} puntuado{'s' if counts['scored'] != 1 else ''} · "
-        f"{counts['invalid']} para revisar · "
+        f"{counts['invalid'] - corrected} para revisar · "
         f"{counts['unreadable']} ilegible{'s' if counts['unreadable'] != 1 else ''}"
+        + (f" · {corrected} sustituido{'s' if corrected != 1 else ''}" if corrected else "")
     )
+    scored = {f.path for f in report.files if f.status is Status.SCORED}
     for old, new in report.superseded:
-        yield f"Sustituido: {old} no cuenta en el resumen; cuenta el más reciente, {new}"
+        if old in scored and report.summary:
+            yield f"Sustituido: {old} no cuenta en el resumen; cuenta el más reciente, {new}"
     if report.summary:
         yield f"Resumen: {report.summary}"
     if report.csv:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -34,4 +35,8 @@ def test_jobs__one_or_many__identical_json_outputs_and_summary(tmp_path: Path) -
         runs[jobs] = (result.stdout, outputs)
     assert runs["1"][0] == runs["3"][0]  # byte for byte
     assert runs["1"][1] == runs["3"][1]
-    assert "resumen.xlsx" in runs["1"][1] and len(runs["1"][1]) == 20  # 19 copies + summary
+    # One copy per workbook with an output (a corrected workbook's -revisar copy is removed), and
+    # the summary.
+    written = [f["output"] for f in json.loads(runs["1"][0])["files"] if f["output"]]
+    assert len(written) == 15
+    assert sorted(runs["1"][1]) == sorted([Path(w).name for w in written] + ["resumen.xlsx"])

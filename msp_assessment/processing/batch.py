@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -92,12 +93,34 @@ def run(
         raise
     finally:
         gc.unfreeze()
+    from msp_assessment.processing.summary import resolve_clients
+
+    _, superseded = resolve_clients(outcomes)
+    if options.output_dir is not None and not options.review_only:
+        outcomes = _close_corrected(outcomes, {id(e.outcome) for e in superseded})
+    report = Report(
+        tuple(outcomes),
+        tuple(skipped),
+        superseded=tuple((e.outcome.path, e.by.path) for e in superseded),
+    )
     if options.output_dir is None or options.review_only:
-        return Report(tuple(outcomes), tuple(skipped))
+        return report
     # Outputs were written without waiting for the disk one by one; the summary, written last,
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
-    return _summarize(Report(tuple(outcomes), tuple(skipped)), options, instrument)
+    return _summarize(report, options, instrument)
+
+
+def _close_corrected(outcomes: list[FileOutcome], superseded: set[int]) -> list[FileOutcome]:
+    """A workbook to review that its client has since corrected is a closed case: its -revisar
+    copy goes (it would only invite sending it back) and its outcome names no output."""
+    closed = []
+    for outcome in outcomes:
+        if id(outcome) in superseded and outcome.status is Status.INVALID and outcome.output:
+            Path(outcome.output).unlink(missing_ok=True)
+            outcome = replace(outcome, output=None)
+        closed.append(outcome)
+    return closed
 
 
 def _settle() -> None:
@@ -126,12 +149,8 @@ def _summarize(report: Report, options: RunOptions, instrument: Instrument) -> R
             write_csv(consolidation, instrument, options.csv, CsvDialect(options.csv_dialect))
         except OSError as err:
             raise OutputError.writing(options.csv, err) from err
-    superseded = tuple((e.outcome.path, e.by.path) for e in consolidation.superseded)
     return replace(
-        report,
-        summary=str(target),
-        csv=None if options.csv is None else str(options.csv),
-        superseded=superseded,
+        report, summary=str(target), csv=None if options.csv is None else str(options.csv)
     )
 
 
@@ -288,13 +307,22 @@ def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
     stems: dict[Path, str] = {}
     taken: set[str] = set()
     for path in sorted(resolved, key=lambda f: str(resolved[f])):
-        stem, n = path.stem, 1
+        stem, n = _without_our_suffix(path.stem), 1
         while (stem if n == 1 else f"{stem}-{n}").casefold() in taken:
             n += 1
         chosen = stem if n == 1 else f"{stem}-{n}"
         taken.add(chosen.casefold())
         stems[path] = chosen
     return stems
+
+
+_OUR_SUFFIX = re.compile(r"(?:\s*[-_]\s*|\s+)(?:revisar|resultados)$", re.IGNORECASE)
+
+
+def _without_our_suffix(stem: str) -> str:
+    """A returned copy named after ours («ACME-revisar», «… - revisar») is named after the
+    client's workbook again: its results are «ACME-resultados», not «ACME-revisar-resultados»."""
+    return _OUR_SUFFIX.sub("", stem) or stem
 
 
 def _check_output_dir(output_dir: Path, inputs: list[Path], resolved: dict[Path, Path]) -> None:

@@ -76,11 +76,18 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(f.status is Status.SCORED for f in self.files)
+        """Every workbook is resolved: scored, or superseded by a newer scored one of its client.
+
+        A workbook to review or a file that cannot be read, with no newer scored workbook of the
+        same client, keeps the run from being ok (the command exits with 1).
+        """
+        resolved = {old for old, _ in self.superseded}
+        return all(f.status is Status.SCORED or f.path in resolved for f in self.files)
 
     def to_dict(self) -> dict[str, Any]:
+        replaced_by = dict(self.superseded)
         return {
-            "files": [f.to_dict() for f in self.files],
+            "files": [f.to_dict() | {"superseded_by": replaced_by.get(f.path)} for f in self.files],
             "counts": self.counts,
             "skipped": [s.to_dict() for s in self.skipped],
             "superseded": [{"path": old, "by": new} for old, new in self.superseded],

@@ -10,6 +10,7 @@ from typing import TypeVar
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
 from msp_assessment._files import atomic_path, describe_os_error
@@ -62,6 +63,7 @@ def results_workbook(
         except SpliceDeclinedError:
             pass
     wb = load()
+    drop_review_marks(wb)
     for cell, value in _cells(wb, numbers):
         cell.value = value
     resaved = _with_placeholder(wb, contract.RESULTS_SHEET)
@@ -116,12 +118,28 @@ def review_workbook(
         except SpliceDeclinedError:
             pass
     wb = load()
+    drop_review_marks(wb)
     width, height = COMMENT_SIZE
     for cell, message in _cells(wb, marks):
         cell.fill = palette.PROBLEM_FILL
         cell.comment = Comment(message, contract.GENERATOR, width=width, height=height)
     resaved = _with_placeholder(wb, contract.REVIEW_SHEET)
     return splice_review(resaved, {}, draft, placeholder=True)
+
+
+def drop_review_marks(wb: Workbook) -> None:
+    """Undo what a -revisar copy added to the client's cells: our notes go, and a cell with the
+    problem fill gets the fill the template gives it again (yellow where the client writes, the
+    cells the template leaves unlocked; none elsewhere). Its Revisión sheet goes with
+    ``_with_placeholder``."""
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            if cell.comment is not None and cell.comment.author == contract.GENERATOR:
+                cell.comment = None
+            if cell.fill.fill_type == "solid" and palette.same_color(
+                cell.fill.fgColor.rgb, palette.PROBLEM_FILL
+            ):
+                cell.fill = PatternFill() if cell.protection.locked else palette.ANSWER_FILL
 
 
 def _marks(reading: WorkbookReading, problems: list[Problem]) -> dict[str, dict[str, str]]:

@@ -42,7 +42,8 @@ class CsvDialect(StrEnum):
 
 @dataclass(frozen=True)
 class Superseded:
-    """A scored workbook that does not count because a newer one of the same client does."""
+    """A workbook that does not count because a newer scored one of the same client does: an
+    older scored workbook, or an older one with problems (the client sent a corrected one)."""
 
     outcome: FileOutcome
     by: FileOutcome
@@ -75,13 +76,15 @@ class Consolidation:
 
 def consolidate(outcomes: Sequence[FileOutcome], instrument: Instrument) -> Consolidation:
     """Keep the newest scored workbook per client and compute the portfolio statistics."""
-    scored = [o for o in outcomes if o.status is Status.SCORED and o.score is not None]
-    counted, superseded = _resolve_duplicates(scored)
+    counted, superseded = resolve_clients(outcomes)
     counted.sort(key=_ranking)
+    replaced = {id(entry.outcome) for entry in superseded}
     summary = Consolidation(
         counted=tuple(counted),
         superseded=tuple(superseded),
-        issues=tuple(o for o in outcomes if o.status is not Status.SCORED),
+        issues=tuple(
+            o for o in outcomes if o.status is not Status.SCORED and id(o) not in replaced
+        ),
         files=len(outcomes),
         stage_counts=tuple(
             (stage, sum(1 for o in counted if o.score and o.score.stage.id == stage.id))
@@ -145,6 +148,28 @@ def client_key(outcome: FileOutcome) -> str:
     return "archivo:" + outcome.path
 
 
+def resolve_clients(
+    outcomes: Sequence[FileOutcome],
+) -> tuple[list[FileOutcome], list[Superseded]]:
+    """The workbook that counts for each client, and the ones superseded.
+
+    A client's newest scored workbook (see ``recency``) counts; it supersedes their older scored
+    workbooks and the older ones with problems, which are then resolved: the client corrected
+    them. A workbook with problems newer than every scored one stays to review.
+    """
+    scored = [o for o in outcomes if o.status is Status.SCORED and o.score is not None]
+    counted, superseded = _resolve_duplicates(scored)
+    winners = {client_key(o): o for o in counted}
+    for outcome in outcomes:
+        if outcome.status is not Status.INVALID:
+            continue
+        winner = winners.get(client_key(outcome))
+        if winner is not None and recency(outcome) < recency(winner):
+            superseded.append(Superseded(outcome, winner))
+    superseded.sort(key=lambda entry: entry.outcome.path)
+    return counted, superseded
+
+
 def _resolve_duplicates(
     scored: list[FileOutcome],
 ) -> tuple[list[FileOutcome], list[Superseded]]:
@@ -160,7 +185,6 @@ def _resolve_duplicates(
         for pos, winner in zip(frame["pos"].tolist(), frame["winner"].tolist(), strict=True)
         if pos != winner
     ]
-    superseded.sort(key=lambda entry: entry.outcome.path)
     return counted, superseded
 
 

@@ -56,3 +56,10 @@ def row_height(text: str, chars_per_line: float, line_height: float = 15.0) -> f
 
 
 UNLOCKED = Protection(locked=False)
+
+
+def same_color(rgb: object, fill: PatternFill) -> bool:
+    """Whether ``rgb`` (as openpyxl reads a colour: "00F8CBAD", "FFF8CBAD", or not a string for
+    theme and indexed colours) is the colour of ``fill``, whatever alpha a program wrote."""
+    own = fill.fgColor.rgb
+    return isinstance(rgb, str) and isinstance(own, str) and rgb[-6:].upper() == own[-6:].upper()

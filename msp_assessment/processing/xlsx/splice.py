@@ -155,6 +155,12 @@ def _add_notes(edit: PackageEdit, part: str, sheet: bytes, messages: dict[str, s
     edit.parts[CONTENT_TYPES_PART] = add_default(edit.parts[CONTENT_TYPES_PART], "vml", VML_TYPE)
 
 
+def _our_notes(name: str, data: bytes) -> bool:
+    """Whether part ``name`` is a comments part with notes we wrote."""
+    author = f"<author>{contract.GENERATOR}</author>".encode()
+    return name.startswith("xl/comments") and author in data
+
+
 @dataclass
 class _Workbook:
     """The package being edited, with where its workbook, sheets and styles are."""
@@ -171,6 +177,10 @@ class _Workbook:
         """The package, ready for our edits; every sheet already unselected."""
         if any(_ACTIVE_CONTENT.search(info.filename) for info in package.infos):
             raise SpliceDeclinedError("active content or links to other files")
+        if placeholder is None and any(_our_notes(n, data) for n, data in package.data.items()):
+            # A -revisar copy that came back: the openpyxl route removes our marks (and its
+            # re-save, which holds the new ones, comes back here with a placeholder).
+            raise SpliceDeclinedError("our review notes are there")
         edit = PackageEdit(package)
         types = edit.tree(CONTENT_TYPES_PART)
         part = next(
