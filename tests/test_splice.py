@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -25,7 +26,7 @@ from msp_assessment.processing.xlsx.package import (
     unzip,
 )
 from msp_assessment.processing.xlsx.sheetml import Draft
-from msp_assessment.processing.xlsx.splice import splice_results, splice_review
+from msp_assessment.processing.xlsx.splice import splice_results
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 from tests.conftest import require_libreoffice, soffice_convert
@@ -138,10 +139,20 @@ def _review_sheet_added(path: Path) -> None:
     wb.save(path)
 
 
-def _formula_in_points(path: Path) -> None:
-    wb = openpyxl.load_workbook(path)
-    wb[contract.FORM_SHEET]["H22"] = "=1+1"
-    wb.save(path)
+def _shared_formula_from_points(path: Path) -> None:
+    """H22 holds the first cell of a formula H23:H26 share: replacing it would change them."""
+
+    def share(p: dict[str, bytes]) -> dict[str, bytes]:
+        sheet = p["xl/worksheets/sheet1.xml"]
+        cell = re.search(rb'<c r="H22"( s="[0-9]+")?[^>]*?(/>|>.*?</c>)', sheet)
+        assert cell is not None
+        shared = b'<c r="H22"%s><f t="shared" ref="H22:H26" si="0">B22</f><v>5</v></c>' % (
+            cell.group(1) or b""
+        )
+        p["xl/worksheets/sheet1.xml"] = sheet[: cell.start()] + shared + sheet[cell.end() :]
+        return p
+
+    rewrite_parts(path, share)
 
 
 def _macro_part(path: Path) -> None:
@@ -164,7 +175,7 @@ def _prefixed_workbook(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [_review_sheet_added, _formula_in_points, _macro_part, _prefixed_workbook]
+    "change", [_review_sheet_added, _shared_formula_from_points, _macro_part, _prefixed_workbook]
 )
 def test_package_the_splice_declines__openpyxl_route__same_results(
     change,
@@ -255,7 +266,7 @@ def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
 
 
 @pytest.mark.parametrize("sheet", [contract.FORM_SHEET, "Notas"])
-def test_review__workbook_with_client_notes__openpyxl_route__marks_and_keeps_them(
+def test_review__workbook_with_client_notes__spliced__marks_and_keeps_them(
     sheet: str, tmp_path: Path
 ) -> None:
     from openpyxl.comments import Comment
@@ -266,9 +277,9 @@ def test_review__workbook_with_client_notes__openpyxl_route__marks_and_keeps_the
     target = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)
     target["D10"].comment = Comment("nota del cliente", "Cliente")
     wb.save(path)
-    with pytest.raises(SpliceDeclinedError):  # shape ids would clash: left to openpyxl
-        splice_review(package_of(path), {contract.FORM_SHEET: {"B32": "x"}}, _any_draft())
-    review = openpyxl.load_workbook(review_of(path, tmp_path / "out"))
+    copy = review_of(path, tmp_path / "out")
+    assert b'r:id="rIdMsp1"' in parts(copy)["xl/workbook.xml"]  # spliced, not re-saved
+    review = openpyxl.load_workbook(copy)
     form = review[contract.FORM_SHEET]
     assert review[sheet]["D10"].comment.text == "nota del cliente"
     assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD") and "fuera de la escala" in (

@@ -11,8 +11,14 @@ from xml.parsers import expat
 
 import pytest
 
-from msp_assessment.processing.xlsx import workbook_part, worksheet_part
-from msp_assessment.processing.xlsx.comments_part import comments_parts
+from msp_assessment.processing.xlsx import calc_chain_part, workbook_part, worksheet_part
+from msp_assessment.processing.xlsx.comments_part import (
+    add_comments,
+    add_shapes,
+    comments_parts,
+    first_free_id,
+    place_shapes,
+)
 from msp_assessment.processing.xlsx.edit import PackageEdit
 from msp_assessment.processing.xlsx.package import (
     DOC_RELS,
@@ -223,16 +229,39 @@ def test_unselect__single_quoted_flag_removed() -> None:
 
 
 def test_set_numbers__self_closing_and_full_cells__style_kept_type_dropped() -> None:
-    out = worksheet_part.set_numbers(SHEET, {"A1": 4, "B1": 20})
+    out, replaced = worksheet_part.set_numbers(SHEET, {"A1": 4, "B1": 20})
     assert b'<c r="A1" s="3"><v>4</v></c><c r="A10" s="4"><v>7</v></c>' in out
     assert b'<c r="B1"><v>20</v></c>' in out
+    assert replaced == []
     check_xml(out)
 
 
-@pytest.mark.parametrize("coord", ["C1", "D1"], ids=["formula", "missing"])
-def test_set_numbers__formula_or_missing_cell__declined(coord: str) -> None:
+@pytest.mark.parametrize(
+    "formula",
+    ["<f>1+1</f>", '<f t="shared" si="3"/>', '<f t="array" ref="C1">1+1</f>'],
+    ids=["plain", "shared-member", "one-cell-array"],
+)
+def test_set_numbers__formula__replaced_by_the_number_and_reported(formula: str) -> None:
+    sheet = SHEET.replace(b"<f>1+1</f>", formula.encode())
+    out, replaced = worksheet_part.set_numbers(sheet, {"C1": 6})
+    assert b'<c r="C1"><v>6</v></c>' in out and b"<f" not in out
+    assert replaced == ["C1"]
+
+
+@pytest.mark.parametrize(
+    ("formula", "coord"),
+    [
+        ('<f t="shared" ref="C1:C9" si="0">A1</f>', "C1"),
+        ('<f t="array" ref="C1:D2">A1:B2</f>', "C1"),
+        ("<f>1+1</f>", "D1"),
+    ],
+    ids=["shared-first-cell", "array-over-cells", "missing-cell"],
+)
+def test_set_numbers__formula_others_depend_on_or_missing_cell__declined(
+    formula: str, coord: str
+) -> None:
     with pytest.raises(SpliceDeclinedError):
-        worksheet_part.set_numbers(SHEET, {coord: 1})
+        worksheet_part.set_numbers(SHEET.replace(b"<f>1+1</f>", formula.encode()), {coord: 1})
 
 
 def test_set_numbers__prefixed_cells__declined() -> None:
@@ -348,3 +377,106 @@ def test_package_edit__a_changed_part_not_well_formed__declined_before_writing()
     edit.parts["xl/a.xml"] = b"<a>"
     with pytest.raises(SpliceDeclinedError):
         edit.to_bytes()
+
+
+# --- calcChain ------------------------------------------------------------------------------
+
+CHAIN = (
+    f'<calcChain xmlns="{MAIN}"><c r="H22" i="1"/><c r="H23"/><c r="B2" i="3" l="1"/>'
+    '<c r="C9"/></calcChain>'
+).encode()
+
+
+def test_calc_chain__entries_dropped_by_sheet_id__inherited_sheet_made_explicit() -> None:
+    out = calc_chain_part.drop_cells(CHAIN, {(1, "H22"), (3, "B2")})
+    assert (
+        out
+        == (f'<calcChain xmlns="{MAIN}"><c i="1" r="H23"/><c i="3" r="C9"/></calcChain>').encode()
+    )
+
+
+def test_calc_chain__same_cell_on_another_sheet__kept() -> None:
+    out = calc_chain_part.drop_cells(CHAIN, {(3, "H23")})
+    assert out is not None and b'r="H23"' in out
+
+
+def test_calc_chain__every_entry_dropped__none_left() -> None:
+    cells = {(1, "H22"), (1, "H23"), (3, "B2"), (3, "C9")}
+    assert calc_chain_part.drop_cells(CHAIN, cells) is None
+
+
+def test_calc_chain__prefixed_or_unexpected_content__declined() -> None:
+    with pytest.raises(SpliceDeclinedError):
+        calc_chain_part.drop_cells(b'<x:calcChain xmlns:x="m"><x:c r="A1"/></x:calcChain>', set())
+    with pytest.raises(SpliceDeclinedError):
+        calc_chain_part.drop_cells(CHAIN.replace(b"</calcChain>", b"<extLst/></calcChain>"), set())
+
+
+# --- notes into existing parts --------------------------------------------------------------
+
+EXCEL_VML = (
+    b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:'
+    b'office"><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="1"/></o:shapelayout>'
+    b'<v:shapetype id="_x0000_t202" coordsize="21600,21600"/>'
+    b'<v:shape id="_x0000_s1025" type="#_x0000_t202"/></xml>'
+)
+
+
+def test_first_free_id__above_every_id_and_claimed_block() -> None:
+    assert first_free_id([]) == 1025
+    assert first_free_id([EXCEL_VML]) == 2049
+    claims_three = EXCEL_VML.replace(b'data="1"', b'data="1,3"')
+    assert first_free_id([claims_three]) == 4097
+    assert first_free_id([EXCEL_VML.replace(b"1025", b"5000")]) == 5121
+
+
+def test_place_shapes__ours_numbered_from_the_first_free_id__block_claimed() -> None:
+    _, ours = comments_parts({"B2": "uno", "C3": "dos"}, "msp")
+    placed = place_shapes(ours, 2049)
+    assert re.findall(rb'id="_x0000_s([0-9]+)"', placed) == [b"2049", b"2050"]
+    assert re.search(rb'data="2"', placed)
+    check_xml(placed)
+
+
+def test_add_shapes__into_the_sheets_drawing__its_ids_and_shapetype_kept() -> None:
+    _, ours = comments_parts({"B2": "uno"}, "msp")
+    out = add_shapes(EXCEL_VML, ours, 2049)
+    check_xml(out)
+    assert re.findall(rb'id="_x0000_s([0-9]+)"', out) == [b"1025", b"2049"]
+    assert b'data="1,2"' in out
+    assert out.count(b'id="_x0000_t202"') == 1  # its own note shape type serves ours
+    root = ElementTree.fromstring(out)
+    assert len(list(root.iter("{urn:schemas-microsoft-com:vml}shape"))) == 2
+
+
+def test_add_shapes__drawing_without_idmap__declined() -> None:
+    _, ours = comments_parts({"B2": "uno"}, "msp")
+    with pytest.raises(SpliceDeclinedError):
+        add_shapes(b"<xml></xml>", ours, 2049)
+
+
+COMMENTS = (
+    f'<comments xmlns="{MAIN}"><authors><author>Ana</author><author/></authors><commentList>'
+    '<comment ref="A5" authorId="0"><text><t>suya</t></text></comment></commentList></comments>'
+).encode()
+
+
+def test_add_comments__author_listed__notes_appended_with_its_index() -> None:
+    out = add_comments(COMMENTS, {"B2": "falta <algo> & más"}, "msp-assessment")
+    check_xml(out)
+    tree = ElementTree.fromstring(out)
+    authors = [a.text for a in tree.iter(f"{{{MAIN}}}author")]
+    assert authors == ["Ana", None, "msp-assessment"]
+    ours = [c for c in tree.iter(f"{{{MAIN}}}comment") if c.get("ref") == "B2"]
+    assert ours[0].get("authorId") == "2"
+    assert "".join(ours[0].itertext()) == "falta <algo> & más"
+
+
+@pytest.mark.parametrize(
+    ("data", "coord"),
+    [(COMMENTS, "A5"), (COMMENTS.replace(b"</authors>", b"").replace(b"<authors>", b""), "B2")],
+    ids=["cell-has-a-note", "no-authors"],
+)
+def test_add_comments__cell_with_a_note_or_odd_part__declined(data: bytes, coord: str) -> None:
+    with pytest.raises(SpliceDeclinedError):
+        add_comments(data, {coord: "x"}, "msp")

@@ -203,13 +203,15 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
     package = parts if wb is None else None
     load = partial(_loaded, wb, path)
+    resaved = None
     if not checked.valid:
         output = None
         if options.output_dir is not None:
             review = review_workbook(
                 reading, instrument, checked.problems, path.name, package=package, load=load
             )
-            output = _write_output(review, options.output_dir, stem, REVIEW_SUFFIX)
+            output = _write_output(review.data, options.output_dir, stem, REVIEW_SUFFIX)
+            resaved = review.resaved
         return FileOutcome(
             display,
             Status.INVALID,
@@ -218,6 +220,7 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
             modified=modified,
             problems=tuple(checked.problems),
             output=output,
+            resaved=resaved,
         )
     result = score(instrument, checked.answers)
     output = None
@@ -225,7 +228,8 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
         results = results_workbook(
             reading, instrument, result, checked.answers, path.name, package=package, load=load
         )
-        output = _write_output(results, options.output_dir, stem, RESULTS_SUFFIX)
+        output = _write_output(results.data, options.output_dir, stem, RESULTS_SUFFIX)
+        resaved = results.resaved
     return FileOutcome(
         display,
         Status.SCORED,
@@ -235,6 +239,7 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
         score=result,
         output=output,
         answers=checked.answers,
+        resaved=resaved,
     )
 
 

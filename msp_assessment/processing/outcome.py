@@ -31,6 +31,9 @@ class FileOutcome:
     answers: dict[str, int] = field(default_factory=dict)
     date: str | None = None  # the workbook's Fecha as read (ISO when it was a date cell)
     modified: float | None = None  # the input's modification time, to order a client's workbooks
+    # Why openpyxl re-saved the workbook before our sheet was added (None: the copy is the
+    # client's own package, spliced). Measured by benchmarks/routes.py; not in the JSON.
+    resaved: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         areas = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -31,6 +31,17 @@ RESULTS_SUFFIX = "-resultados.xlsx"
 REVIEW_SUFFIX = "-revisar.xlsx"
 
 
+NOT_READ_FAST = "the fast reader declined the package"
+
+
+class Written(NamedTuple):
+    """A copy we wrote, and why openpyxl re-saved the client's workbook first (None: it did not,
+    the copy is the client's own package with our parts spliced in)."""
+
+    data: bytes
+    resaved: str | None
+
+
 class OutputError(Exception):
     """An output could not be written (permissions, full disk…): the run cannot go on."""
 
@@ -48,7 +59,7 @@ def results_workbook(
     *,
     package: Parts | None,
     load: Callable[[], Workbook],
-) -> bytes:
+) -> Written:
     """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first.
 
     It is the client's own ``package`` with our parts spliced in; when the package is not one
@@ -57,17 +68,18 @@ def results_workbook(
     """
     draft = results_draft(instrument, score, reading.client, reading.client_date, source_name)
     numbers = _numbers(reading, score, answers)
+    resaved = NOT_READ_FAST
     if package is not None:
         try:
-            return splice_results(package, numbers, draft, instrument)
-        except SpliceDeclinedError:
-            pass
+            return Written(splice_results(package, numbers, draft, instrument), None)
+        except SpliceDeclinedError as err:
+            resaved = str(err)
     wb = load()
     drop_review_marks(wb)
     for cell, value in _cells(wb, numbers):
         cell.value = value
-    resaved = _with_placeholder(wb, contract.RESULTS_SHEET)
-    return splice_results(resaved, {}, draft, instrument, placeholder=True)
+    placeholder = _with_placeholder(wb, contract.RESULTS_SHEET)
+    return Written(splice_results(placeholder, {}, draft, instrument, placeholder=True), resaved)
 
 
 def _numbers(
@@ -104,7 +116,7 @@ def review_workbook(
     *,
     package: Parts | None,
     load: Callable[[], Workbook],
-) -> bytes:
+) -> Written:
     """The -revisar workbook: every problem cell coloured and commented, Revisión added first.
 
     Spliced into the client's ``package`` like the results; otherwise the workbook ``load``
@@ -112,19 +124,20 @@ def review_workbook(
     """
     draft = review_draft(instrument, problems, source_name)
     marks = _marks(reading, problems)
+    resaved = NOT_READ_FAST
     if package is not None:
         try:
-            return splice_review(package, marks, draft)
-        except SpliceDeclinedError:
-            pass
+            return Written(splice_review(package, marks, draft), None)
+        except SpliceDeclinedError as err:
+            resaved = str(err)
     wb = load()
     drop_review_marks(wb)
     width, height = COMMENT_SIZE
     for cell, message in _cells(wb, marks):
         cell.fill = palette.PROBLEM_FILL
         cell.comment = Comment(message, contract.GENERATOR, width=width, height=height)
-    resaved = _with_placeholder(wb, contract.REVIEW_SHEET)
-    return splice_review(resaved, {}, draft, placeholder=True)
+    placeholder = _with_placeholder(wb, contract.REVIEW_SHEET)
+    return Written(splice_review(placeholder, {}, draft, placeholder=True), resaved)
 
 
 def drop_review_marks(wb: Workbook) -> None:

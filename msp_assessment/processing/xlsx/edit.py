@@ -89,7 +89,7 @@ class PackageEdit:
         infos = self.source.infos
         stamp = infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
-            entries = [(i.filename, i.date_time) for i in infos]
+            entries = [(i.filename, i.date_time) for i in infos if i.filename in self.parts]
             entries += [(name, stamp) for name in self.parts if name not in original]
             for name, date_time in entries:
                 entry = zipfile.ZipInfo(name, date_time=date_time)

@@ -4,6 +4,7 @@ XML check every part passes, and relationships (read and written)."""
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -141,6 +142,23 @@ def add_default(content_types: bytes, extension: str, kind: str) -> bytes:
         return content_types
     default = f'<Default Extension="{extension}" ContentType="{kind}"/>'.encode()
     return insert_before(content_types, b"</Types>", default)
+
+
+def remove_relationship(data: bytes, rel_id: str) -> bytes:
+    """The .rels part ``data`` without relationship ``rel_id``."""
+    found = re.compile(
+        rb"""<Relationship\b[^>]*\sId=["']""" + re.escape(rel_id.encode()) + rb"""["'][^>]*/>"""
+    )
+    if len(found.findall(data)) != 1:
+        raise SpliceDeclinedError(f"relationship {rel_id} not found once")
+    return found.sub(b"", data)
+
+
+def remove_override(content_types: bytes, part: str) -> bytes:
+    """[Content_Types].xml without the Override of ``part``."""
+    name = re.escape(f"/{part}".encode())
+    found = re.compile(rb"""<Override\b[^>]*\sPartName=["']""" + name + rb"""["'][^>]*/>""")
+    return found.sub(b"", content_types)
 
 
 def insert_before(data: bytes, closing: bytes, content: bytes) -> bytes:

@@ -32,8 +32,14 @@ import re
 from dataclasses import dataclass
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.xlsx import workbook_part, worksheet_part
-from msp_assessment.processing.xlsx.comments_part import comments_parts
+from msp_assessment.processing.xlsx import calc_chain_part, workbook_part, worksheet_part
+from msp_assessment.processing.xlsx.comments_part import (
+    add_comments,
+    add_shapes,
+    comments_parts,
+    first_free_id,
+    place_shapes,
+)
 from msp_assessment.processing.xlsx.edit import CONTENT_TYPES_PART, PackageEdit
 from msp_assessment.processing.xlsx.package import (
     CHART_TYPE,
@@ -51,6 +57,8 @@ from msp_assessment.processing.xlsx.package import (
     relationships_part,
     relative,
     rels_part,
+    remove_override,
+    remove_relationship,
 )
 from msp_assessment.processing.xlsx.sheetml import Draft, chart_parts, render_sheet
 from msp_assessment.processing.xlsx.styles_part import AddedStyles, add_fill_copies, append_styles
@@ -80,9 +88,13 @@ def splice_results(
     """
     book = _Workbook.open(package, contract.RESULTS_SHEET if placeholder else None)
     edit = book.edit
+    replaced: set[tuple[int, str]] = set()  # (sheetId, cell) whose formula became its value
     for title, cells in numbers.items():
         part = book.sheet_part(title)
-        edit.parts[part] = worksheet_part.set_numbers(edit.parts[part], cells)
+        edit.parts[part], formulas = worksheet_part.set_numbers(edit.parts[part], cells)
+        replaced |= {(book.sheet_id(title), coord) for coord in formulas}
+    if replaced:
+        book.drop_from_calc_chain(replaced)
     added = book.append_styles()
     drawing, chart = chart_parts(
         instrument, draft.chart_title, draft.chart_header_row, draft.chart_row
@@ -113,10 +125,6 @@ def splice_review(
     book = _Workbook.open(package, contract.REVIEW_SHEET if placeholder else None)
     edit = book.edit
     added = book.append_styles()
-    if marks and any(name.casefold().endswith(".vml") for name in package.data):
-        # Notes elsewhere in the workbook: their shape ids would have to be renumbered with
-        # ours, which the openpyxl route does.
-        raise SpliceDeclinedError("the workbook has notes or VML shapes already")
     parts = {title: book.sheet_part(title) for title in marks}
     old = {
         title: worksheet_part.cell_styles(edit.parts[parts[title]], list(messages))
@@ -136,9 +144,25 @@ def splice_review(
 
 
 def _add_notes(edit: PackageEdit, part: str, sheet: bytes, messages: dict[str, str]) -> None:
-    """Attach each message as a note to its cell of the worksheet ``part`` (now ``sheet``)."""
-    sheet = worksheet_part.add_legacy_drawing(sheet, NOTES_RELS[1])
+    """Attach each message as a note to its cell of the worksheet ``part`` (now ``sheet``): in
+    the sheet's own comments and VML parts when it has notes already, else in new ones."""
     comments, shapes = comments_parts(messages, contract.GENERATOR)
+    first_id = first_free_id(
+        [data for name, data in edit.parts.items() if name.casefold().endswith(".vml")]
+    )
+    drawing_rel = worksheet_part.legacy_drawing_id(sheet)
+    if drawing_rel is not None:
+        rels = edit.relationships(part)
+        own = [target for kind, target in rels.values() if kind == f"{DOC_RELS}/comments"]
+        if drawing_rel not in rels or len(own) != 1 or own[0] not in edit.parts:
+            raise SpliceDeclinedError("notes whose parts are not where expected")
+        vml = rels[drawing_rel][1]
+        edit.parts[part] = sheet
+        edit.parts[own[0]] = add_comments(edit.parts[own[0]], messages, contract.GENERATOR)
+        edit.parts[vml] = add_shapes(edit.parts[vml], shapes, first_id)
+        return
+    sheet = worksheet_part.add_legacy_drawing(sheet, NOTES_RELS[1])
+    shapes = place_shapes(shapes, first_id)
     comments_part = edit.free("xl/comments/comment{}.xml")
     shapes_part = edit.free("xl/drawings/commentsDrawing{}.vml")
     edit.add_relationships(
@@ -211,6 +235,32 @@ class _Workbook:
             by_title[name] = sheet
             edit.parts[sheet] = worksheet_part.unselect(edit.parts[sheet])
         return cls(edit, part, rels, sheets, by_title, placeholder)
+
+    def sheet_id(self, title: str) -> int:
+        """The sheetId of ``title`` (what the calculation chain names sheets by)."""
+        found = next((i for name, i, _ in self.sheets if name == title), None)
+        if found is None or not found.isdigit():
+            raise SpliceDeclinedError(f"no sheetId for {title}")
+        return int(found)
+
+    def drop_from_calc_chain(self, cells: set[tuple[int, str]]) -> None:
+        """Take ``cells`` (sheetId, reference) out of the calculation chain, and the chain out
+        of the package when nothing is left in it."""
+        chain = [(i, p) for i, (t, p) in self.rels.items() if t == f"{DOC_RELS}/calcChain"]
+        if not chain:
+            return
+        if len(chain) > 1 or chain[0][1] not in self.edit.parts:
+            raise SpliceDeclinedError("calcChain not where expected")
+        rel_id, part = chain[0]
+        kept = calc_chain_part.drop_cells(self.edit.parts[part], cells)
+        if kept is not None:
+            self.edit.parts[part] = kept
+            return
+        del self.edit.parts[part]
+        rels = rels_part(self.part)
+        self.edit.parts[rels] = remove_relationship(self.edit.parts[rels], rel_id)
+        types = self.edit.parts[CONTENT_TYPES_PART]
+        self.edit.parts[CONTENT_TYPES_PART] = remove_override(types, part)
 
     def sheet_part(self, title: str) -> str:
         if title not in self.by_title:

@@ -8,6 +8,9 @@ import re
 from msp_assessment.processing.xlsx.package import DOC_RELS, SpliceDeclinedError
 
 _STYLE = re.compile(rb"""\ss=["']([0-9]+)["']""")
+_FORMULA = re.compile(rb"<f\b([^>]*)")
+_FORMULA_REF = re.compile(rb"""\sref=["']([A-Z0-9:$]+)["']""")
+_LEGACY_DRAWING = re.compile(rb"""<legacyDrawing\b[^>]*\s[\w]+:id=["']([^"']+)["']""")
 _TAB_SELECTED = re.compile(rb"""\stabSelected=["'](?:1|true)["']""")
 # Elements that follow <legacyDrawing> in a worksheet (ECMA-376, CT_Worksheet).
 _AFTER_LEGACY_DRAWING = (
@@ -26,17 +29,26 @@ def unselect(sheet: bytes) -> bytes:
     return _TAB_SELECTED.sub(b"", sheet)
 
 
-def set_numbers(sheet: bytes, numbers: dict[str, int]) -> bytes:
-    """Put each number in its (existing, formula-free) cell, keeping the cell's format."""
+def set_numbers(sheet: bytes, numbers: dict[str, int]) -> tuple[bytes, list[str]]:
+    """Put each number in its (existing) cell, keeping the cell's format; a formula there is
+    replaced by the number. The cells whose formula went, for the calculation chain."""
     spans = []
+    replaced = []
     for coord, value in numbers.items():
         start, head_end, end = cell_span(sheet, coord)
-        if b"<f" in sheet[head_end:end]:
-            raise SpliceDeclinedError(f"{coord} holds a formula")
+        formula = _FORMULA.search(sheet, head_end, end)
+        if formula is not None:
+            attrs = formula.group(1)
+            # A shared formula's first cell, or an array over several cells, carries formulas
+            # of other cells: replacing it would change them.
+            span = _FORMULA_REF.search(attrs)
+            if span is not None and span.group(1).decode() not in (coord, f"{coord}:{coord}"):
+                raise SpliceDeclinedError(f"{coord} holds a formula other cells share")
+            replaced.append(coord)
         style = _STYLE.search(sheet, start, head_end)
         s_attr = b' s="%s"' % style.group(1) if style else b""
         spans.append((start, end, b'<c r="%s"%s><v>%d</v></c>' % (coord.encode(), s_attr, value)))
-    return _replace_spans(sheet, spans)
+    return _replace_spans(sheet, spans), replaced
 
 
 def cell_styles(sheet: bytes, coords: list[str]) -> list[int]:
@@ -65,6 +77,12 @@ def restyle(sheet: bytes, new_styles: dict[str, int]) -> bytes:
             head = head + replaced
         spans.append((start, head_end, head))
     return _replace_spans(sheet, spans)
+
+
+def legacy_drawing_id(sheet: bytes) -> str | None:
+    """The relationship id of the sheet's notes drawing, if it has notes."""
+    found = _LEGACY_DRAWING.search(sheet)
+    return None if found is None else found.group(1).decode()
 
 
 def add_legacy_drawing(sheet: bytes, rel_id: str) -> bytes:
