@@ -177,7 +177,8 @@ def check(
 
 def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool) -> None:
     from msp_assessment.cli_output import ProgressBar, render_report
-    from msp_assessment.processing.batch import UsageProblemError, run
+    from msp_assessment.processing.batch import run
+    from msp_assessment.processing.outputs import UsageProblemError
     from msp_assessment.processing.results import OutputError
 
     bar = None if as_json else ProgressBar.for_terminal()

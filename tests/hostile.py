@@ -92,8 +92,9 @@ def binary_noise(folder: Path) -> Expected:
 
 
 def legacy_ole(folder: Path) -> Expected:
+    """An OLE container (what .xls files are) that holds no workbook: calamine cannot read it."""
     (folder / "viejo.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
-    return Expected("unreadable", (Code.FILE_LEGACY_XLS,))
+    return Expected("unreadable", (Code.FILE_CORRUPT,))
 
 
 def encrypted(folder: Path) -> Expected:

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from msp_assessment.cli import cli
-from msp_assessment.processing.problems import Code
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import build_battery, valid
 
@@ -66,7 +65,7 @@ def test_battery__human_output__one_short_line_per_file(
 
 
 @pytest.mark.libreoffice
-def test_battery__ods_and_xls_saved_by_libreoffice__told_to_save_as_xlsx(tmp_path: Path) -> None:
+def test_battery__ods_and_xls_saved_by_libreoffice__scored_like_any_return(tmp_path: Path) -> None:
     require_libreoffice()
     source = valid(tmp_path / "origen" / "respuesta.xlsx")
     folder = tmp_path / "recibidos"
@@ -75,14 +74,15 @@ def test_battery__ods_and_xls_saved_by_libreoffice__told_to_save_as_xlsx(tmp_pat
     shutil.rmtree(folder / ".lo-profile")
     valid(folder / "correcto.xlsx")
     result = CliRunner().invoke(cli, ["process", str(folder), "-o", str(tmp_path / "o"), "--json"])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 0, result.output
     got = {
-        Path(f["path"]).name: (f["status"], codes(f)) for f in json.loads(result.stdout)["files"]
+        Path(f["path"]).name: (f["status"], codes(f), f["average"])
+        for f in json.loads(result.stdout)["files"]
     }
     assert got == {
-        ods.name: ("unreadable", (Code.FILE_ODS,)),
-        xls.name: ("unreadable", (Code.FILE_LEGACY_XLS,)),
-        "correcto.xlsx": ("scored", ()),
+        ods.name: ("scored", (), 3.55),
+        xls.name: ("scored", (), 3.55),
+        "correcto.xlsx": ("scored", (), 3.55),
     }
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from msp_assessment.processing.intake import Limits, collect, sniff
-from msp_assessment.processing.problems import Code
+from msp_assessment.processing.intake import Format, Limits, collect, sniff
+from msp_assessment.processing.problems import Code, Problem
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -25,26 +25,39 @@ def zip_with(path: Path, entries: dict[str, bytes]) -> Path:
     [
         (b"", Code.FILE_EMPTY),
         (b"Empresa;Respuesta\nAcme;4\n", Code.FILE_NOT_WORKBOOK),
-        (OLE + b"\x00" * 600, Code.FILE_LEGACY_XLS),
         (OLE + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le"), Code.FILE_ENCRYPTED),
         (b"PK\x03\x04 truncated", Code.FILE_CORRUPT),
     ],
-    ids=["empty", "csv", "xls", "encrypted", "truncated"],
+    ids=["empty", "csv", "encrypted", "truncated"],
 )
 def test_sniff__non_workbooks__precise_code(tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "devuelto.xlsx"
     path.write_bytes(content)
     found = sniff(path)
-    assert found is not None and found.code == code
+    assert isinstance(found, Problem) and found.code == code
 
 
-def test_sniff__ods_and_plain_zip(tmp_path: Path) -> None:
+def test_sniff__other_spreadsheets__their_format_by_content_whatever_the_name(
+    tmp_path: Path,
+) -> None:
     ods = zip_with(
-        tmp_path / "a.ods", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}
+        tmp_path / "a.xlsx", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}
     )
+    xlsb = zip_with(tmp_path / "b.xlsx", {"xl/workbook.bin": b"\x83\x01\x00"})
+    (tmp_path / "c.ods").write_bytes(OLE + b"\x00" * 600)
+    assert sniff(ods) is Format.ODS
+    assert sniff(xlsb) is Format.XLSB
+    assert sniff(tmp_path / "c.ods") is Format.XLS
+
+
+def test_sniff__numbers_and_plain_zip__unreadable_with_their_own_message(tmp_path: Path) -> None:
+    numbers = zip_with(tmp_path / "a.numbers", {"Index/Document.iwa": b"\x00", "Data/x": b""})
     plain = zip_with(tmp_path / "b.xlsx", {"foto.jpg": b"jpeg"})
-    assert sniff(ods).code == Code.FILE_ODS  # type: ignore[union-attr]
-    assert sniff(plain).code == Code.FILE_NOT_WORKBOOK  # type: ignore[union-attr]
+    found = sniff(numbers)
+    assert isinstance(found, Problem) and found.code == Code.FILE_NUMBERS
+    assert "Exportar a > Excel" in found.message
+    found = sniff(plain)
+    assert isinstance(found, Problem) and found.code == Code.FILE_NOT_WORKBOOK
 
 
 def test_sniff__zip_bomb__refused_by_ratio_without_loading(tmp_path: Path) -> None:
@@ -53,12 +66,12 @@ def test_sniff__zip_bomb__refused_by_ratio_without_loading(tmp_path: Path) -> No
         {"xl/workbook.xml": b"<a/>", "xl/big.xml": b"0" * (50 * 1024 * 1024)},
     )
     found = sniff(bomb, Limits())
-    assert found is not None and found.code == Code.FILE_TOO_LARGE
+    assert isinstance(found, Problem) and found.code == Code.FILE_TOO_LARGE
     assert "posible bomba zip" in found.message
 
 
 def test_sniff__real_template__accepted(make_template) -> None:  # type: ignore[no-untyped-def]
-    assert sniff(make_template()) is None
+    assert sniff(make_template()) is Format.OOXML
 
 
 def test_collect__folder__skips_lock_hidden_outputs_and_other_files_with_reasons(

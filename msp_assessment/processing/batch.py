@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -14,13 +13,26 @@ from openpyxl import Workbook
 
 from msp_assessment._files import flush_to_disk, remove_stale_temporaries
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.processing.intake import SUMMARY_NAMES, Limits, collect, sniff
+from msp_assessment.processing.intake import SUMMARY_NAMES, Format, Limits, collect, sniff
+from msp_assessment.processing.other_formats import FRESH_COPY, fresh_copy, read_other
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
+from msp_assessment.processing.outputs import (
+    check_not_inputs,
+    check_output_dir,
+    output_stems,
+)
 from msp_assessment.processing.parallel import default_jobs
 from msp_assessment.processing.parallel import outcomes as parallel_outcomes
 from msp_assessment.processing.problems import Code, Problem, problem, shorten
-from msp_assessment.processing.reader import Located, formulas_at, open_workbook, read_book
+from msp_assessment.processing.reader import (
+    Located,
+    WorkbookReading,
+    formulas_at,
+    open_workbook,
+    read_book,
+)
 from msp_assessment.processing.results import (
+    NOT_READ_FAST,
     RESULTS_SUFFIX,
     REVIEW_SUFFIX,
     OutputError,
@@ -35,16 +47,12 @@ from msp_assessment.processing.validate import (
     explain_formulas,
     validate,
 )
-from msp_assessment.processing.xlsx.package import unzip
+from msp_assessment.processing.xlsx.package import Parts, unzip
 from msp_assessment.processing.xlsx.read import from_workbook, read_package
 
 SUMMARY_NAME = SUMMARY_NAMES[0]
 SETTLE_EVERY = 256  # files between two _settle() calls
 Progress = Callable[[int, int, FileOutcome], None]
-
-
-class UsageProblemError(ValueError):
-    """The run was asked for something impossible (e.g. writing results into an input folder)."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,8 @@ def run(
     files, skipped = collect(list(paths), recursive=options.recursive)
     resolved = {file: file.resolve() for file in files}  # once: it costs a few system calls each
     if options.output_dir is not None:
-        _check_output_dir(options.output_dir, list(paths), resolved)
-        _check_not_inputs([options.summary, options.csv], resolved)
+        check_output_dir(options.output_dir, list(paths), resolved)
+        check_not_inputs([options.summary, options.csv], resolved)
         remove_stale_temporaries(options.output_dir)
     stems = output_stems(resolved)
     work = partial(safe_process, stems=stems, instrument=instrument, options=options)
@@ -186,10 +194,11 @@ def process_file(path: Path, stem: str, instrument: Instrument, options: RunOpti
 
 def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions) -> FileOutcome:
     display = str(path)
-    modified = _mtime(path)
-    refused = sniff(path, options.limits)
-    if refused is not None:
-        return FileOutcome(display, Status.UNREADABLE, problems=(refused,))
+    found = sniff(path, options.limits)
+    if isinstance(found, Problem):
+        return FileOutcome(display, Status.UNREADABLE, problems=(found,))
+    if found is not Format.OOXML:
+        return _process_other(path, stem, instrument, options)
     parts = unzip(path.read_bytes())
     book = read_package(parts) if parts is not None else None
     wb: Workbook | None = None
@@ -201,45 +210,95 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
     if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
         checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)), instrument)
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
-    package = parts if wb is None else None
-    load = partial(_loaded, wb, path)
-    resaved = None
+    copy = _Copy(reading, parts if wb is None else None, partial(_loaded, wb, path))
+    return _outcome(path, stem, instrument, options, reading, checked, copy)
+
+
+def _process_other(
+    path: Path, stem: str, instrument: Instrument, options: RunOptions
+) -> FileOutcome:
+    """An .ods, .xls or .xlsb return: read by calamine, copied into a fresh template."""
+    book = read_other(path)
+    if isinstance(book, Problem):
+        return FileOutcome(str(path), Status.UNREADABLE, problems=(book,))
+    reading = read_book(book, instrument)
+    checked = validate(reading, instrument, options.required)
+    wb, located, problems = fresh_copy(reading, instrument, checked.problems)
+    checked = replace(checked, problems=problems)
+    copy = _Copy(located, None, lambda: wb, FRESH_COPY)
+    return _outcome(path, stem, instrument, options, reading, checked, copy)
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """What a file's copy is made from: where its cells are, the package to splice into (None:
+    openpyxl saves what ``load`` gives), and why there is no package to splice into."""
+
+    reading: WorkbookReading
+    package: Parts | None
+    load: Callable[[], Workbook]
+    without_package: str = NOT_READ_FAST
+
+
+def _outcome(
+    path: Path,
+    stem: str,
+    instrument: Instrument,
+    options: RunOptions,
+    reading: WorkbookReading,
+    checked: Validation,
+    copy: _Copy,
+) -> FileOutcome:
+    """The file's outcome, with its -revisar or -resultados copy written when asked."""
+    client, when, modified = reading.client, reading.client_date, _mtime(path)
+    output = resaved = None
     if not checked.valid:
-        output = None
         if options.output_dir is not None:
             review = review_workbook(
-                reading, instrument, checked.problems, path.name, package=package, load=load
+                copy.reading,
+                instrument,
+                checked.problems,
+                path.name,
+                package=copy.package,
+                load=copy.load,
+                without_package=copy.without_package,
             )
             output = _write_output(review.data, options.output_dir, stem, REVIEW_SUFFIX)
             resaved = review.resaved
         return FileOutcome(
-            display,
+            str(path),
             Status.INVALID,
-            client=reading.client,
-            date=reading.client_date,
-            modified=modified,
             problems=tuple(checked.problems),
             output=output,
             resaved=resaved,
+            client=client,
+            date=when,
+            modified=modified,
         )
     result = score(instrument, checked.answers)
-    output = None
     if options.output_dir is not None and not options.review_only:
         results = results_workbook(
-            reading, instrument, result, checked.answers, path.name, package=package, load=load
+            copy.reading,
+            instrument,
+            result,
+            checked.answers,
+            path.name,
+            package=copy.package,
+            load=copy.load,
+            without_package=copy.without_package,
         )
         output = _write_output(results.data, options.output_dir, stem, RESULTS_SUFFIX)
         resaved = results.resaved
     return FileOutcome(
-        display,
+        str(path),
         Status.SCORED,
-        client=reading.client,
-        date=reading.client_date,
-        modified=modified,
         score=result,
         output=output,
         answers=checked.answers,
         resaved=resaved,
+        client=client,
+        date=when,
+        modified=modified,
     )
 
 
@@ -300,59 +359,3 @@ def _mtime(path: Path) -> float | None:
         return path.stat().st_mtime
     except OSError:
         return None
-
-
-def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
-    """A distinct output name per input (input → its resolved path): same-named inputs from
-    different folders get -2, -3…
-
-    Deterministic (ordered by full path) and case-insensitive, as file systems on Windows and macOS
-    are.
-    """
-    stems: dict[Path, str] = {}
-    taken: set[str] = set()
-    for path in sorted(resolved, key=lambda f: str(resolved[f])):
-        stem, n = _without_our_suffix(path.stem), 1
-        while (stem if n == 1 else f"{stem}-{n}").casefold() in taken:
-            n += 1
-        chosen = stem if n == 1 else f"{stem}-{n}"
-        taken.add(chosen.casefold())
-        stems[path] = chosen
-    return stems
-
-
-_OUR_SUFFIX = re.compile(r"(?:\s*[-_]\s*|\s+)(?:revisar|resultados)$", re.IGNORECASE)
-
-
-def _without_our_suffix(stem: str) -> str:
-    """A returned copy named after ours («ACME-revisar», «… - revisar») is named after the
-    client's workbook again: its results are «ACME-resultados», not «ACME-revisar-resultados»."""
-    return _OUR_SUFFIX.sub("", stem) or stem
-
-
-def _check_output_dir(output_dir: Path, inputs: list[Path], resolved: dict[Path, Path]) -> None:
-    out = output_dir.resolve()
-    for real in resolved.values():
-        if real.parent == out:
-            raise UsageProblemError(
-                f"La carpeta de resultados {output_dir} contiene archivos de entrada; "
-                "elija otra carpeta con -o para no mezclar resultados y originales."
-            )
-    for given in inputs:
-        if given.is_dir() and given.resolve() == out:
-            raise UsageProblemError(
-                f"La carpeta de resultados {output_dir} es también una carpeta de entrada; "
-                "elija otra con -o."
-            )
-    if out.exists() and not out.is_dir():
-        raise UsageProblemError(f"{output_dir} existe y no es una carpeta.")
-
-
-def _check_not_inputs(targets: list[Path | None], resolved: dict[Path, Path]) -> None:
-    inputs = set(resolved.values())
-    for target in targets:
-        if target is not None and target.resolve() in inputs:
-            raise UsageProblemError(
-                f"{target} es uno de los libros que se procesan; elija otro nombre para no "
-                "sobrescribirlo."
-            )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from msp_assessment.processing.problems import Code, Problem, problem
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-# Spreadsheets we cannot read but must report (the client should save them as .xlsx).
+# Other spreadsheets: read with python-calamine (.xls, .xlsb, .ods) or reported (.numbers).
 OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers")
 OUTPUT_SUFFIXES = ("-resultados.xlsx",)
 SUMMARY_NAMES = ("resumen.xlsx",)
@@ -21,6 +22,15 @@ SUMMARY_NAMES = ("resumen.xlsx",)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+class Format(StrEnum):
+    """What a file is, by its content (never its name)."""
+
+    OOXML = "xlsx"  # .xlsx or .xlsm: read from its XML, copies spliced
+    ODS = "ods"
+    XLS = "xls"
+    XLSB = "xlsb"
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,8 @@ def _skip_reason(path: Path, root: Path) -> str | None:
     return "no es un libro de Excel (.xlsx o .xlsm)"
 
 
-def sniff(path: Path, limits: Limits = Limits()) -> Problem | None:
-    """A file-level problem, or None when the file looks like an OOXML workbook within limits."""
+def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:
+    """A file-level problem, or the format of a spreadsheet within limits."""
     try:
         size = path.stat().st_size
         if size == 0:
@@ -98,7 +108,7 @@ def sniff(path: Path, limits: Limits = Limits()) -> Problem | None:
                 content = head + fh.read()
                 if _ENCRYPTED_STREAM in content:
                     return problem(Code.FILE_ENCRYPTED)
-                return problem(Code.FILE_LEGACY_XLS)
+                return Format.XLS
         if not head.startswith(b"PK"):
             return problem(Code.FILE_NOT_WORKBOOK, detail=_describe(head, path))
         return _check_zip(path, limits)
@@ -106,7 +116,7 @@ def sniff(path: Path, limits: Limits = Limits()) -> Problem | None:
         return problem(Code.FILE_UNREADABLE, detail=err.strerror or type(err).__name__)
 
 
-def _check_zip(path: Path, limits: Limits) -> Problem | None:
+def _check_zip(path: Path, limits: Limits) -> Problem | Format:
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -127,14 +137,16 @@ def _check_zip(path: Path, limits: Limits) -> Problem | None:
                     return problem(Code.FILE_TOO_LARGE, detail=detail)
             names = {entry.filename for entry in entries}
             if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
-                return problem(Code.FILE_ODS)
-            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-                return problem(Code.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
+                return Format.ODS
             if "xl/workbook.bin" in names:
-                return problem(Code.FILE_NOT_WORKBOOK, detail="es un libro binario (.xlsb)")
+                return Format.XLSB
+            if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
+                return problem(Code.FILE_NUMBERS)
+            if "xl/workbook.xml" not in names:
+                return problem(Code.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
         return problem(Code.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
-    return None
+    return Format.OOXML
 
 
 def _describe(head: bytes, path: Path) -> str:

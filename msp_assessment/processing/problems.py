@@ -17,8 +17,7 @@ class Code(StrEnum):
     # File-level problems: the file cannot be read as a workbook (status "unreadable").
     FILE_EMPTY = "file_empty"
     FILE_NOT_WORKBOOK = "file_not_workbook"
-    FILE_LEGACY_XLS = "file_legacy_xls"
-    FILE_ODS = "file_ods"
+    FILE_NUMBERS = "file_numbers"
     FILE_ENCRYPTED = "file_encrypted"
     FILE_CORRUPT = "file_corrupt"
     FILE_TOO_LARGE = "file_too_large"
@@ -60,8 +59,10 @@ _WHERE = "Afirmación {statement} de «{area_name}» (celda {cell})"
 TEMPLATES: dict[Code, str] = {
     Code.FILE_EMPTY: "El archivo está vacío (0 bytes). Pida al cliente que lo envíe de nuevo.",
     Code.FILE_NOT_WORKBOOK: "El archivo no es un libro de Excel: {detail}. " + _SAVE_AS_XLSX,
-    Code.FILE_LEGACY_XLS: "El archivo está en el formato antiguo de Excel (.xls). " + _SAVE_AS_XLSX,
-    Code.FILE_ODS: "El archivo es una hoja de cálculo OpenDocument (.ods). " + _SAVE_AS_XLSX,
+    Code.FILE_NUMBERS: (
+        "El archivo es un libro de Numbers (.numbers), que no se puede leer. Pida al cliente que "
+        "en Numbers elija Archivo > Exportar a > Excel… y envíe el .xlsx."
+    ),
     Code.FILE_ENCRYPTED: (
         "El libro está cifrado con una contraseña de apertura y no se puede leer. Pida al cliente "
         "que lo guarde sin contraseña (Archivo > Información > Proteger libro) y lo envíe de nuevo."
@@ -169,8 +170,7 @@ UNREADABLE_CODES = frozenset(
     {
         Code.FILE_EMPTY,
         Code.FILE_NOT_WORKBOOK,
-        Code.FILE_LEGACY_XLS,
-        Code.FILE_ODS,
+        Code.FILE_NUMBERS,
         Code.FILE_ENCRYPTED,
         Code.FILE_CORRUPT,
         Code.FILE_TOO_LARGE,

@@ -59,6 +59,7 @@ def results_workbook(
     *,
     package: Parts | None,
     load: Callable[[], Workbook],
+    without_package: str = NOT_READ_FAST,
 ) -> Written:
     """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first.
 
@@ -68,7 +69,7 @@ def results_workbook(
     """
     draft = results_draft(instrument, score, reading.client, reading.client_date, source_name)
     numbers = _numbers(reading, score, answers)
-    resaved = NOT_READ_FAST
+    resaved = without_package
     if package is not None:
         try:
             return Written(splice_results(package, numbers, draft, instrument), None)
@@ -116,6 +117,7 @@ def review_workbook(
     *,
     package: Parts | None,
     load: Callable[[], Workbook],
+    without_package: str = NOT_READ_FAST,
 ) -> Written:
     """The -revisar workbook: every problem cell coloured and commented, Revisión added first.
 
@@ -124,7 +126,7 @@ def review_workbook(
     """
     draft = review_draft(instrument, problems, source_name)
     marks = _marks(reading, problems)
-    resaved = NOT_READ_FAST
+    resaved = without_package
     if package is not None:
         try:
             return Written(splice_review(package, marks, draft), None)
