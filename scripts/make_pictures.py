@@ -22,14 +22,16 @@ from msp_assessment.processing.batch import RunOptions, run
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "img"
 DPI = 110
-DPI_WIDE = 200  # the Resumen table is printed small to fit the page width
+DPI_WIDE = 150  # the Resumen table is printed smaller, two pages wide
 MARGIN = 12  # pixels kept around the printed area
+FOOTER_BAND = 0.94  # share of the page height above the footer
 
 # picture name → (workbook in the work folder, text that is on the wanted page, resolution)
 PICTURES = {
     "plantilla.png": ("plantilla.xlsx", "Procesos y operaciones", DPI),
     "resultados.png": ("out/documento-ejemplo-proactivo-resultados.xlsx", "Resultados de la", DPI),
-    "resumen.png": ("out/resumen.xlsx", "Id. cliente", DPI_WIDE),
+    # Resumen prints two pages wide: the half with the averages and stages, in their colours.
+    "resumen.png": ("out/resumen.xlsx", "Media global", DPI_WIDE),
     "estadisticas.png": ("out/resumen.xlsx", "Estadísticas de la cartera", DPI),
 }
 
@@ -86,7 +88,8 @@ def printed_box(pdf: Path, page: int, dpi: int) -> tuple[int, int, int, int]:
     width, height = int(header[1]), int(header[2])
     pixels = header[4]
     stride = width * 3
-    rows = [y for y in range(height) if pixels[y * stride : (y + 1) * stride].strip(b"\xff")]
+    content = int(height * FOOTER_BAND)  # below it, only the page-number footer is printed
+    rows = [y for y in range(content) if pixels[y * stride : (y + 1) * stride].strip(b"\xff")]
     cols = [
         x
         for x in range(width)

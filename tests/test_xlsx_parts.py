@@ -111,7 +111,7 @@ def test_check_xml__unbound_prefix__refused() -> None:
 
 
 def test_add_print_area__no_defined_names__element_added_after_sheets() -> None:
-    out = workbook_part.add_print_area(workbook("<sheets></sheets><calcPr/>"), "Resultados", 9)
+    out = workbook_part.add_print_area(workbook("<sheets></sheets><calcPr/>"), "Resultados", "F", 9)
     assert out == workbook(
         '<sheets></sheets><definedNames><definedName name="_xlnm.Print_Area" '
         "localSheetId=\"0\">'Resultados'!$A$1:$F$9</definedName></definedNames><calcPr/>"
@@ -122,13 +122,21 @@ def test_add_print_area__existing_names__ours_first_theirs_kept() -> None:
     data = workbook(
         '<sheets></sheets><definedNames><definedName name="a">x</definedName></definedNames>'
     )
-    out = workbook_part.add_print_area(data, "Resultados", 3)
+    out = workbook_part.add_print_area(data, "Resultados", "F", 3)
     assert b'$F$3</definedName><definedName name="a">x</definedName>' in out
+
+
+def test_add_print_area__repeated_header_row__print_titles_too() -> None:
+    out = workbook_part.add_print_area(workbook("<sheets></sheets>"), "Revisión", "E", 12, 5)
+    assert (
+        b"'Revisi\xc3\xb3n'!$A$1:$E$12</definedName><definedName name=\"_xlnm.Print_Titles\" "
+        b"localSheetId=\"0\">'Revisi\xc3\xb3n'!$5:$5</definedName></definedNames>"
+    ) in out
 
 
 def test_add_print_area__self_closing_defined_names__declined() -> None:
     with pytest.raises(SpliceDeclinedError):
-        workbook_part.add_print_area(workbook("<sheets></sheets><definedNames/>"), "R", 3)
+        workbook_part.add_print_area(workbook("<sheets></sheets><definedNames/>"), "R", "F", 3)
 
 
 @pytest.mark.parametrize(

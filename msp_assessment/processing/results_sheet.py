@@ -146,7 +146,12 @@ def _scoring_section(d: Draft, row: int, instrument: Instrument, score: Score) -
 
 def review_draft(instrument: Instrument, problems: list[Problem], source_name: str) -> Draft:
     """What the Revisión sheet shows: every problem, where it is and how to fix it."""
-    d = Draft(widths=dict(REVIEW_WIDTHS), freeze_row=REVIEW_FIRST_ROW, print_area=False)
+    d = Draft(
+        widths=dict(REVIEW_WIDTHS),
+        freeze_row=REVIEW_FIRST_ROW,
+        landscape=True,
+        repeat_row=REVIEW_FIRST_ROW - 1,
+    )
     d.put(1, 1, "Revisión de la autoevaluación", "title")
     d.heights[1] = 26
     intro = (

@@ -31,7 +31,7 @@ from msp_assessment.processing.values import parse_date
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import (
-    fit_to_page_width,
+    print_setup,
     set_text,
     stage_cell,
     style_header,
@@ -68,12 +68,15 @@ def write_summary(consolidation: Consolidation, instrument: Instrument, target: 
 
 
 def _print_setup(ws: Worksheet) -> None:
-    """One page wide, header row repeated: a manager can print any sheet."""
-    # The tables are wide; Estadísticas is tall, with its charts beside the tables.
-    statistics = ws.title == SHEETS[2]
-    fit_to_page_width(ws, landscape=not statistics)
-    if not statistics:
-        ws.print_title_rows = "1:1"
+    """Every sheet prints readably on A4: the wide tables two pages wide (a page holds about half
+    their columns at a size one can read), with the header row and the columns that say whose
+    row it is on every page; Estadísticas, tall with its charts beside the tables, one page
+    wide."""
+    if ws.title == SHEETS[2]:
+        print_setup(ws)
+        return
+    who = {SHEETS[0]: "A:B", SHEETS[1]: "A:A", SHEETS[3]: "A:B"}[ws.title]
+    print_setup(ws, landscape=True, pages_wide=2, repeat_rows="1:1", repeat_cols=who)
 
 
 def _header_row(ws: Worksheet, headers: list[str], widths: Sequence[float], row: int = 1) -> None:

@@ -11,6 +11,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -119,13 +120,30 @@ def clean_text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
 
 
-def fit_to_page_width(ws: Worksheet, *, landscape: bool = False) -> None:
-    """Print on A4, one page wide and as many pages tall as needed."""
+def print_setup(
+    ws: Worksheet,
+    *,
+    landscape: bool = False,
+    pages_wide: int = 1,
+    repeat_rows: str | None = None,
+    repeat_cols: str | None = None,
+) -> None:
+    """Print on A4, ``pages_wide`` pages wide and as many tall as the content needs (never
+    squeezed onto one page), with ``repeat_rows``/``repeat_cols`` on every page, our margins
+    and page numbers in the footer."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(**palette.PAGE_MARGINS)
+    footer = ws.oddFooter
+    assert footer is not None  # openpyxl gives every worksheet one
+    footer.center.text = palette.PAGE_FOOTER
+    if repeat_rows:
+        ws.print_title_rows = repeat_rows
+    if repeat_cols:
+        ws.print_title_cols = repeat_cols
 
 
 def stage_cell(ws: Worksheet, row: int, col: int, stage_id: str, name: str) -> Cell:

@@ -35,6 +35,10 @@ STAGE_COLORS = {
     "escalable": "5B9BD5",
 }
 
+# Printing: every sheet we write has these margins (inches) and numbered pages.
+PAGE_MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}
+PAGE_FOOTER = "Página &P de &N"
+
 TWO_DECIMALS = "0.00"
 DATE_FORMAT = "DD/MM/YYYY"
 

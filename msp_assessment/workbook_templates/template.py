@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment._files import atomic_path
@@ -19,7 +20,7 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
-from msp_assessment.workbook_templates.cells import fit_to_page_width, set_text, style_header
+from msp_assessment.workbook_templates.cells import print_setup, set_text, style_header
 
 # Columns of the form: statement, answer, the five agreement levels, points.
 COL_STATEMENT = 1
@@ -152,6 +153,8 @@ def _write_area(
     """One area table; returns its last row and the coordinates of its answer cells."""
     area = instrument.areas[area_number - 1]
     row += 1
+    if area_number > 1:  # each area starts a page: its heading is never stranded at a page foot
+        ws.row_breaks.append(Break(id=row - 1))
     title = ws.cell(row=row, column=1, value=area.name)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=LAST_COL)
     title.font = palette.AREA_FONT
@@ -286,7 +289,6 @@ def _finish_sheet(ws: Worksheet, password: str | None, *, last_row: int, first_a
         ws.protection.password = password
     ws.freeze_panes = "A2"
     ws.print_area = f"A1:{get_column_letter(LAST_COL)}{last_row}"
-    fit_to_page_width(ws, landscape=True)
-    ws.print_title_rows = "1:1"
+    print_setup(ws, landscape=True, repeat_rows="1:1")
     ws.sheet_view.selection[0].activeCell = first_answer
     ws.sheet_view.selection[0].sqref = first_answer

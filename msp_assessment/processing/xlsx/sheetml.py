@@ -81,6 +81,8 @@ class Draft:
     heights: dict[int, float] = field(default_factory=dict)
     freeze_row: int | None = None  # first row below the frozen panes
     print_area: bool = True  # print area and A4 one page wide, with the radar
+    landscape: bool = False
+    repeat_row: int | None = None  # the header row printed on every page
     last_row: int = 1
     chart_title: str = ""
     chart_header_row: int = 0  # the area table the radar reads
@@ -141,13 +143,15 @@ def render_sheet(d: Draft, xf: dict[str, int], drawing_id: str | None) -> bytes:
             ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
             out.append(f'<mergeCell ref="{ref}"/>')
         out.append("</mergeCells>")
-    out.append(
-        '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-    )
+    margins = " ".join(f'{side}="{inches}"' for side, inches in palette.PAGE_MARGINS.items())
+    out.append(f"<pageMargins {margins}/>")
     if d.print_area:
+        orientation = "landscape" if d.landscape else "portrait"
         out.append(
-            '<pageSetup paperSize="9" orientation="portrait" fitToWidth="1" fitToHeight="0"/>'
+            f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
         )
+    footer = escape(f"&C{palette.PAGE_FOOTER}")
+    out.append(f"<headerFooter><oddFooter>{footer}</oddFooter></headerFooter>")
     if drawing_id is not None:
         out.append(f'<drawing r:id="{drawing_id}"/>')
     out.append("</worksheet>")

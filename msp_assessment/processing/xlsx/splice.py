@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from openpyxl.utils.cell import get_column_letter
+
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.xlsx import calc_chain_part, workbook_part, worksheet_part
 from msp_assessment.processing.xlsx.comments_part import (
@@ -103,7 +105,7 @@ def splice_results(
     drawing_part = edit.free("xl/drawings/drawing{}.xml")
     chart_part = edit.free("xl/charts/chart{}.xml")
     book.add_first_sheet(
-        contract.RESULTS_SHEET, sheet, render_sheet(draft, added.xf, "rId1"), draft.last_row
+        contract.RESULTS_SHEET, sheet, render_sheet(draft, added.xf, "rId1"), draft
     )
     edit.parts[rels_part(sheet)] = relationships_part(
         [("rId1", f"{DOC_RELS}/drawing", relative(drawing_part, sheet))]
@@ -139,7 +141,7 @@ def splice_review(
         restyled_sheet = worksheet_part.restyle(edit.parts[parts[title]], restyled)
         _add_notes(edit, parts[title], restyled_sheet, messages)
     first = book.first_sheet_part()
-    book.add_first_sheet(contract.REVIEW_SHEET, first, render_sheet(draft, added.xf, None), None)
+    book.add_first_sheet(contract.REVIEW_SHEET, first, render_sheet(draft, added.xf, None), draft)
     return edit.to_bytes()
 
 
@@ -284,12 +286,12 @@ class _Workbook:
             return self.by_title[self.placeholder]
         return self.edit.free("xl/worksheets/sheet{}.xml")
 
-    def add_first_sheet(self, title: str, part: str, xml: bytes, print_rows: int | None) -> None:
-        """List ``xml`` as the workbook's first sheet, the one it opens on."""
+    def add_first_sheet(self, title: str, part: str, xml: bytes, draft: Draft) -> None:
+        """List ``xml`` (``draft`` rendered) as the workbook's first sheet, the one it opens on."""
         edit = self.edit
         if self.placeholder is not None:
             edit.parts[part] = xml
-            self._edit_workbook(print_rows, title)
+            self._edit_workbook(draft, title)
             return
         rel_id = next(
             f"rIdMsp{n}" for n in range(1, len(self.rels) + 2) if f"rIdMsp{n}" not in self.rels
@@ -298,14 +300,17 @@ class _Workbook:
         edit.parts[self.part] = workbook_part.list_first_sheet(
             edit.parts[self.part], title, sheet_id, rel_id
         )
-        self._edit_workbook(print_rows, title)
+        self._edit_workbook(draft, title)
         worksheet_rel = f"{DOC_RELS}/worksheet"
         edit.add_relationships(self.part, [(rel_id, worksheet_rel, relative(part, self.part))])
         edit.parts[part] = xml
         edit.add_content_types([(part, WORKSHEET_TYPE)])
 
-    def _edit_workbook(self, print_rows: int | None, title: str) -> None:
+    def _edit_workbook(self, draft: Draft, title: str) -> None:
         data = self.edit.parts[self.part]
-        if print_rows is not None:
-            data = workbook_part.add_print_area(data, title, print_rows)
+        if draft.print_area:
+            last_col = get_column_letter(len(draft.widths))
+            data = workbook_part.add_print_area(
+                data, title, last_col, draft.last_row, draft.repeat_row
+            )
         self.edit.parts[self.part] = workbook_part.open_on_first_sheet(data)

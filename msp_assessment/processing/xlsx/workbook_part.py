@@ -35,12 +35,24 @@ def list_first_sheet(data: bytes, title: str, sheet_id: int, rel_id: str) -> byt
     return _LOCAL_SHEET.sub(lambda m: b'localSheetId="%d"' % (int(m.group(1)) + 1), data)
 
 
-def add_print_area(data: bytes, title: str, rows: int) -> bytes:
-    """The workbook with a print area of columns A–F and ``rows`` rows on its first sheet."""
+def add_print_area(
+    data: bytes, title: str, last_col: str, rows: int, repeat_row: int | None = None
+) -> bytes:
+    """The workbook with a print area of columns A to ``last_col`` and ``rows`` rows on its first
+    sheet, and ``repeat_row`` printed on every page of it."""
     area = (
         f'<definedName name="_xlnm.Print_Area" localSheetId="0">'
-        f"'{title}'!$A$1:$F${rows}</definedName>"
-    ).encode()
+        f"'{title}'!$A$1:${last_col}${rows}</definedName>"
+    )
+    if repeat_row is not None:
+        area += (
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="0">'
+            f"'{title}'!${repeat_row}:${repeat_row}</definedName>"
+        )
+    return _add_defined_names(data, area.encode())
+
+
+def _add_defined_names(data: bytes, area: bytes) -> bytes:
     if b"<definedNames>" in data:
         return data.replace(b"<definedNames>", b"<definedNames>" + area, 1)
     if b"<definedNames" in data:
