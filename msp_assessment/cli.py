@@ -129,12 +129,18 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="es: «;», coma decimal y BOM, como lo abre Excel en español; standard: «,» y punto.",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Escribe también NOMBRE-informe.pdf, el informe de una página para el cliente.",
+)
 def process(
     paths: tuple[Path, ...],
     output: Path,
     summary: Path | None,
     csv_path: Path | None,
     csv_dialect: str,
+    pdf: bool,
     as_json: bool,
     recursive: bool,
     jobs: int | None,
@@ -157,6 +163,7 @@ def process(
         csv=csv_path,
         csv_dialect=csv_dialect,
         jobs=jobs,
+        pdf=pdf,
     )
     _run_and_report(paths, options, as_json)
 
@@ -211,7 +218,15 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
     sys.exit(0 if report.ok else 1)
 
 
-for _command in (template, process, check, cli_mail.prepare, cli_mail.send, cli_mail.status):
+for _command in (
+    template,
+    process,
+    check,
+    cli_mail.prepare,
+    cli_mail.send,
+    cli_mail.status,
+    cli_mail.deliver,
+):
     cli.add_command(_command)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from msp_assessment.cli_common import command, echo_json, output_folder_option
+from msp_assessment.processing.scoring import format_es
 
 PASSWORD_ENV = "MSP_SMTP_PASSWORD"
 SEND_LABELS = {
@@ -211,6 +212,14 @@ def send(
 )
 @click.option("--from", "sender", metavar="REMITENTE", help="Remitente de los recordatorios.")
 @_deadline_option
+@click.option(
+    "--delivered",
+    metavar="CARPETA",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Carpeta de borradores de «deliver» ya enviada: muestra a quién le llegaron sus "
+    "resultados (se puede repetir).",
+)
 @_json_option
 def status(
     clients: Path,
@@ -219,6 +228,7 @@ def status(
     reminders: Path | None,
     sender: str | None,
     deadline: str | None,
+    delivered: tuple[Path, ...],
     as_json: bool,
 ) -> None:
     """Muestra qué clientes han respondido, con qué resultado, y quién falta.
@@ -230,7 +240,7 @@ def status(
     from msp_assessment.mail.status import StatusOptions, describe
     from msp_assessment.mail.status import status as run_status
 
-    options = StatusOptions(recursive, reminders, sender, _deadline(deadline))
+    options = StatusOptions(recursive, reminders, sender, _deadline(deadline), delivered)
     try:
         report = run_status(clients, list(paths), options)
     except MailError as err:
@@ -255,3 +265,70 @@ def status(
     )
     if report.reminders:
         click.echo(f"Recordatorios: {len(report.reminders)} en {reminders}")
+
+
+@command()
+@_list_option
+@click.argument(
+    "results", metavar="RESULTADOS", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@output_folder_option("Carpeta donde se escriben los borradores .eml con los resultados.")
+@click.option(
+    "--from", "sender", required=True, metavar="REMITENTE", help="'Nombre <email@empresa.com>'."
+)
+@click.option(
+    "--message",
+    metavar="ARCHIVO",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Texto propio: asunto, línea en blanco y cuerpo; admite {empresa}, {contacto}, "
+    "{puntuacion}, {etapa}, {area_mas_debil} y {consejo}.",
+)
+@click.option("--force", is_flag=True, help="Sustituye los borradores que ya haya en la carpeta.")
+@_json_option
+def deliver(
+    clients: Path,
+    results: Path,
+    output: Path,
+    sender: str,
+    message: Path | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Prepara para cada cliente un borrador (.eml) con sus resultados: el informe PDF y su libro.
+
+    RESULTADOS es una carpeta escrita por «process». Cada libro -resultados se asigna a su
+    cliente por el id. guardado en el libro (o por la empresa) y cuenta el más reciente; el
+    destinatario es siempre el email de la lista. Envíe los borradores con «send CARPETA».
+    """
+    from msp_assessment.mail.deliver import WHAT_TO_DO, DeliverOptions
+    from msp_assessment.mail.deliver import deliver as run_deliver
+    from msp_assessment.mail.messages import MailError, MessageText
+
+    try:
+        text = MessageText.from_file(message) if message else None
+        report = run_deliver(clients, results, output, DeliverOptions(sender, text, force))
+    except MailError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        echo_json(report.to_dict())
+        sys.exit(0 if report.ok else 1)
+    for problem in report.problems:
+        click.echo(problem.message)
+    if report.problems:
+        click.echo(f"No se ha escrito nada: corrija {clients} y vuelva a ejecutar la orden.")
+        sys.exit(1)
+    for item in report.delivered:
+        click.echo(
+            f"Preparado: {item.client.id} · {item.client.company} · "
+            f"{format_es(item.average, 2)} {item.stage} → {item.draft}"
+        )
+    for wrong in report.contradictions:
+        click.echo(f"NO SE ENVÍA · {wrong.path} · {wrong.message}")
+    for entry in report.without_results:
+        client = entry.client
+        click.echo(f"Sin resultados: {client.id} · {client.company} · {WHAT_TO_DO[entry.state]}")
+    n = len(report.delivered)
+    click.echo(f"Total: {n} borrador{'es' if n != 1 else ''} de resultados en {output}")
+    if n:
+        click.echo(f"Siguiente paso: msp-assessment send {output} --smtp-host SERVIDOR …")
+    sys.exit(0 if report.ok else 1)

@@ -33,6 +33,7 @@ PICTURES = {
     # Resumen prints two pages wide: the half with the averages and stages, in their colours.
     "resumen.png": ("out/resumen.xlsx", "Media global", DPI_WIDE),
     "estadisticas.png": ("out/resumen.xlsx", "Estadísticas de la cartera", DPI),
+    "informe.png": ("out/documento-ejemplo-proactivo-informe.pdf", "Resultados de la", 90),
 }
 
 
@@ -135,11 +136,12 @@ def main(target: Path = TARGET) -> None:
         work = Path(tmp)
         write_template(work / "plantilla.xlsx", options=TemplateOptions())
         write_examples(work / "examples")
-        run([work / "examples"], RunOptions(output_dir=work / "out"))
+        run([work / "examples"], RunOptions(output_dir=work / "out", pdf=True))
         pdfs: dict[str, Path] = {}
         for name, (workbook, marker, dpi) in PICTURES.items():
-            if workbook not in pdfs:
-                pdfs[workbook] = to_pdf(work / workbook, work)
+            if workbook not in pdfs:  # our own PDF report is a picture already
+                is_pdf = workbook.endswith(".pdf")
+                pdfs[workbook] = work / workbook if is_pdf else to_pdf(work / workbook, work)
             pdf = pdfs[workbook]
             render(pdf, page_with(pdf, marker), target / name, dpi)
             print(target / name, file=sys.stderr)

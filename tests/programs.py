@@ -66,9 +66,10 @@ def page_count(pdf: Path) -> int:
     return int(next(x.split()[-1] for x in info.stdout.splitlines() if x.startswith("Pages:")))
 
 
-def page_text(pdf: Path, page: int) -> str:
+def page_text(pdf: Path, page: int, mode: str = "-layout") -> str:
+    """The text of ``page``: laid out as printed, or (``-raw``) in the order it was drawn."""
     return subprocess.run(
-        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        ["pdftotext", mode, "-f", str(page), "-l", str(page), str(pdf), "-"],
         check=True,
         capture_output=True,
         text=True,

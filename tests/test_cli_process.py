@@ -80,7 +80,10 @@ def test_process__results_workbook__points_totals_and_results_sheet(
     ws = wb[contract.RESULTS_SHEET]
     values = [cell for row in ws.iter_rows(values_only=True) for cell in row if cell is not None]
     assert 3.55 in values and "Proactivo" in values
-    assert "En este libro: media (4,6 + 3,2 + 3,8 + 2,6) ÷ 4 = 3,55 → Proactivo." in values
+    assert (
+        "En este libro: media (4,6 + 3,2 + 3,8 + 2,6) ÷ 4 = 3,55, que corresponde a la etapa "
+        "Proactivo." in values
+    )
     tip = load_instrument().tips[("clientes", "proactivo")]
     assert tip in values
     assert any("1,95 corresponde a Reactivo" in str(v) for v in values)

@@ -17,7 +17,7 @@ ENGLISH_HEADINGS = ("Usage:", "Options:", "Commands:", "Show this message")
 
 
 def test_cli__has_the_expected_commands() -> None:
-    assert COMMANDS == ["check", "prepare", "process", "send", "status", "template"]
+    assert COMMANDS == ["check", "deliver", "prepare", "process", "send", "status", "template"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -22,6 +22,7 @@ from msp_assessment.processing.values import EMAIL, fold, parse_date
 
 CLIENT_HEADER = "X-MSP-Client-Id"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+PDF_TYPE = ("application", "pdf")
 PLACEHOLDERS = ("empresa", "contacto", "fecha_limite")
 MONTHS = [
     "enero",
@@ -121,11 +122,13 @@ def render(
     deadline: date | None,
     signature: str = "",
     extra: dict[str, str] | None = None,
+    placeholders: tuple[str, ...] = PLACEHOLDERS,
 ) -> str:
     """Fill {empresa}, {contacto}, {fecha_limite} (and our own {firma}, ``extra``) in one pass.
 
-    An unknown placeholder is an error. Filled-in text is never scanned again, so braces in a
-    company name or a problem message stay as they are.
+    An unknown placeholder is an error that lists ``placeholders``, the ones a user's own text
+    may use. Filled-in text is never scanned again, so braces in a company name or a problem
+    message stay as they are.
     """
     values: dict[str, str | None] = {
         "empresa": client.company or "",
@@ -138,7 +141,7 @@ def render(
     def fill(match: re.Match[str]) -> str:
         key = match[1]
         if key not in values:
-            known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+            known = ", ".join("{" + name + "}" for name in placeholders)
             raise MailError(f"Marcador desconocido {{{key}}} en el mensaje; use {known}.")
         value = values[key]
         if value is None:
@@ -148,11 +151,13 @@ def render(
     return re.sub(r"\{([^{}\s]*)\}", fill, template)
 
 
-def attachment_name(company: str | None) -> str:
+def attachment_name(
+    company: str | None, prefix: str = "Autoevaluación MSP", suffix: str = ".xlsx"
+) -> str:
     """A file name with the company that every mail program and file system accepts."""
     safe = " ".join(re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", company or "").split())
     safe = safe[:80].strip(" .")
-    return f"Autoevaluación MSP - {safe}.xlsx" if safe else "Autoevaluación MSP.xlsx"
+    return f"{prefix} - {safe}{suffix}" if safe else f"{prefix}{suffix}"
 
 
 def build_draft(
@@ -167,14 +172,15 @@ def build_draft(
     msg["From"] = sender
     name = client.contact or client.company or ""
     msg["To"] = Address(display_name=name, addr_spec=client.email or "")
-    msg["Subject"] = render(text.subject, client, deadline)
+    msg["Subject"] = render(text.subject, client, deadline, extra=extra)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.domain)
     msg["X-Unsent"] = "1"
     msg[CLIENT_HEADER] = client.id or ""
     msg.set_content(render(text.body, client, deadline, sender.display_name, extra))
     for name, data in attachments:
-        msg.add_attachment(data, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name)
+        kind = PDF_TYPE if name.lower().endswith(".pdf") else XLSX_TYPE
+        msg.add_attachment(data, maintype=kind[0], subtype=kind[1], filename=name)
     return msg
 
 

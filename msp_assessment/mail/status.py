@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from email.headerregistry import Address
 from enum import StrEnum
@@ -27,7 +27,7 @@ from msp_assessment.mail.messages import (
     with_deadline,
     write_draft,
 )
-from msp_assessment.mail.send import JOURNAL_NAME
+from msp_assessment.mail.send import JOURNAL_NAME, Journal
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
 from msp_assessment.processing.problems import Code, shorten
@@ -101,6 +101,7 @@ class ClientStatus:
     state: State
     outcome: FileOutcome | None = None  # the workbook that decides the state (the newest)
     files: tuple[str, ...] = ()  # every returned workbook matched to this client
+    results_sent: bool | None = None  # per the journals of the results folders; None: not asked
 
     def to_dict(self) -> dict[str, Any]:
         score = self.outcome.score if self.outcome else None
@@ -113,6 +114,7 @@ class ClientStatus:
             "average": float(score.average) if score else None,
             "stage": score.stage.name if score else None,
             "problems": [prob.to_dict() for prob in problems],
+            "results_sent": self.results_sent,
         }
 
 
@@ -145,6 +147,7 @@ class StatusOptions:
     reminders: Path | None = None  # write reminder drafts into this folder
     sender: str | None = None  # required with reminders
     deadline: date | None = None
+    delivered: tuple[Path, ...] = ()  # folders of results drafts (deliver), read by their journal
 
 
 def status(
@@ -170,16 +173,22 @@ def status(
             list(paths),
             RunOptions(output_dir=output, recursive=options.recursive, review_only=True),
         )
-        clients, unmatched = _match(listing.clients, report.files)
+        clients, unmatched = match_clients(listing.clients, report.files)
+        if options.delivered:
+            sent = results_sent(options.delivered)
+            clients = [replace(c, results_sent=fold(c.client.id or "") in sent) for c in clients]
         reminders: list[str] = []
         if options.reminders is not None and sender is not None:
             reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
     return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders))
 
 
-def _match(
+def match_clients(
     clients: Sequence[Client], outcomes: Sequence[FileOutcome]
 ) -> tuple[list[ClientStatus], list[FileOutcome]]:
+    """Each client of the list with the workbooks that are theirs: by the client id stored in
+    the workbook, else by company (case, accents and spacing aside), whatever the files are
+    called; the newest scored one decides. The workbooks of no client on the list, apart."""
     by_id = {fold(c.id): i for i, c in enumerate(clients) if c.id}
     by_company: dict[str, int] = {}
     for i, c in enumerate(clients):
@@ -208,6 +217,20 @@ def _match(
         else:
             result.append(ClientStatus(client, State.PENDING))
     return result, unmatched
+
+
+def results_sent(folders: Sequence[Path]) -> set[str]:
+    """The client ids (folded) whose results message ``send`` delivered from any of ``folders``."""
+    sent: set[str] = set()
+    for folder in folders:
+        if not (folder / JOURNAL_NAME).exists():
+            raise MailError(
+                f"{folder} no tiene registro de envíos ({JOURNAL_NAME}): indique con --delivered "
+                "la carpeta de borradores de «deliver» desde la que envió los resultados."
+            )
+        events = Journal(folder / JOURNAL_NAME).last_events()
+        sent |= {fold(client_id) for client_id, event in events.items() if event == "sent"}
+    return sent
 
 
 def _check_reminders_folder(folder: Path) -> None:
@@ -290,4 +313,6 @@ def describe(entry: ClientStatus) -> str:
         parts.append(client.email or "—")
     if outcome is not None:
         parts.append(outcome.path)
+    if entry.results_sent is not None and entry.state is State.SCORED:
+        parts.append("resultados enviados" if entry.results_sent else "resultados sin enviar")
     return " · ".join(parts)

@@ -33,6 +33,7 @@ from msp_assessment.processing.reader import (
 )
 from msp_assessment.processing.results import (
     NOT_READ_FAST,
+    REPORT_SUFFIX,
     RESULTS_SUFFIX,
     REVIEW_SUFFIX,
     OutputError,
@@ -67,6 +68,7 @@ class RunOptions:
     csv_dialect: str = "es"  # "es" or "standard", see summary.CsvDialect
     jobs: int | None = None  # worker processes; None: one per CPU
     review_only: bool = False  # write only the -revisar copies (what reminders attach)
+    pdf: bool = False  # also the one-page PDF report beside each -resultados copy
 
 
 def run(
@@ -289,6 +291,11 @@ def _outcome(
         )
         output = _write_output(results.data, options.output_dir, stem, RESULTS_SUFFIX)
         resaved = results.resaved
+        if options.pdf:
+            from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
+
+            report = options.output_dir / f"{stem}{REPORT_SUFFIX}"
+            write_bytes(results_pdf(instrument, result, client, when), report)
     return FileOutcome(
         str(path),
         Status.SCORED,
@@ -309,6 +316,8 @@ def _write_output(data: bytes, folder: Path, stem: str, suffix: str) -> str:
     write_bytes(data, target)
     other = REVIEW_SUFFIX if suffix == RESULTS_SUFFIX else RESULTS_SUFFIX
     (folder / f"{stem}{other}").unlink(missing_ok=True)
+    if suffix == REVIEW_SUFFIX:  # a report from an earlier run would say it was scored
+        (folder / f"{stem}{REPORT_SUFFIX}").unlink(missing_ok=True)
     return str(target)
 
 

@@ -134,14 +134,19 @@ def _scoring_section(d: Draft, row: int, instrument: Instrument, score: Score) -
     for step in instrument.scoring.steps:
         row += 1
         d.paragraph(row, f"• {step}")
-    averages = " + ".join(format_es(a.average) for a in score.areas)
-    computed = (
-        f"En este libro: media ({averages}) ÷ {len(score.areas)} = {format_es(score.average)} "
-        f"→ {score.stage.name}."
-    )
     row += 1
-    d.paragraph(row, computed)
+    d.paragraph(row, f"En este libro: {computation(score)}")
     return row
+
+
+def computation(score: Score) -> str:
+    """This workbook's arithmetic in one line, as the document writes it (the Resultados sheet
+    and the PDF report say it the same way)."""
+    averages = " + ".join(format_es(a.average) for a in score.areas)
+    return (
+        f"media ({averages}) ÷ {len(score.areas)} = {format_es(score.average)}, que corresponde "
+        f"a la etapa {score.stage.name}."
+    )
 
 
 def review_draft(instrument: Instrument, problems: list[Problem], source_name: str) -> Draft:

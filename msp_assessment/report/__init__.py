@@ -1,0 +1,1 @@
+"""What goes back to each client: the one-page PDF report of their results."""

@@ -1,0 +1,313 @@
+"""The one-page PDF report of a scored workbook, drawn with reportlab (no LibreOffice).
+
+It holds what the Resultados sheet holds, in the same words and colours: who answered and when,
+the global score and its stage with the stage's characteristics, the four areas with their
+stage, a radar of the area averages on the fixed 1–5 scale, the document's tip for each area at
+its stage, and how the score was computed. Every text comes from the instrument data.
+
+The font is Bitstream Vera, which reportlab ships and embeds (it covers á é í ó ú ü ñ ¿ ¡ « » — ÷),
+so the PDF reads the same on every machine. ``invariant`` mode fixes the creation date and the
+document id: the same workbook gives the same bytes, run after run.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Literal
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing, Line, Polygon, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from msp_assessment.client import Client
+from msp_assessment.instrument import Instrument
+from msp_assessment.processing.results_sheet import CHART_TITLE, computation
+from msp_assessment.processing.scoring import Score, format_es
+from msp_assessment.workbook_templates import contract
+from msp_assessment.workbook_templates import styles as palette
+
+FONT, BOLD = "MSP-Vera", "MSP-Vera-Bold"
+BRAND = colors.HexColor(f"#{palette.BRAND}")
+SERIES = colors.HexColor(f"#{palette.CHART_SERIES}")
+GRID = colors.HexColor("#BFBFBF")
+MARGIN_X, MARGIN_TOP = 18 * mm, 14 * mm
+PAGE_WIDTH = A4[0] - 2 * MARGIN_X  # inside the margins
+RADAR_SIZE = 58 * mm
+TIP_WIDTH = PAGE_WIDTH - 64 * mm
+
+
+def stage_color(stage_id: str) -> colors.Color:
+    return colors.HexColor(f"#{palette.STAGE_COLORS[stage_id]}")
+
+
+@cache
+def _fonts() -> None:
+    """Register the embedded font once per process."""
+    import reportlab
+
+    folder = Path(reportlab.__file__).parent / "fonts"
+    pdfmetrics.registerFont(TTFont(FONT, str(folder / "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(folder / "VeraBd.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+LEADING = 1.25  # line height, as a share of the font size
+PAD = 1.8 * mm  # inside a table cell
+GREY = colors.HexColor("#404040")
+
+
+@cache
+def _wrapped(text: str, width: float, font: str = FONT, size: float = 8) -> tuple[str, ...]:
+    """``text`` broken into lines of ``width`` points. Most long texts of a report (tips, stage
+    characteristics, the intro) come from the instrument: each is wrapped once per process."""
+    _fonts()
+    return tuple(simpleSplit(text, font, size, width))
+
+
+class _Page:
+    """One A4 page drawn top to bottom: ``y`` is where the next thing goes."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.c = canvas
+        self.x = MARGIN_X
+        self.y = A4[1] - MARGIN_TOP
+
+    def text(
+        self,
+        x: float,
+        text: str,
+        font: str,
+        size: float,
+        color: Any = colors.black,
+        anchor: str = "start",
+        y: float | None = None,
+    ) -> None:
+        self.c.setFont(font, size)
+        self.c.setFillColor(color)
+        at = self.y if y is None else y
+        if anchor == "middle":
+            self.c.drawCentredString(x, at, text)
+        else:
+            self.c.drawString(x, at, text)
+
+    def lines(
+        self, x: float, lines: tuple[str, ...], font: str, size: float, color: Any = colors.black
+    ) -> None:
+        for line in lines:
+            self.y -= size * LEADING
+            self.text(x, line, font, size, color)
+
+    def heading(self, text: str) -> None:
+        self.y -= 7 * mm
+        self.text(self.x, text, BOLD, 10.5, BRAND)
+        self.y -= 2 * mm
+
+    def table(
+        self,
+        widths: list[float],
+        rows: list[list[tuple[str, ...]]],
+        fills: dict[tuple[int, int], Any],
+        centred: set[int],
+        bold: set[int],
+    ) -> None:
+        """A grid: the first row is the header (white on the brand colour); each cell's lines
+        are already wrapped to its width."""
+        size = 8
+        for r, row in enumerate(rows):
+            height = max(len(cell) for cell in row) * size * LEADING + 2 * PAD
+            top = self.y
+            x = self.x
+            for col, (width, cell) in enumerate(zip(widths, row, strict=True)):
+                fill = BRAND if r == 0 else fills.get((r, col))
+                self.c.setStrokeColor(GRID)
+                self.c.setLineWidth(0.5)
+                if fill is not None:
+                    self.c.setFillColor(fill)
+                self.c.rect(x, top - height, width, height, stroke=1, fill=int(fill is not None))
+                block = len(cell) * size * LEADING
+                line_y = top - (height - block) / 2 - size
+                font = BOLD if r == 0 or col in bold else FONT
+                color = colors.white if r == 0 else colors.black
+                for line in cell:
+                    if col in centred or r == 0:
+                        self.text(x + width / 2, line, font, size, color, "middle", line_y)
+                    else:
+                        self.text(x + PAD, line, font, size, color, y=line_y)
+                    line_y -= size * LEADING
+                x += width
+            self.y = top - height
+
+
+def results_pdf(instrument: Instrument, score: Score, client: Client, when: str | None) -> bytes:
+    """The one-page A4 report of ``score`` for ``client`` (answers dated ``when``)."""
+    _fonts()
+    out = BytesIO()
+    # types-reportlab types initialFontName as a number; reportlab takes the font name.
+    canvas = Canvas(out, pagesize=A4, invariant=1, initialFontName=FONT)  # type: ignore[arg-type]
+    canvas.setTitle(f"Resultados de la autoevaluación - {client.company or ''}")
+    canvas.setAuthor(contract.GENERATOR)
+    canvas.setCreator(contract.GENERATOR)
+    canvas.setSubject(instrument.title)
+    page = _Page(canvas)
+    page.y -= 17
+    page.text(page.x, "Resultados de la autoevaluación", BOLD, 17, BRAND)
+    page.y -= 11
+    page.text(page.x, instrument.title, FONT, 7.5, GREY)
+    page.y -= 4 * mm
+    _who(page, client, when)
+    _global(page, score)
+    page.heading("Resultados por área")
+    _areas(page, score)
+    radar = _radar(instrument, score)
+    page.y -= radar.height + 2 * mm
+    renderPDF.draw(radar, canvas, MARGIN_X + (PAGE_WIDTH - radar.width) / 2, page.y)
+    page.heading("Consejos para avanzar")
+    page.y += 2 * mm
+    page.lines(page.x, _wrapped(instrument.tips_intro, PAGE_WIDTH, FONT, 8.5), FONT, 8.5)
+    page.y -= 2 * mm
+    _tips(page, instrument, score)
+    page.y -= 3 * mm
+    how = "Cómo se ha calculado. "
+    page.y -= 7.5 * LEADING
+    page.text(page.x, how, BOLD, 7.5, GREY)
+    rest = f"En este libro: {computation(score)}"
+    offset = pdfmetrics.stringWidth(how, BOLD, 7.5)
+    page.text(page.x + offset, rest, FONT, 7.5, GREY)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _who(page: _Page, client: Client, when: str | None) -> None:
+    rows = [
+        ("Empresa", client.company),
+        ("Contacto", client.contact),
+        ("Fecha de las respuestas", when),
+    ]
+    for label, value in rows:
+        page.y -= 8 * LEADING + 1
+        page.text(page.x, label, BOLD, 8, BRAND)
+        page.text(page.x + 45 * mm, value or "—", FONT, 8.5)
+    page.y -= 2.5
+    page.c.setStrokeColor(GRID)
+    page.c.setLineWidth(0.5)
+    page.c.line(page.x, page.y, page.x + PAGE_WIDTH, page.y)
+    page.y -= 4 * mm
+
+
+def _global(page: _Page, score: Score) -> None:
+    left, height = 58 * mm, 28 * mm
+    top = page.y
+    c = page.c
+    c.setFillColor(stage_color(score.stage.id))
+    c.rect(page.x, top - height, left, height, stroke=0, fill=1)
+    c.setStrokeColor(BRAND)
+    c.setLineWidth(0.75)
+    c.rect(page.x, top - height, PAGE_WIDTH, height, stroke=1, fill=0)
+    centre = page.x + left / 2
+    page.text(centre, "Puntuación global", FONT, 8.5, anchor="middle", y=top - 6 * mm)
+    page.text(centre, format_es(score.average, 2), BOLD, 26, anchor="middle", y=top - 16 * mm)
+    page.text(centre, f"Etapa {score.stage.name}", BOLD, 15, anchor="middle", y=top - 24 * mm)
+    text_x = page.x + left + 3 * mm
+    width = PAGE_WIDTH - left - 6 * mm
+    lines = _wrapped(score.stage.characteristics, width, FONT, 8.5)
+    block = (8 + len(lines) * 8.5) * LEADING + 1.5 * mm
+    page.y = top - (height - block) / 2
+    page.lines(text_x, ("Características de la etapa",), BOLD, 8)
+    page.y -= 1.5 * mm
+    page.lines(text_x, lines, FONT, 8.5)
+    page.y = top - height
+
+
+def _areas(page: _Page, score: Score) -> None:
+    widths = [PAGE_WIDTH - 88 * mm, 30 * mm, 28 * mm, 30 * mm]
+    rows: list[list[tuple[str, ...]]] = [[("Área",), ("Total de puntos",), ("Media",), ("Etapa",)]]
+    fills = {}
+    for r, area_score in enumerate(score.areas, start=1):
+        rows.append(
+            [
+                (area_score.area.name,),
+                (str(area_score.total),),
+                (format_es(area_score.average, 2),),
+                (area_score.stage.name,),
+            ]
+        )
+        fills[(r, 2)] = fills[(r, 3)] = stage_color(area_score.stage.id)
+    page.table(widths, rows, fills, centred={1, 2, 3}, bold={3})
+
+
+def _radar(instrument: Instrument, score: Score) -> Drawing:
+    """The area averages on a radar fixed at 1–5 (1 at the centre), as on the Resultados sheet."""
+    size = RADAR_SIZE
+    drawing = Drawing(size + 90 * mm, size + 7 * mm)
+    cx, cy = drawing.width / 2, size / 2 + 3 * mm
+    radius = size / 2 - 4 * mm
+    low, high = instrument.min_value, instrument.max_value
+    n = len(score.areas)
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        angle = math.pi / 2 - 2 * math.pi * i / n
+        r = radius * (value - low) / (high - low)
+        return cx + r * math.cos(angle), cy + r * math.sin(angle)
+
+    for level in range(low, high + 1):
+        ring = [c for i in range(n) for c in point(i, level)]
+        drawing.add(Polygon(ring, strokeColor=GRID, strokeWidth=0.5, fillColor=None))
+        if level > low:
+            x, y = point(0, level)
+            drawing.add(String(x + 1.5, y - 2.5, str(level), fontName=FONT, fontSize=6))
+    for i, area_score in enumerate(score.areas):
+        x, y = point(i, high)
+        drawing.add(Line(cx, cy, x, y, strokeColor=GRID, strokeWidth=0.5))
+        anchor: Literal["start", "middle", "end"] = (
+            "middle" if abs(x - cx) < 1 else ("start" if x > cx else "end")
+        )
+        dy = 4 if y > cy + 1 else (-9 if y < cy - 1 else -2.5)
+        dx = 0 if anchor == "middle" else (3 if anchor == "start" else -3)
+        drawing.add(
+            String(
+                x + dx, y + dy, area_score.area.name, fontName=FONT, fontSize=6.5, textAnchor=anchor
+            )
+        )
+    values = [c for i, a in enumerate(score.areas) for c in point(i, float(a.average))]
+    drawing.add(
+        Polygon(values, strokeColor=SERIES, strokeWidth=2, fillColor=SERIES, fillOpacity=0.18)
+    )
+    drawing.add(
+        String(
+            cx,
+            drawing.height - 7,
+            CHART_TITLE,
+            fontName=BOLD,
+            fontSize=8,
+            textAnchor="middle",
+            fillColor=BRAND,
+        )
+    )
+    return drawing
+
+
+def _tips(page: _Page, instrument: Instrument, score: Score) -> None:
+    widths = [40 * mm, 24 * mm, PAGE_WIDTH - 64 * mm]
+    rows: list[list[tuple[str, ...]]] = [[("Área",), ("Etapa del área",), ("Consejo",)]]
+    fills = {}
+    for r, area_score in enumerate(score.areas, start=1):
+        tip = instrument.tip(area_score.area, area_score.stage)
+        rows.append(
+            [
+                _wrapped(area_score.area.name, widths[0] - 2 * PAD),
+                (area_score.stage.name,),
+                _wrapped(tip, widths[2] - 2 * PAD),
+            ]
+        )
+        fills[(r, 1)] = stage_color(area_score.stage.id)
+    page.table(widths, rows, fills, centred={1}, bold={1})
