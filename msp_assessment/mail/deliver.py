@@ -19,6 +19,7 @@ from typing import Any
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.mail.clients import ListProblem, read_client_list
+from msp_assessment.mail.lock import folder_lock
 from msp_assessment.mail.messages import (
     PLACEHOLDERS,
     MailError,
@@ -137,18 +138,28 @@ def deliver(
     listing = read_client_list(clients_path)
     if not listing.ok:
         return DeliverReport((), (), (), listing.problems)
+    with folder_lock(out_dir, "escribiendo borradores"):
+        return _deliver(listing.clients, results, out_dir, options, text, sender)
+
+
+def _deliver(
+    clients: tuple[Client, ...],
+    results: Path,
+    out_dir: Path,
+    options: DeliverOptions,
+    text: MessageText,
+    sender: Any,
+) -> DeliverReport:
     _check_folder(out_dir, results, options.force)
     instrument = load_instrument()
     # The -revisar copies tell a client with problems from one who never answered.
     copies = sorted([*results.glob(f"*{RESULTS_SUFFIX}"), *results.glob(f"*{REVIEW_SUFFIX}")])
     outcomes = list(run(copies, RunOptions(jobs=1)).files) if copies else []
     contradictions = [
-        Contradiction(o.path, found)
-        for o in outcomes
-        if (found := _contradiction(o, listing.clients))
+        Contradiction(o.path, found) for o in outcomes if (found := _contradiction(o, clients))
     ]
     wrong = {c.path for c in contradictions}
-    matched, _ = match_clients(listing.clients, [o for o in outcomes if o.path not in wrong])
+    matched, _ = match_clients(clients, [o for o in outcomes if o.path not in wrong])
     for entry in matched:  # every placeholder problem before anything is written
         if entry.state is State.SCORED:
             render(
@@ -171,7 +182,7 @@ def _check_folder(out_dir: Path, results: Path, force: bool) -> None:
         raise MailError(
             "La carpeta de borradores no puede ser la de resultados: elija otra con -o."
         )
-    if out_dir.is_dir() and any(out_dir.glob("*.eml")) and not force:
+    if any(out_dir.glob("*.eml")) and not force:
         raise MailError(
             f"{out_dir} ya contiene borradores. Use --force para sustituirlos (los ya enviados "
             "no se vuelven a enviar) o elija otra carpeta."

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import load_instrument
 from msp_assessment.mail.clients import ListProblem, read_client_list
+from msp_assessment.mail.lock import folder_lock
 from msp_assessment.mail.messages import (
     MailError,
     MessageText,
@@ -70,7 +72,18 @@ def prepare(clients_path: Path, out_dir: Path, options: PrepareOptions) -> Prepa
         return PrepareReport((), listing.problems)
     for client in listing.clients:  # every placeholder problem before anything is written
         render(text.subject + text.body, client, options.deadline)
-    if out_dir.is_dir() and any(out_dir.glob("*.eml")) and not options.force:
+    with folder_lock(out_dir, "escribiendo borradores"):
+        return _write_all(listing.clients, out_dir, options, sender, text)
+
+
+def _write_all(
+    clients: tuple[Client, ...],
+    out_dir: Path,
+    options: PrepareOptions,
+    sender: Address,
+    text: MessageText,
+) -> PrepareReport:
+    if any(out_dir.glob("*.eml")) and not options.force:
         raise MailError(
             f"{out_dir} ya contiene borradores. Use --force para sustituirlos (los ya enviados "
             "no se vuelven a enviar) o elija otra carpeta."
@@ -78,7 +91,7 @@ def prepare(clients_path: Path, out_dir: Path, options: PrepareOptions) -> Prepa
     instrument = load_instrument()
     prepared = []
     taken: set[str] = set()
-    for client in listing.clients:
+    for client in clients:
         stem, n = file_stem(client), 1
         while (stem if n == 1 else f"{stem}-{n}") in taken:
             n += 1

@@ -27,6 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from msp_assessment.mail.lock import folder_lock
 from msp_assessment.mail.messages import CLIENT_HEADER, MailError
 
 JOURNAL_NAME = "envios.jsonl"
@@ -159,9 +160,23 @@ def send(
     Raises MailError when the folder has no drafts or the server cannot be reached or refuses the
     login (nothing is sent in that case; later failures are per message, in the report).
     """
-    drafts = sorted(folder.glob("*.eml"))
-    if not drafts:
+    if not any(folder.glob("*.eml")):
         raise MailError(f"{folder} no contiene borradores (.eml). Créelos con «prepare».")
+    with folder_lock(folder, "enviando"):
+        return _send(folder, settings, dry_run, rate, resend_unknown, progress, sleep)
+
+
+def _send(
+    folder: Path,
+    settings: SmtpSettings,
+    dry_run: bool,
+    rate: float | None,
+    resend_unknown: bool,
+    progress: Progress | None,
+    sleep: Callable[[float], None],
+) -> SendReport:
+    """``send``, with the folder's lock held: the journal read here is the last word."""
+    drafts = sorted(folder.glob("*.eml"))
     journal = Journal(folder / JOURNAL_NAME)
     done = journal.last_events()
     interval = 60.0 / rate if rate else 0.0

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.mail.clients import ListProblem, read_client_list
+from msp_assessment.mail.lock import folder_lock
 from msp_assessment.mail.messages import (
     MailError,
     MessageText,
@@ -162,7 +163,7 @@ def status(
         if options.sender is None:
             raise MailError("Para escribir recordatorios indique el remitente con --from.")
         sender = parse_sender(options.sender)
-        _check_reminders_folder(options.reminders)
+        _check_reminders_folder(options.reminders)  # early: before the workbooks are read
     listing = read_client_list(clients_path)
     if not listing.ok:
         return StatusReport((), (), listing.problems)
@@ -179,7 +180,9 @@ def status(
             clients = [replace(c, results_sent=fold(c.client.id or "") in sent) for c in clients]
         reminders: list[str] = []
         if options.reminders is not None and sender is not None:
-            reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
+            with folder_lock(options.reminders, "escribiendo recordatorios"):
+                _check_reminders_folder(options.reminders)
+                reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
     return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders))
 
 

@@ -1,0 +1,109 @@
+"""A campaign a busy channel manager runs without help: never a duplicate email even when two runs
+overlap, forgiving client lists, Spanish messages instead of tracebacks, grouped problems."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import smtp_server
+from tests.smtp_server import PASSWORD, USER, SmtpServer
+from tests.test_mail import CLIENTS, invoke, write_list
+
+ROOT = Path(__file__).parents[1]
+SENDER = "Canal MSP <canal@fabricante.es>"
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    running = smtp_server.start(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(running.ca_file))
+    monkeypatch.setenv("MSP_SMTP_PASSWORD", PASSWORD)
+    yield running
+    running.controller.stop()
+
+
+@pytest.fixture
+def drafts(tmp_path: Path) -> Path:
+    clients = write_list(tmp_path / "clientes.csv", CLIENTS)
+    out = tmp_path / "envio"
+    assert invoke("prepare", str(clients), "-o", str(out), "--from", SENDER).exit_code == 0
+    return out
+
+
+def send_process(folder: Path, server: SmtpServer, *extra: str) -> subprocess.Popen[str]:
+    """``msp-assessment send`` as its own process, as a second terminal would start it."""
+    args = [
+        sys.executable,
+        "-m",
+        "msp_assessment",
+        "send",
+        str(folder),
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(server.port),
+        "--starttls",
+        "--user",
+        USER,
+        *extra,
+    ]
+    env = {**os.environ, "SSL_CERT_FILE": str(server.ca_file), "MSP_SMTP_PASSWORD": PASSWORD}
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def test_two_sends_at_once__each_client_gets_one_message__second_run_says_why(
+    drafts: Path, server: SmtpServer
+) -> None:
+    first = send_process(drafts, server, "--rate", "150")  # 0,4 s between messages: it lasts
+    deadline = time.monotonic() + 30
+    while server.recorder.count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first run holds the folder and is sending
+    second = send_process(drafts, server)
+    out_second, _ = second.communicate(timeout=60)
+    out_first, _ = first.communicate(timeout=60)
+    assert first.returncode == 0, out_first
+    assert second.returncode == 1
+    assert "Otra ejecución de msp-assessment está enviando" in out_second
+    assert "Traceback" not in out_second
+    assert server.recorder.count() == len(CLIENTS)
+    assert sorted(r.recipients[0] for r in server.recorder.received) == sorted(
+        c[3] for c in CLIENTS
+    )
+
+
+def test_lock_of_a_killed_run__never_blocks_the_next(drafts: Path, server: SmtpServer) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; "
+                "from msp_assessment.mail.lock import folder_lock; "
+                "cm = folder_lock(Path(sys.argv[1]), 'enviando'); cm.__enter__(); "
+                "print('held', flush=True); time.sleep(60)"
+            ),
+            str(drafts),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    blocked = send_process(drafts, server)
+    assert blocked.wait(timeout=60) == 1 and server.recorder.count() == 0
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=30)
+    after = send_process(drafts, server)
+    out, _ = after.communicate(timeout=60)
+    assert after.returncode == 0, out
+    assert server.recorder.count() == len(CLIENTS)
