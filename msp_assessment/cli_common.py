@@ -4,7 +4,8 @@ several commands take. The command modules import this; cli.py gathers their com
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +38,22 @@ def output_folder_option(help_text: str) -> Callable[[Callable[..., Any]], Calla
 def echo_json(data: dict[str, Any]) -> None:
     """Print what a library function returned, as JSON and nothing else."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def spanish_errors() -> Iterator[None]:
+    """A problem the user can fix (the library's MailError, or the system's: a read-only or full
+    folder, a missing file) ends the command with one Spanish line and exit 1, never a trace."""
+    from msp_assessment._files import describe_os_error
+    from msp_assessment.mail.messages import MailError
+
+    try:
+        yield
+    except MailError as err:
+        raise click.ClickException(str(err)) from None
+    except OSError as err:
+        where = f" {err.filename}" if err.filename else ""
+        raise click.ClickException(
+            f"No se pudo escribir o leer{where}: {describe_os_error(err)}. Compruebe que la "
+            "carpeta existe, que tiene permiso de escritura y que hay espacio en el disco."
+        ) from None

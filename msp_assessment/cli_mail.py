@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from msp_assessment.cli_common import command, echo_json, output_folder_option
+from msp_assessment.cli_common import command, echo_json, output_folder_option, spanish_errors
 from msp_assessment.processing.scoring import format_es
 
 PASSWORD_ENV = "MSP_SMTP_PASSWORD"
@@ -77,16 +77,14 @@ def prepare(
     fila tiene problemas se listan todos y no se escribe nada. Los .eml se abren como borrador
     listo para enviar en Outlook o Thunderbird, o se envían todos con «msp-assessment send».
     """
-    from msp_assessment.mail.messages import MailError, MessageText
+    from msp_assessment.mail.messages import MessageText
     from msp_assessment.mail.prepare import PrepareOptions
     from msp_assessment.mail.prepare import prepare as run_prepare
 
-    try:
+    with spanish_errors():
         text = MessageText.from_file(message) if message else None
         options = PrepareOptions(sender, _deadline(deadline), text, force)
         report = run_prepare(clients, output, options)
-    except MailError as err:
-        raise click.ClickException(str(err)) from None
     if as_json:
         echo_json(report.to_dict())
     elif not report.ok:
@@ -150,7 +148,6 @@ def send(
     Cada envío se anota en CARPETA/envios.jsonl: si se interrumpe o algún destinatario falla, al
     volver a ejecutar solo se envía lo pendiente y nunca se duplica un mensaje.
     """
-    from msp_assessment.mail.messages import MailError
     from msp_assessment.mail.send import Delivery, Outcome, Security, SmtpSettings
     from msp_assessment.mail.send import send as run_send
 
@@ -170,7 +167,7 @@ def send(
         )
         click.echo(line + (f" · {delivery.error}" if delivery.error else ""))
 
-    try:
+    with spanish_errors():
         report = run_send(
             folder,
             settings,
@@ -179,8 +176,6 @@ def send(
             resend_unknown=resend_unknown,
             progress=None if as_json else show,
         )
-    except MailError as err:
-        raise click.ClickException(str(err)) from None
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -236,15 +231,12 @@ def status(
     Los libros de RUTA se asignan a los clientes de CLIENTES por el id. de cliente guardado en el
     libro (o, si no lo tiene, por la empresa), se llamen como se llamen los archivos.
     """
-    from msp_assessment.mail.messages import MailError
     from msp_assessment.mail.status import StatusOptions, describe
     from msp_assessment.mail.status import status as run_status
 
     options = StatusOptions(recursive, reminders, sender, _deadline(deadline), delivered)
-    try:
+    with spanish_errors():
         report = run_status(clients, list(paths), options)
-    except MailError as err:
-        raise click.ClickException(str(err)) from None
     if as_json:
         echo_json(report.to_dict())
         sys.exit(1 if report.problems else 0)
@@ -302,13 +294,11 @@ def deliver(
     """
     from msp_assessment.mail.deliver import WHAT_TO_DO, DeliverOptions
     from msp_assessment.mail.deliver import deliver as run_deliver
-    from msp_assessment.mail.messages import MailError, MessageText
+    from msp_assessment.mail.messages import MessageText
 
-    try:
+    with spanish_errors():
         text = MessageText.from_file(message) if message else None
         report = run_deliver(clients, results, output, DeliverOptions(sender, text, force))
-    except MailError as err:
-        raise click.ClickException(str(err)) from None
     if as_json:
         echo_json(report.to_dict())
         sys.exit(0 if report.ok else 1)

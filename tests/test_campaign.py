@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+from msp_assessment.client import Client
 from tests import smtp_server
 from tests.smtp_server import PASSWORD, USER, SmtpServer
 from tests.test_mail import CLIENTS, invoke, write_list
@@ -107,3 +109,80 @@ def test_lock_of_a_killed_run__never_blocks_the_next(drafts: Path, server: SmtpS
     out, _ = after.communicate(timeout=60)
     assert after.returncode == 0, out
     assert server.recorder.count() == len(CLIENTS)
+
+
+# --- messages, not tracebacks -----------------------------------------------------------------
+
+
+def test_send__nothing_listening__spanish_message_saying_what_to_check(drafts: Path) -> None:
+    port = smtp_server.free_port()
+    result = invoke("send", str(drafts), "--smtp-host", "127.0.0.1", "--smtp-port", str(port))
+    assert result.exit_code == 1
+    assert "el servidor rechazó la conexión; compruebe --smtp-host y --smtp-port" in result.output
+    assert "Connection refused" not in result.output and "Traceback" not in result.output
+
+
+def test_send__starttls_on_a_server_without_it__spanish_message(
+    drafts: Path, tmp_path: Path
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    port = smtp_server.free_port()
+    plain = Controller(smtp_server.Recorder(), hostname="127.0.0.1", port=port)
+    plain.start()
+    try:
+        result = invoke(
+            "send", str(drafts), "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--starttls"
+        )
+    finally:
+        plain.stop()
+    assert result.exit_code == 1
+    assert "el servidor no admite STARTTLS; pruebe con --ssl (puerto 465) o sin cifrado" in (
+        result.output
+    )
+    assert "extension not supported" not in result.output
+
+
+@pytest.mark.parametrize("command", ["prepare", "reminders", "deliver"])
+def test_folder_that_cannot_be_written__one_spanish_line_no_traceback(
+    command: str, tmp_path: Path
+) -> None:
+    clients = write_list(tmp_path / "clientes.csv", CLIENTS)
+    blocker = tmp_path / "no-es-carpeta"
+    blocker.write_text("un archivo donde debería ir la carpeta")
+    target = str(blocker / "envio")
+    args = {
+        "prepare": ["prepare", str(clients), "-o", target, "--from", SENDER],
+        "reminders": [
+            "status",
+            str(clients),
+            str(tmp_path),
+            "--reminders",
+            target,
+            "--from",
+            SENDER,
+        ],
+        "deliver": ["deliver", str(clients), str(tmp_path), "-o", target, "--from", SENDER],
+    }[command]
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: No se pudo escribir o leer {target}")
+    assert "Compruebe que la carpeta existe" in result.output
+    assert "Traceback" not in result.output and "Errno" not in result.output
+
+
+# --- grouped problems ----------------------------------------------------------------------
+
+
+def test_blank_workbook__one_line_saying_nothing_was_answered(tmp_path: Path) -> None:
+    from msp_assessment.examples import write_filled
+
+    write_filled(tmp_path / "in" / "vacio.xlsx", {}, client=Client("V-1", "Vacía", "", "v@v.es"))
+    result = invoke("process", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--json")
+    review = openpyxl.load_workbook(tmp_path / "out" / "vacio-revisar.xlsx")["Revisión"]
+    lines = [r[4] for r in review.iter_rows(min_row=6, values_only=True)]
+    assert lines == [
+        "No ha respondido ninguna de las 20 afirmaciones. Elija un número entero del 1 al 5 en "
+        "la lista desplegable de cada una."
+    ]
+    assert result.exit_code == 1

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
+from msp_assessment.mail.clients import read_client_list
 from msp_assessment.mail.send import Security, SmtpSettings, send
 from msp_assessment.processing.reader import open_workbook, read_workbook
 from msp_assessment.workbook_templates.cells import named_cell
@@ -182,14 +183,35 @@ def test_prepare__bad_rows__all_reported_by_line_and_nothing_written(tmp_path: P
     assert not out.exists()
 
 
-def test_prepare__missing_columns__named(tmp_path: Path) -> None:
-    path = write_list(tmp_path / "c.csv", [("Alfa", "a@a.es")], header=("Empresa", "Mail"))
+def test_prepare__missing_columns__named_with_the_spellings_that_would_do(tmp_path: Path) -> None:
+    path = write_list(tmp_path / "c.csv", [("Alfa", "a@a.es")], header=("Empresa", "Teléfono"))
     result = invoke("prepare", str(path), "-o", str(tmp_path / "o"), "--from", "c@f.es")
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
-        "Línea 1: faltan las columnas id, email (se han encontrado: «Empresa», «Mail»). La "
-        "primera fila debe tener las columnas id, empresa, contacto y email."
+        "Línea 1: faltan las columnas id (vale también: «Id. cliente», «Código cliente», «Cód. "
+        "cliente», «Código», «Nº cliente», «Número de cliente», «Referencia», «Ref.»); email "
+        "(vale también: «E-mail», «Correo electrónico», «Correo», «Mail», «Email de contacto») "
+        "(se han encontrado: «Empresa», «Teléfono»). La primera fila debe tener las columnas id, "
+        "empresa, contacto y email."
     )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("Código cliente", "Razón social", "Persona de contacto", "Correo electrónico"),
+        ("Cód. cliente", "Empresa", "Nombre y apellidos", "E-mail"),
+        ("Nº cliente", "Compañía", "Contacto", "Mail"),
+        ("REFERENCIA", "nombre de la empresa", "Responsable", "EMAIL DE CONTACTO"),
+    ],
+)
+def test_client_list__header_spellings_people_write__all_read(
+    tmp_path: Path, header: tuple[str, ...]
+) -> None:
+    path = write_list(tmp_path / "c.csv", [("A-1", "Alfa", "Ana", "a@alfa.es")], header=header)
+    listing = read_client_list(path)
+    assert listing.ok, listing.problems
+    assert listing.clients[0] == Client("A-1", "Alfa", "Ana", "a@alfa.es")
 
 
 # --- drafts ---------------------------------------------------------------------------------
@@ -479,7 +501,7 @@ def test_status__reminders__pending_and_problems_with_review_copy(
     )
     assert result.exit_code == 0, result.output
     assert {p.name: p.read_bytes() for p in returned.iterdir()} == before
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
         "c-002-soporte-levante.eml",
         "c-004-cloud-iberica.eml",
         "c-005-nandu-sistemas.eml",
@@ -494,8 +516,9 @@ def test_status__reminders__pending_and_problems_with_review_copy(
     assert reading.client.id == "C-004"
     fix = parse_eml(folder / "c-002-soporte-levante.eml")
     text = plain_text(fix)
-    assert "1. Afirmación 1 de «Ingresos y crecimiento» (celda Autoevaluación!B49): falta" in text
-    assert "5. Afirmación 5 de «Ingresos y crecimiento»" in text
+    # The five missing answers, on one line.
+    assert "1. Faltan 5 respuestas: Ingresos y crecimiento 1–5. Elija un número entero" in text
+    assert "2. " not in text
     assert "antes del 20 de diciembre de 2026." in text
     (review,) = list(fix.iter_attachments())
     assert review.get_filename() == "Autoevaluación MSP - Soporte Levante - revisar.xlsx"

@@ -249,8 +249,19 @@ def test_review__spliced__marked_cells_keep_their_look_plus_the_problem_fill(
     ]
     assert wb[contract.REVIEW_SHEET].freeze_panes == "A6"
     form = wb[contract.FORM_SHEET]
+    lines = [r for r in wb[contract.REVIEW_SHEET].iter_rows(min_row=6, values_only=True)]
+    # 10 problems: the 6 missing answers on one line, then the other 4.
+    assert [(r[0], r[3]) for r in lines][:2] == [
+        (1, "marcadas en color"),
+        (2, "Autoevaluación!B32"),
+    ]
+    assert str(lines[0][4]).startswith("Faltan 6 respuestas: Procesos y operaciones 4; ")
+    assert len(lines) == 5
     marked = [
-        r[3].split("!")[1] for r in wb[contract.REVIEW_SHEET].iter_rows(min_row=6, values_only=True)
+        c.coordinate
+        for row in form.iter_rows()
+        for c in row
+        if c.comment is not None and c.comment.author == contract.GENERATOR
     ]
     assert len(marked) == 10
     for coord in marked:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from email.errors import HeaderParseError
@@ -15,12 +16,23 @@ from msp_assessment.client import Client
 from msp_assessment.processing.problems import TEMPLATES, Code, shorten
 from msp_assessment.processing.values import EMAIL, cell_text, fold
 
-# Accepted header spellings, compared after fold() (case, accents and spaces do not matter).
+# Accepted header spellings, as people write them; compared after header_key() (case, accents,
+# spaces and punctuation do not matter: «Cód. cliente» is «cod cliente», «Nº cliente» «no cliente»).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "id cliente", "id. cliente", "referencia", "codigo"),
-    "company": ("empresa", "compania", "razon social"),
-    "contact": ("contacto", "nombre", "persona de contacto"),
-    "email": ("email", "e-mail", "correo", "correo electronico"),
+    "id": (
+        "id",
+        "Id. cliente",
+        "Código cliente",
+        "Cód. cliente",
+        "Código",
+        "Nº cliente",
+        "Número de cliente",
+        "Referencia",
+        "Ref.",
+    ),
+    "company": ("empresa", "Razón social", "Compañía", "Nombre de la empresa", "Cliente"),
+    "contact": ("contacto", "Persona de contacto", "Nombre", "Nombre y apellidos", "Responsable"),
+    "email": ("email", "E-mail", "Correo electrónico", "Correo", "Mail", "Email de contacto"),
 }
 REQUIRED_COLUMNS = ("id", "company", "email")
 
@@ -65,7 +77,10 @@ def read_client_list(path: Path) -> ClientList:
     columns = _columns(header)
     missing = [key for key in REQUIRED_COLUMNS if key not in columns]
     if missing:
-        names = ", ".join(COLUMNS[key][0] for key in missing)
+        names = "; ".join(
+            f"{COLUMNS[key][0]} (vale también: {', '.join(f'«{s}»' for s in COLUMNS[key][1:])})"
+            for key in missing
+        )
         found = ", ".join(f"«{h}»" for h in header if h) or "ninguna"
         return ClientList(
             (), (_problem(Code.LIST_COLUMNS, header_line, missing=names, found=found),)
@@ -117,11 +132,18 @@ def deliverable(address: str) -> bool:
     return True
 
 
+def header_key(name: str) -> str:
+    """A header as compared: folded, punctuation as spaces (``Cód.`` and ``cod`` are one)."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(name)).split())
+
+
 def _columns(header: list[str]) -> dict[str, int]:
-    by_name = {spelling: key for key, spellings in COLUMNS.items() for spelling in spellings}
+    by_name = {
+        header_key(spelling): key for key, spellings in COLUMNS.items() for spelling in spellings
+    }
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
-        key = by_name.get(fold(name))
+        key = by_name.get(header_key(name))
         if key is not None:
             columns.setdefault(key, index)
     return columns

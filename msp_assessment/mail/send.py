@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -284,16 +285,46 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             f"El servidor {where} rechazó el usuario o la contraseña ({_reason(err)}). No se ha "
             "enviado nada."
         ) from err
-    except smtplib.SMTPNotSupportedError as err:
-        raise MailError(
-            f"El servidor {where} no admite lo pedido ({_reason(err)}): pruebe con --starttls, "
-            "--ssl o sin ellos, y con o sin --user. No se ha enviado nada."
-        ) from err
     except (OSError, smtplib.SMTPException) as err:
         raise MailError(
-            f"No se pudo conectar con el servidor {where}: {_reason(err)}. No se ha enviado nada."
+            f"No se pudo conectar con el servidor {where}: {_why(err, settings)}. No se ha "
+            "enviado nada."
         ) from err
     return connection
+
+
+def _why(err: BaseException, settings: SmtpSettings) -> str:
+    """What went wrong connecting, in Spanish, and what to check."""
+    ports = "587 con --starttls, 465 con --ssl, 25 sin cifrado"
+    if isinstance(err, smtplib.SMTPNotSupportedError):
+        if settings.security is Security.STARTTLS:
+            return "el servidor no admite STARTTLS; pruebe con --ssl (puerto 465) o sin cifrado"
+        return "el servidor no admite el inicio de sesión; pruebe con --starttls o --ssl"
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return (
+            f"el certificado del servidor no es de confianza ({err.verify_message}); compruebe "
+            "el nombre del servidor o, si usa una CA propia, indíquela en SSL_CERT_FILE"
+        )
+    if isinstance(err, ssl.SSLError):
+        return (
+            "no se pudo establecer la conexión cifrada; en el puerto 587 use --starttls y en el "
+            "465, --ssl"
+        )
+    if isinstance(err, ConnectionRefusedError):
+        return f"el servidor rechazó la conexión; compruebe --smtp-host y --smtp-port ({ports})"
+    if isinstance(err, socket.gaierror):
+        return (
+            f"no se encuentra el servidor «{settings.host}»; compruebe el nombre en --smtp-host "
+            "y la conexión a internet"
+        )
+    if isinstance(err, TimeoutError):
+        return (
+            "el servidor no responde (tiempo agotado); compruebe el servidor y el puerto, y que "
+            "un cortafuegos no lo bloquee"
+        )
+    if isinstance(err, smtplib.SMTPServerDisconnected):
+        return f"el servidor cerró la conexión; compruebe el puerto ({ports})"
+    return _reason(err)
 
 
 def _reset(connection: smtplib.SMTP) -> None:

@@ -31,7 +31,7 @@ from msp_assessment.mail.messages import (
 from msp_assessment.mail.send import JOURNAL_NAME, Journal
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
-from msp_assessment.processing.problems import Code, shorten
+from msp_assessment.processing.problems import Code, grouped, shorten
 from msp_assessment.processing.scoring import format_es
 from msp_assessment.processing.values import fold
 from msp_assessment.workbook_templates import TemplateOptions, build_template
@@ -278,7 +278,9 @@ def _problems_reminder(
     to the client: the client is told to fill in the fresh template attached instead.
     """
     fixable = [prob for prob in outcome.problems if prob.code not in NOT_FIXABLE_IN_CELLS]
-    lines = [f"{i}. {prob.message}" for i, prob in enumerate(fixable, start=1)]
+    names = [area.name for area in instrument.areas]
+    each = grouped(fixable, names, len(instrument.statements))
+    lines = [f"{i}. {line.message}" for i, line in enumerate(each, start=1)]
     attachments: list[tuple[str, bytes]] = []
     note = ""
     if len(fixable) < len(outcome.problems):

@@ -213,3 +213,62 @@ def shorten(text: object, limit: int = 60) -> str:
     """Quote-safe, single-line excerpt of what a client typed, for messages."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a problem list for a person: a problem, or every missing answer at once."""
+
+    message: str
+    problems: tuple[Problem, ...]
+
+
+def grouped(
+    problems: list[Problem] | tuple[Problem, ...], area_names: list[str], statements: int
+) -> list[Line]:
+    """``problems`` with every missing answer on one line, where the first was: «Faltan 10
+    respuestas: Procesos y operaciones 1–5; Tecnología y automatización 1, 3 …»; when none of the
+    ``statements`` is answered, that line says so. ``area_names`` in the document's order."""
+    missing = [p for p in problems if p.code is Code.ANSWER_MISSING and p.area and p.statement]
+    if len(missing) < 2:
+        return [Line(p.message, (p,)) for p in problems]
+    if len(missing) == statements:
+        text = (
+            f"No ha respondido ninguna de las {len(missing)} afirmaciones. Elija un número entero "
+            "del 1 al 5 en la lista desplegable de cada una."
+        )
+    else:
+        by_area: dict[int, list[int]] = {}
+        for p in missing:
+            by_area.setdefault(p.area or 0, []).append(p.statement or 0)
+        where = "; ".join(
+            f"{area_names[area - 1]} {number_ranges(numbers)}"
+            for area, numbers in sorted(by_area.items())
+        )
+        text = (
+            f"Faltan {len(missing)} respuestas: {where}. Elija un número entero del 1 al 5 en "
+            "la lista desplegable de cada afirmación (las celdas están marcadas en color)."
+        )
+    lines, placed = [], False
+    for p in problems:
+        if p in missing:
+            if not placed:
+                lines.append(Line(text, tuple(missing)))
+                placed = True
+        else:
+            lines.append(Line(p.message, (p,)))
+    return lines
+
+
+def number_ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 → «1–3, 5»."""
+    ordered = sorted(set(numbers))
+    runs: list[list[int]] = []
+    for n in ordered:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(
+        f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs
+    )

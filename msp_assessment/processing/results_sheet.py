@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.problems import Problem, grouped
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.processing.xlsx.sheetml import Draft
 from msp_assessment.workbook_templates import contract
@@ -168,12 +168,19 @@ def review_draft(instrument: Instrument, problems: list[Problem], source_name: s
     d.merge(3, 1, len(REVIEW_WIDTHS))
     d.heights[3] = 34
     d.header(REVIEW_FIRST_ROW - 1, REVIEW_HEADERS)
-    for i, prob in enumerate(problems, start=1):
+    names = [area.name for area in instrument.areas]
+    for i, line in enumerate(grouped(problems, names, len(instrument.statements)), start=1):
         row = REVIEW_FIRST_ROW - 1 + i
         d.put(row, 1, i, "center")
-        d.put(row, 2, instrument.areas[prob.area - 1].name if prob.area else "—")
-        d.put(row, 3, prob.statement, "center")
-        d.put(row, 4, f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—")
-        d.put(row, 5, prob.message, "wrap")
-        d.heights[row] = palette.row_height(prob.message, 95)
+        if len(line.problems) == 1:
+            (prob,) = line.problems
+            d.put(row, 2, instrument.areas[prob.area - 1].name if prob.area else "—")
+            d.put(row, 3, prob.statement, "center")
+            d.put(row, 4, f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—")
+        else:  # every missing answer, on one line
+            d.put(row, 2, "Varias")
+            d.put(row, 3, "—", "center")
+            d.put(row, 4, "marcadas en color")
+        d.put(row, 5, line.message, "wrap")
+        d.heights[row] = palette.row_height(line.message, 95)
     return d
