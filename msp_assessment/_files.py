@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import tempfile
@@ -59,6 +60,9 @@ def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # The temporary file was made private (0600); the output gets the mode a plain write
+        # would give under the user's umask, so colleagues on a shared folder can open it.
+        tmp.chmod(default_mode())
         if durable:
             with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
@@ -66,6 +70,14 @@ def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@functools.cache
+def default_mode() -> int:
+    """The mode a new file gets here: 0666 less the process's umask (read once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def write_atomic(target: Path, write: Callable[[IO[bytes]], object]) -> None:

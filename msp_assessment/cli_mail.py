@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from msp_assessment._spanish import count
 from msp_assessment.cli_common import command, echo_json, output_folder_option, spanish_errors
 from msp_assessment.processing.scoring import format_es
 
@@ -94,7 +95,7 @@ def prepare(
     else:
         for item in report.prepared:
             click.echo(f"Preparado: {item.client.id} · {item.client.company} → {item.draft}")
-        click.echo(f"Total: {len(report.prepared)} borradores en {output}")
+        click.echo(f"Total: {count(len(report.prepared), 'borrador', 'borradores')} en {output}")
     sys.exit(0 if report.ok else 1)
 
 
@@ -180,11 +181,15 @@ def send(
         echo_json(report.to_dict())
     else:
         click.echo(
-            f"Total: {report.count(Outcome.SENT)} enviados · "
-            f"{report.count(Outcome.ALREADY_SENT)} ya enviados antes · "
-            f"{report.count(Outcome.FAILED)} fallidos · "
-            f"{report.count(Outcome.UNKNOWN)} desconocidos"
-            + (f" · {report.count(Outcome.DRY_RUN)} se enviarían" if dry_run else "")
+            f"Total: {count(report.count(Outcome.SENT), 'enviado')} · "
+            f"{count(report.count(Outcome.ALREADY_SENT), 'ya enviado antes', 'ya enviados antes')}"
+            f" · {count(report.count(Outcome.FAILED), 'fallido')} · "
+            f"{count(report.count(Outcome.UNKNOWN), 'desconocido')}"
+            + (
+                f" · {count(report.count(Outcome.DRY_RUN), 'se enviaría', 'se enviarían')}"
+                if dry_run
+                else ""
+            )
         )
     sys.exit(0 if report.ok else 1)
 
@@ -251,9 +256,9 @@ def status(
         click.echo(f"{'SIN CLIENTE EN LA LISTA':<24} · {outcome.path} · {who}")
     counts = report.counts
     click.echo(
-        f"Clientes: {len(report.clients)} · {counts['scored']} puntuados · "
-        f"{counts['problems']} con problemas · {counts['pending']} pendientes · "
-        f"{counts['unmatched']} libros sin cliente"
+        f"Clientes: {len(report.clients)} · {count(counts['scored'], 'puntuado')} · "
+        f"{counts['problems']} con problemas · {count(counts['pending'], 'pendiente')} · "
+        f"{count(counts['unmatched'], 'libro sin cliente', 'libros sin cliente')}"
     )
     if report.reminders:
         click.echo(f"Recordatorios: {len(report.reminders)} en {reminders}")
@@ -318,7 +323,7 @@ def deliver(
         client = entry.client
         click.echo(f"Sin resultados: {client.id} · {client.company} · {WHAT_TO_DO[entry.state]}")
     n = len(report.delivered)
-    click.echo(f"Total: {n} borrador{'es' if n != 1 else ''} de resultados en {output}")
+    click.echo(f"Total: {count(n, 'borrador', 'borradores')} de resultados en {output}")
     if n:
         click.echo(f"Siguiente paso: msp-assessment send {output} --smtp-host SERVIDOR …")
     sys.exit(0 if report.ok else 1)

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from msp_assessment._spanish import count
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.scoring import format_es
 
@@ -41,7 +42,7 @@ def describe(outcome: FileOutcome, superseded_by: str | None = None) -> str:
     elif outcome.problems:
         first = outcome.problems[0].message
         more = len(outcome.problems) - 1
-        parts.append(first + (f" (y {more} problema{'s' if more > 1 else ''} más)" if more else ""))
+        parts.append(first + (f" (y {count(more, 'problema')} más)" if more else ""))
     return " · ".join(parts)
 
 
@@ -52,11 +53,10 @@ def render_report(report: Report) -> Iterator[str]:
     counts = report.counts
     corrected = sum(1 for f in report.files if f.status is Status.INVALID and f.path in replaced_by)
     yield (
-        f"Total: {len(report.files)} archivo{'s' if len(report.files) != 1 else ''} · "
-        f"{counts['scored']} puntuado{'s' if counts['scored'] != 1 else ''} · "
+        f"Total: {count(len(report.files), 'archivo')} · {count(counts['scored'], 'puntuado')} · "
         f"{counts['invalid'] - corrected} para revisar · "
-        f"{counts['unreadable']} ilegible{'s' if counts['unreadable'] != 1 else ''}"
-        + (f" · {corrected} sustituido{'s' if corrected != 1 else ''}" if corrected else "")
+        f"{count(counts['unreadable'], 'ilegible')}"
+        + (f" · {count(corrected, 'sustituido')}" if corrected else "")
     )
     scored = {f.path for f in report.files if f.status is Status.SCORED}
     for old, new in report.superseded:

@@ -3,6 +3,7 @@ overlap, forgiving client lists, Spanish messages instead of tracebacks, grouped
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 from msp_assessment.client import Client
 from tests import smtp_server
 from tests.smtp_server import PASSWORD, USER, SmtpServer
-from tests.test_mail import CLIENTS, invoke, write_list
+from tests.test_mail import CLIENTS, invoke, parse_eml, plain_text, write_list
 
 ROOT = Path(__file__).parents[1]
 SENDER = "Canal MSP <canal@fabricante.es>"
@@ -186,3 +187,94 @@ def test_blank_workbook__one_line_saying_nothing_was_answered(tmp_path: Path) ->
         "la lista desplegable de cada una."
     ]
     assert result.exit_code == 1
+
+
+# --- status sees every file a client sent ----------------------------------------------------
+
+
+def test_status__unreadable_files_tied_by_the_names_we_gave__reminder_asks_the_right_thing(
+    tmp_path: Path,
+) -> None:
+    import zipfile
+
+    clients = write_list(tmp_path / "clientes.csv", CLIENTS)
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    # C-004 answered in Numbers, keeping the attachment's name; C-002 sent our workbook's name
+    # with something that is not a workbook at all.
+    with zipfile.ZipFile(inbox / "Autoevaluación MSP - Cloud Ibérica.numbers", "w") as numbers:
+        numbers.writestr("Index/Document.iwa", b"\x00\x01")
+    (inbox / "c-002-soporte-levante.xlsx").write_text("Empresa;Respuesta\n", encoding="utf-8")
+    reminders = tmp_path / "recordatorios"
+    result = invoke(
+        "status",
+        str(clients),
+        str(inbox),
+        "--json",
+        "--reminders",
+        str(reminders),
+        "--from",
+        SENDER,
+    )
+    report = json.loads(result.stdout)
+    by_id = {c["client"]["id"]: c for c in report["clients"]}
+    assert by_id["C-004"]["status"] == "problems" and by_id["C-002"]["status"] == "problems"
+    assert by_id["C-004"]["files"] == [str(inbox / "Autoevaluación MSP - Cloud Ibérica.numbers")]
+    assert report["unmatched"] == []
+    text = plain_text(parse_eml(reminders / "c-004-cloud-iberica.eml"))
+    assert "Todavía no hemos recibido" not in text
+    assert (
+        "Hemos recibido su archivo «Autoevaluación MSP - Cloud Ibérica.numbers», pero no "
+        "podemos leerlo (libro de numbers)" in text
+    )
+    assert "Archivo > Exportar a > Excel" in text
+    (attachment,) = list(parse_eml(reminders / "c-004-cloud-iberica.eml").iter_attachments())
+    assert attachment.get_filename() == "Autoevaluación MSP - Cloud Ibérica.xlsx"
+
+
+def test_counts__spanish_plurals(tmp_path: Path) -> None:
+    from msp_assessment.examples import write_filled
+
+    write_filled(tmp_path / "uno" / "a.xlsx", {}, client=Client("X-9", "Ajena", "", "x@x.es"))
+    one = invoke("process", str(tmp_path / "uno"), "-o", str(tmp_path / "o"))
+    assert "Total: 1 archivo · 0 puntuados · 1 para revisar · 0 ilegibles" in one.output
+    clients = write_list(tmp_path / "clientes.csv", CLIENTS)
+    status = invoke("status", str(clients), str(tmp_path / "uno"))
+    assert status.output.splitlines()[-1] == (
+        "Clientes: 5 · 0 puntuados · 0 con problemas · 5 pendientes · 1 libro sin cliente"
+    )
+
+
+# --- files we write -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_outputs__mode_of_a_plain_write_under_the_umask(tmp_path: Path, umask: int) -> None:
+    script = (
+        "import os, sys; os.umask(int(sys.argv[1])); "
+        "from msp_assessment.cli import main; sys.argv = sys.argv[:1] + sys.argv[2:]; main()"
+    )
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(umask),
+            "process",
+            str(ROOT / "examples"),
+            "-o",
+            str(out),
+            "--pdf",
+            "--jobs",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    written = sorted(out.iterdir())
+    assert len(written) == 10  # 4 results, 4 reports, 1 review copy, the summary
+    for path in written:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path.name

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from msp_assessment.processing.problems import TEMPLATES, Code, problem
+from msp_assessment.processing.problems import LABELS, TEMPLATES, Code, problem
 
 PACKAGE = Path(__file__).parents[1] / "msp_assessment"
 # Fields the builders fill in themselves: problem() the cell and statement, _problem() the line.
@@ -86,7 +86,7 @@ SITES = call_sites()
 
 
 def test_registry__every_code_has_a_template_and_is_reported_somewhere() -> None:
-    assert set(TEMPLATES) == set(Code)
+    assert set(TEMPLATES) == set(Code) == set(LABELS)
     assert {code for _, code, _ in SITES} == {code.name for code in Code}
     assert len(SITES) > 30  # the walk really found the call sites
 

@@ -181,13 +181,14 @@ def test_summary__incidencias__one_row_per_bad_file_with_every_problem(
     incomplete = rows[0]
     assert incomplete["Empresa"] == "Incompleta" and incomplete["Id. cliente"] == "C-900"
     assert incomplete["Nº de problemas"] == 5
-    assert incomplete["Códigos"].split("\n") == ["answer_missing"] * 5
+    assert incomplete["Código"].split("\n") == ["answer_missing"] * 5
+    assert incomplete["Problemas"].split("\n") == ["Falta una respuesta"] * 5
     assert incomplete["Celdas"].split("\n")[0] == "Autoevaluación!B49"
     assert incomplete["Qué hay que hacer"].startswith(
         "1. Afirmación 1 de «Ingresos y crecimiento» (celda Autoevaluación!B49): falta la "
         "respuesta."
     )
-    assert rows[1]["Códigos"] == "file_corrupt" and rows[1]["Empresa"] is None
+    assert rows[1]["Código"] == "file_corrupt" and rows[1]["Empresa"] is None
 
 
 def test_summary__same_client_twice__newest_counts_and_the_other_is_superseded(
@@ -220,7 +221,7 @@ def test_summary__same_client_twice__newest_counts_and_the_other_is_superseded(
         ("beta-2.xlsx", 2),
     ]
     issues = sheet_rows(summary, "Incidencias")
-    assert [(Path(r["Archivo"]).name, r["Estado"], r["Códigos"]) for r in issues] == [
+    assert [(Path(r["Archivo"]).name, r["Estado"], r["Código"]) for r in issues] == [
         ("alfa-viejo.xlsx", "Sustituido", "superseded"),
         ("beta-1.xlsx", "Sustituido", "superseded"),
     ]
@@ -363,7 +364,7 @@ def test_summary__no_scored_client__valid_workbook_that_says_so(tmp_path: Path) 
     message = "Ningún libro se ha podido puntuar en esta ejecución"
     assert any(str(v).startswith(message) for v in all_values(summary, "Resumen"))
     assert any(str(v).startswith(message) for v in all_values(summary, "Estadísticas"))
-    assert [r["Códigos"] for r in sheet_rows(summary, "Incidencias")] == ["file_empty"]
+    assert [r["Código"] for r in sheet_rows(summary, "Incidencias")] == ["file_empty"]
     lines = (out / "r.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 and lines[0].startswith("Id. cliente;Empresa")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from msp_assessment._spanish import count
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.mail.clients import ListProblem, read_client_list
@@ -29,6 +30,7 @@ from msp_assessment.mail.messages import (
     write_draft,
 )
 from msp_assessment.mail.send import JOURNAL_NAME, Journal
+from msp_assessment.processing import problems
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
 from msp_assessment.processing.problems import Code, grouped, shorten
@@ -89,6 +91,11 @@ REVIEW_ATTACHED = (
 # Problems whose message is advice to our user (send the template again), not a cell to fix.
 NOT_FIXABLE_IN_CELLS = frozenset(
     {Code.NOT_ASSESSMENT, Code.UNKNOWN_INSTRUMENT, Code.UNKNOWN_VERSION, Code.STATEMENT_MISSING}
+)
+UNREADABLE_LINE = (
+    "Hemos recibido su archivo «{archivo}», pero no podemos leerlo ({motivo}). Le adjuntamos de "
+    "nuevo el libro: ábralo con Excel, LibreOffice, Google Sheets o Numbers, complételo y "
+    "guárdelo como libro de Excel (.xlsx); en Numbers, con Archivo > Exportar a > Excel."
 )
 NEW_TEMPLATE = (
     "El libro que nos envió no es la plantilla actual completa del cuestionario. Le adjuntamos de "
@@ -204,6 +211,8 @@ def match_clients(
         index = by_id.get(fold(found.id)) if found.id else None
         if index is None and found.company:
             index = by_company.get(fold(found.company))
+        if index is None and outcome.status is Status.UNREADABLE:
+            index = _by_file_name(Path(outcome.path), clients)
         if index is None:
             unmatched.append(outcome)
         else:
@@ -220,6 +229,20 @@ def match_clients(
         else:
             result.append(ClientStatus(client, State.PENDING))
     return result, unmatched
+
+
+def _by_file_name(path: Path, clients: Sequence[Client]) -> int | None:
+    """The client a file we cannot read belongs to, by the name we gave it: the workbook
+    ``prepare`` writes («C-001-taller-ruiz.xlsx») or the attachment the client received
+    («Autoevaluación MSP - Taller Ruiz.xlsx»). None unless exactly one client fits."""
+    name = file_stem(Client(company=path.stem))
+    fits = {
+        i
+        for i, client in enumerate(clients)
+        if name.startswith(file_stem(client))
+        or (client.company and name.endswith(file_stem(Client(company=client.company))))
+    }
+    return fits.pop() if len(fits) == 1 else None
 
 
 def results_sent(folders: Sequence[Path]) -> set[str]:
@@ -277,6 +300,14 @@ def _problems_reminder(
     When the workbook is not (all of) our questionnaire, those messages speak to our user, not
     to the client: the client is told to fill in the fresh template attached instead.
     """
+    if outcome.status is Status.UNREADABLE:  # a file we cannot read: the template again
+        (prob,) = outcome.problems
+        line = UNREADABLE_LINE.format(
+            archivo=Path(outcome.path).name, motivo=problems.LABELS[prob.code].lower()
+        )
+        book = build_template(instrument, TemplateOptions(client=client))
+        template = [(attachment_name(client.company), _workbook_bytes(book))]
+        return PROBLEMS_TEXT, {"problemas": line, "adjunto": ""}, template
     fixable = [prob for prob in outcome.problems if prob.code not in NOT_FIXABLE_IN_CELLS]
     names = [area.name for area in instrument.areas]
     each = grouped(fixable, names, len(instrument.statements))
@@ -313,7 +344,7 @@ def describe(entry: ClientStatus) -> str:
         parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
     elif outcome is not None:
         n = len(outcome.problems)
-        parts.append(f"{n} problema{'s' if n != 1 else ''}")
+        parts.append(count(n, "problema"))
     else:
         parts.append(client.email or "—")
     if outcome is not None:

@@ -166,6 +166,42 @@ TEMPLATES: dict[Code, str] = {
     ),
 }
 
+# What each problem is, in a few words, for a manager's table (the template says how to fix it).
+LABELS: dict[Code, str] = {
+    Code.FILE_EMPTY: "Archivo vacío",
+    Code.FILE_NOT_WORKBOOK: "No es un libro de Excel",
+    Code.FILE_NUMBERS: "Libro de Numbers",
+    Code.FILE_ENCRYPTED: "Cifrado con contraseña",
+    Code.FILE_CORRUPT: "Archivo dañado",
+    Code.FILE_TOO_LARGE: "Supera un límite de seguridad",
+    Code.FILE_UNREADABLE: "No se pudo leer",
+    Code.FILE_UNSAFE: "XML no admitido por seguridad",
+    Code.INTERNAL_ERROR: "Error interno",
+    Code.NOT_ASSESSMENT: "No es la autoevaluación",
+    Code.UNKNOWN_INSTRUMENT: "Otro cuestionario",
+    Code.UNKNOWN_VERSION: "Otra versión del cuestionario",
+    Code.STATEMENT_MISSING: "Falta una afirmación",
+    Code.STATEMENT_CHANGED: "Afirmación modificada",
+    Code.ANSWER_MISSING: "Falta una respuesta",
+    Code.ANSWER_OUT_OF_RANGE: "Respuesta fuera de 1–5",
+    Code.ANSWER_NOT_INTEGER: "Respuesta con decimales",
+    Code.ANSWER_UNREADABLE: "Respuesta no válida",
+    Code.ANSWER_AMBIGUOUS: "Respuesta contradictoria",
+    Code.ANSWER_MERGED: "Respuesta en celda combinada",
+    Code.ANSWER_FORMULA: "Fórmula sin valor",
+    Code.CLIENT_MISSING: "Falta un dato de la empresa",
+    Code.CLIENT_EMAIL_INVALID: "Email no válido",
+    Code.SUPERSEDED: "Sustituido por uno más reciente",
+    Code.LIST_UNREADABLE: "Lista ilegible",
+    Code.LIST_EMPTY: "Lista vacía",
+    Code.LIST_COLUMNS: "Faltan columnas",
+    Code.LIST_ID_MISSING: "Falta el id.",
+    Code.LIST_ID_DUPLICATE: "Id. repetido",
+    Code.LIST_COMPANY_MISSING: "Falta la empresa",
+    Code.LIST_EMAIL_MISSING: "Falta el email",
+    Code.LIST_EMAIL_INVALID: "Email no válido",
+}
+
 UNREADABLE_CODES = frozenset(
     {
         Code.FILE_EMPTY,

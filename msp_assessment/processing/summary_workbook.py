@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.outcome import FileOutcome, Status
-from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.problems import LABELS, Problem
 from msp_assessment.processing.results import save_workbook
 from msp_assessment.processing.summary import (
     STATUS_LABELS,
@@ -152,11 +152,12 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
         "Email",
         "Estado",
         "Nº de problemas",
-        "Códigos",
-        "Celdas",
+        "Problemas",
         "Qué hay que hacer",
+        "Celdas",
+        "Código",
     ]
-    _header_row(ws, headers, [30, 14, 26, 22, 28, 14, 11, 24, 18, 90])
+    _header_row(ws, headers, [30, 14, 26, 22, 28, 14, 11, 26, 80, 18, 16])
     ws.freeze_panes = "B2"
     entries: list[tuple[FileOutcome, str, tuple[Problem, ...]]] = [
         (o, STATUS_LABELS[o.status], o.problems) for o in cons.issues
@@ -170,17 +171,19 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
             _text(ws, row, col, value if known else None)
         ws.cell(row=row, column=6, value=label)
         ws.cell(row=row, column=7, value=len(problems))
-        _text(ws, row, 8, "\n".join(prob.code for prob in problems))
-        _text(ws, row, 9, "\n".join(_where(prob) for prob in problems))
+        _text(ws, row, 8, "\n".join(LABELS[prob.code] for prob in problems))
         messages = "\n".join(f"{i}. {prob.message}" for i, prob in enumerate(problems, start=1))
-        _text(ws, row, 10, messages)
-        for col in range(1, 11):
+        _text(ws, row, 9, messages)
+        _text(ws, row, 10, "\n".join(_where(prob) for prob in problems))
+        _text(ws, row, 11, "\n".join(prob.code for prob in problems))
+        for col in range(1, 12):
             styled(ws.cell(row=row, column=col), alignment=palette.WRAP)
+        ws.cell(row=row, column=11).font = palette.CODE_FONT
         ws.row_dimensions[row].height = min(409, palette.row_height(messages, 95))
     if entries:
-        ws.auto_filter.ref = f"A1:J{len(entries) + 1}"
+        ws.auto_filter.ref = f"A1:K{len(entries) + 1}"
     else:
-        _note(ws, 3, "Sin incidencias: todos los libros de esta ejecución se han puntuado.", 10)
+        _note(ws, 3, "Sin incidencias: todos los libros de esta ejecución se han puntuado.", 11)
 
 
 def _where(prob: Problem) -> str:

@@ -19,6 +19,7 @@ AREA_FILL = PatternFill("solid", fgColor=BRAND_LIGHT)
 AREA_FONT = Font(color=BRAND, bold=True, size=12)
 TITLE_FONT = Font(color=BRAND, bold=True, size=16)
 BOLD = Font(bold=True)
+CODE_FONT = Font(color="7F7F7F", size=8)  # a problem's code, kept small beside its description
 WRAP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 CENTER = Alignment(horizontal="center", vertical="center")
