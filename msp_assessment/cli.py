@@ -10,11 +10,18 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from msp_assessment import cli_mail
-from msp_assessment.cli_common import CONTEXT, command, echo_json, output_folder_option
+from msp_assessment.cli_common import (
+    CONTEXT,
+    command,
+    echo_json,
+    next_step,
+    output_folder_option,
+)
 from msp_assessment.client import Client
 
 if TYPE_CHECKING:
     from msp_assessment.processing.batch import RunOptions
+    from msp_assessment.processing.outcome import Report
 
 
 @click.group(
@@ -79,6 +86,10 @@ def template(
             f"No se pudo escribir {output}: {describe_os_error(err)}."
         ) from None
     click.echo(f"Plantilla creada: {output}")
+    next_step(
+        "envíela a su cliente o, para muchos clientes, prepare un libro y un correo para cada "
+        "uno con «msp-assessment prepare CLIENTES -o CARPETA --from REMITENTE»."
+    )
 
 
 def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -215,7 +226,25 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
             click.echo(line)
         for skipped in report.skipped:
             click.echo(f"Omitido: {skipped.path} ({skipped.reason})", err=True)
+        _next_after_run(report, options)
     sys.exit(0 if report.ok else 1)
+
+
+def _next_after_run(report: Report, options: RunOptions) -> None:
+    if options.output_dir is None:
+        next_step(
+            "escriba los resultados y el resumen con «msp-assessment process RUTA -o CARPETA»."
+        )
+    elif report.counts["scored"]:
+        next_step(
+            f"prepare el correo de resultados de cada cliente con «msp-assessment deliver "
+            f"CLIENTES {options.output_dir} -o CARPETA --from REMITENTE»."
+        )
+    elif not report.ok:
+        next_step(
+            "pida a los clientes que corrijan sus libros con «msp-assessment status CLIENTES RUTA "
+            "--reminders CARPETA --from REMITENTE»."
+        )
 
 
 for _command in (

@@ -57,3 +57,8 @@ def spanish_errors() -> Iterator[None]:
             f"No se pudo escribir o leer{where}: {describe_os_error(err)}. Compruebe que la "
             "carpeta existe, que tiene permiso de escritura y que hay espacio en el disco."
         ) from None
+
+
+def next_step(text: str) -> None:
+    """The one line after a command's report that says what to do next."""
+    click.echo(f"Siguiente paso: {text}")

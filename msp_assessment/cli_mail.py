@@ -11,7 +11,13 @@ from typing import Any
 import click
 
 from msp_assessment._spanish import count
-from msp_assessment.cli_common import command, echo_json, output_folder_option, spanish_errors
+from msp_assessment.cli_common import (
+    command,
+    echo_json,
+    next_step,
+    output_folder_option,
+    spanish_errors,
+)
 from msp_assessment.processing.scoring import format_es
 
 PASSWORD_ENV = "MSP_SMTP_PASSWORD"
@@ -96,6 +102,10 @@ def prepare(
         for item in report.prepared:
             click.echo(f"Preparado: {item.client.id} · {item.client.company} → {item.draft}")
         click.echo(f"Total: {count(len(report.prepared), 'borrador', 'borradores')} en {output}")
+        next_step(
+            f"revise un borrador y envíelos todos con «msp-assessment send {output} --smtp-host "
+            "SERVIDOR --starttls --user USUARIO»."
+        )
     sys.exit(0 if report.ok else 1)
 
 
@@ -191,6 +201,13 @@ def send(
                 else ""
             )
         )
+        if not report.ok:
+            next_step("revise lo indicado y repita la misma orden: solo se envía lo pendiente.")
+        elif not dry_run:
+            next_step(
+                "guarde en una carpeta los libros que le devuelvan y vea quién falta con "
+                "«msp-assessment status CLIENTES CARPETA»."
+            )
     sys.exit(0 if report.ok else 1)
 
 
@@ -262,6 +279,14 @@ def status(
     )
     if report.reminders:
         click.echo(f"Recordatorios: {len(report.reminders)} en {reminders}")
+        next_step(f"envíelos con «msp-assessment send {reminders} --smtp-host SERVIDOR …».")
+    elif counts["pending"] or counts["problems"]:
+        next_step(
+            "escriba recordatorios con --reminders CARPETA --from REMITENTE, o procese lo recibido "
+            "con «msp-assessment process RUTA -o RESULTADOS»."
+        )
+    else:
+        next_step("procese los libros con «msp-assessment process RUTA -o RESULTADOS».")
 
 
 @command()
@@ -325,5 +350,5 @@ def deliver(
     n = len(report.delivered)
     click.echo(f"Total: {count(n, 'borrador', 'borradores')} de resultados en {output}")
     if n:
-        click.echo(f"Siguiente paso: msp-assessment send {output} --smtp-host SERVIDOR …")
+        next_step(f"envíelos con «msp-assessment send {output} --smtp-host SERVIDOR …».")
     sys.exit(0 if report.ok else 1)

@@ -55,9 +55,11 @@ def test_process__examples__outputs_exit_code_and_untouched_inputs(
         "taller-informatico-reactivo-resultados.xlsx",
     ]
     lines = result.output.splitlines()
-    assert lines[-2:] == [
+    assert lines[-3:] == [
         "Total: 6 archivos · 4 puntuados · 1 para revisar · 1 ilegible",
         f"Resumen: {out / 'resumen.xlsx'}",
+        f"Siguiente paso: prepare el correo de resultados de cada cliente con «msp-assessment "
+        f"deliver CLIENTES {out} -o CARPETA --from REMITENTE».",
     ]
     assert (
         f"PUNTUADO  · {inbox / 'documento-ejemplo-proactivo.xlsx'} · Redes del Norte · "
@@ -102,9 +104,9 @@ def test_process__review_workbook__lists_problems_and_marks_cells(
     wb = openpyxl.load_workbook(out / "sistemas-sur-con-problemas-revisar.xlsx")
     assert wb.sheetnames[0] == contract.REVIEW_SHEET
     rows = list(wb[contract.REVIEW_SHEET].iter_rows(min_row=6, values_only=True))
-    assert len(rows) == 10
+    assert len(rows) == 5  # 10 problems: the 6 missing answers on one line
     assert [r[3] for r in rows[:3]] == [
-        "Autoevaluación!B25",
+        "marcadas en color",
         "Autoevaluación!B32",
         "Autoevaluación!B35",
     ]

@@ -19,7 +19,11 @@ def test_template_command__default_name__written_in_current_folder(
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["template"])
     assert result.exit_code == 0, result.output
-    assert result.output == "Plantilla creada: autoevaluacion-msp.xlsx\n"
+    assert result.output.splitlines() == [
+        "Plantilla creada: autoevaluacion-msp.xlsx",
+        "Siguiente paso: envíela a su cliente o, para muchos clientes, prepare un libro y un "
+        "correo para cada uno con «msp-assessment prepare CLIENTES -o CARPETA --from REMITENTE».",
+    ]
     assert (tmp_path / "autoevaluacion-msp.xlsx").is_file()
 
 

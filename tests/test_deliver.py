@@ -214,7 +214,7 @@ def test_deliver_then_send__real_smtp__rerun_sends_nothing__status_shows_who_got
     ]
     assert len(pdfs) == 2 and all(p.startswith(b"%PDF") for p in pdfs)
     again = invoke(*send_args(out, server))
-    assert again.output.splitlines()[-1].startswith("Total: 0 enviados · 2 ya enviados antes")
+    assert again.output.splitlines()[-2].startswith("Total: 0 enviados · 2 ya enviados antes")
     assert server.recorder.count() == 2
     status = invoke(
         "status", str(clients), str(tmp_path / "recibidos"), "--delivered", str(out), "--json"

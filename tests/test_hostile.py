@@ -58,7 +58,8 @@ def test_battery__human_output__one_short_line_per_file(
     folder, expected = battery
     result = CliRunner().invoke(cli, ["check", str(folder)])
     lines = result.output.splitlines()
-    assert len(lines) == len(expected) + 1
+    assert len(lines) == len(expected) + 2  # one per file, the total and the next step
+    assert lines[-1].startswith("Siguiente paso: escriba los resultados y el resumen con")
     odd = next(line for line in lines if "texto-raro.xlsx" in line)
     assert len(odd) < 250 and "…" in odd  # 50 000 characters of company name, shortened
     assert "Traceback" not in result.output

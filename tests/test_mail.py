@@ -294,7 +294,7 @@ def test_send__starttls_and_auth__each_client_once_attachment_byte_for_byte(
 ) -> None:
     result = invoke(*send_args(prepared, server))
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == (
+    assert result.output.splitlines()[-2] == (
         "Total: 5 enviados · 0 ya enviados antes · 0 fallidos · 0 desconocidos"
     )
     received = server.recorder.received
@@ -318,7 +318,7 @@ def test_send__starttls_and_auth__each_client_once_attachment_byte_for_byte(
     # Running again sends nothing.
     again = invoke(*send_args(prepared, server))
     assert again.exit_code == 0
-    assert again.output.splitlines()[-1].startswith("Total: 0 enviados · 5 ya enviados antes")
+    assert again.output.splitlines()[-2].startswith("Total: 0 enviados · 5 ya enviados antes")
     assert server.recorder.count() == 5
 
 
@@ -335,7 +335,7 @@ def test_send__one_recipient_rejected__others_delivered_and_only_it_retried(
     server.recorder.reject.clear()
     retry = invoke(*send_args(prepared, server))
     assert retry.exit_code == 0
-    assert retry.output.splitlines()[-1].startswith("Total: 1 enviados · 4 ya enviados antes")
+    assert retry.output.splitlines()[-2].startswith("Total: 1 enviado · 4 ya enviados antes")
     assert sorted(r.recipients[0] for r in server.recorder.received) == sorted(
         c[3] for c in CLIENTS
     )
@@ -477,9 +477,10 @@ def test_status__matches_by_embedded_id_then_company(tmp_path: Path, returned: P
     )
     assert human[1].startswith("RECIBIDO CON PROBLEMAS   · C-002 · Soporte Levante · 5 problemas")
     assert human[3] == "PENDIENTE                · C-004 · Cloud Ibérica · info@cloudiberica.es"
-    assert human[-1] == (
-        "Clientes: 5 · 2 puntuados · 1 con problemas · 2 pendientes · 1 libros sin cliente"
+    assert human[-2] == (
+        "Clientes: 5 · 2 puntuados · 1 con problemas · 2 pendientes · 1 libro sin cliente"
     )
+    assert human[-1].startswith("Siguiente paso: escriba recordatorios con --reminders")
 
 
 def test_status__reminders__pending_and_problems_with_review_copy(
