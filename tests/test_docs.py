@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -64,3 +65,14 @@ def test_readme__library_example__runs_and_prints_each_example(
         "{'scored': 4, 'invalid': 1, 'unreadable': 1} → " + str(Path("resultados") / "resumen.xlsx")
     )
     assert (tmp_path / "resultados" / "resumen.xlsx").is_file()
+
+
+def test_readme__campaign_guide__near_the_top_every_command_real() -> None:
+    assert README.index("## Guía de una campaña") < README.index("## Qué obtiene")
+    guide = README.split("## Guía de una campaña", 1)[1].split("\n## ", 1)[0]
+    assert "source .venv/bin/activate" in guide
+    assert "smtp.office365.com" in guide and "smtp.gmail.com" in guide
+    assert "contraseña de aplicación" in guide
+    used = set(re.findall(r"^msp-assessment (\w+)", guide, re.M))
+    assert used == {"prepare", "send", "status", "process", "deliver"}
+    assert used <= set(COMMANDS)
