@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,8 @@ import pytest
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.workbook_templates import TemplateOptions, write_template
+from tests import smtp_server
+from tests.smtp_server import PASSWORD, SmtpServer
 
 DATA = Path(__file__).parent / "data"
 UNO_PYTHON = "/usr/bin/python3"
@@ -46,6 +48,16 @@ def require_libreoffice() -> None:
     reason = libreoffice_missing_reason()
     if reason is not None:
         skip_unless_ci(reason)
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 (STARTTLS, AUTH) for one test; the clients trust its CA."""
+    running = smtp_server.start(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(running.ca_file))
+    monkeypatch.setenv("MSP_SMTP_PASSWORD", PASSWORD)
+    yield running
+    running.controller.stop()
 
 
 @pytest.fixture(scope="session")

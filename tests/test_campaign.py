@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -17,20 +16,11 @@ import pytest
 
 from msp_assessment.client import Client
 from tests import smtp_server
-from tests.smtp_server import PASSWORD, USER, SmtpServer
-from tests.test_mail import CLIENTS, invoke, parse_eml, plain_text, write_list
+from tests.smtp_server import PASSWORD, SmtpServer
+from tests.test_mail import CLIENTS, invoke, parse_eml, plain_text, send_args, write_list
 
 ROOT = Path(__file__).parents[1]
 SENDER = "Canal MSP <canal@fabricante.es>"
-
-
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
-    running = smtp_server.start(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(running.ca_file))
-    monkeypatch.setenv("MSP_SMTP_PASSWORD", PASSWORD)
-    yield running
-    running.controller.stop()
 
 
 @pytest.fixture
@@ -43,21 +33,7 @@ def drafts(tmp_path: Path) -> Path:
 
 def send_process(folder: Path, server: SmtpServer, *extra: str) -> subprocess.Popen[str]:
     """``msp-assessment send`` as its own process, as a second terminal would start it."""
-    args = [
-        sys.executable,
-        "-m",
-        "msp_assessment",
-        "send",
-        str(folder),
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        str(server.port),
-        "--starttls",
-        "--user",
-        USER,
-        *extra,
-    ]
+    args = [sys.executable, "-m", "msp_assessment", *send_args(folder, server, *extra)]
     env = {**os.environ, "SSL_CERT_FILE": str(server.ca_file), "MSP_SMTP_PASSWORD": PASSWORD}
     return subprocess.Popen(
         args, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

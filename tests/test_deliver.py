@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,8 @@ from msp_assessment.examples import EXAMPLES, uniform_answers, write_filled
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.scoring import score
 from msp_assessment.report.pdf import results_pdf
-from tests import smtp_server
 from tests.programs import page_count, page_text, require_poppler
-from tests.smtp_server import PASSWORD, SmtpServer
+from tests.smtp_server import SmtpServer
 from tests.test_mail import invoke, parse_eml, plain_text, send_args, write_list
 
 SENDER = "Canal MSP <canal@fabricante.es>"
@@ -33,15 +31,6 @@ def pdf_text(path: Path) -> str:
     require_poppler()
     assert page_count(path) == 1
     return flat(page_text(path, 1, "-raw"))  # drawing order: a cell's lines stay together
-
-
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
-    running = smtp_server.start(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(running.ca_file))
-    monkeypatch.setenv("MSP_SMTP_PASSWORD", PASSWORD)
-    yield running
-    running.controller.stop()
 
 
 # --- the PDF report -------------------------------------------------------------------------

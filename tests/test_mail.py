@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -87,15 +86,6 @@ def prepared(tmp_path: Path) -> Path:
     )
     assert result.exit_code == 0, result.output
     return out
-
-
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
-    running = smtp_server.start(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(running.ca_file))
-    monkeypatch.setenv("MSP_SMTP_PASSWORD", PASSWORD)
-    yield running
-    running.controller.stop()
 
 
 def send_args(folder: Path, server: SmtpServer, *extra: str) -> list[str]:
