@@ -141,6 +141,13 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     help="es: «;», coma decimal y BOM, como lo abre Excel en español; standard: «,» y punto.",
 )
 @click.option(
+    "--clients",
+    metavar="CLIENTES",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Lista de clientes (la de «prepare»): el resumen incluye a todos, también a los "
+    "pendientes, y la tasa de respuesta.",
+)
+@click.option(
     "--pdf",
     is_flag=True,
     help="Escribe también NOMBRE-informe.pdf, el informe de una página para el cliente.",
@@ -151,6 +158,7 @@ def process(
     summary: Path | None,
     csv_path: Path | None,
     csv_dialect: str,
+    clients: Path | None,
     pdf: bool,
     as_json: bool,
     recursive: bool,
@@ -175,6 +183,7 @@ def process(
         csv_dialect=csv_dialect,
         jobs=jobs,
         pdf=pdf,
+        clients=clients,
     )
     _run_and_report(paths, options, as_json)
 

@@ -20,9 +20,11 @@ from click.testing import CliRunner
 
 from msp_assessment.cli import cli
 from msp_assessment.client import Client
-from msp_assessment.examples import write_filled
+from msp_assessment.examples import write_examples, write_filled
 from msp_assessment.instrument import Instrument
 from tests.conftest import require_libreoffice, soffice_convert
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
 
 AREAS = [
     "Procesos y operaciones",
@@ -392,3 +394,64 @@ def test_summary__custom_path_and_not_over_an_input(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "elija otro nombre" in result.output
     assert sheet_rows(target, "Resumen")[0]["Etapa"] == "Reactivo"
+
+
+def test_process_with_client_list__resumen_covers_every_client__response_rate__outsiders_flagged(
+    tmp_path: Path,
+) -> None:
+    from tests.test_mail import write_list
+
+    folder = tmp_path / "recibidos"
+    write_examples(folder)
+    rows = [
+        ("CL-003", "Redes del Norte", "Iker", "iker@redesdelnorte.es"),
+        ("CL-004", "Cloud Iberia Servicios", "Lucía", "lucia@cloudiberia.es"),
+        ("CL-005", "Sistemas del Sur", "Antonio", "antonio@sistemasdelsur.es"),
+        ("CL-006", "Nube Nueva", "Ana", "ana@nubenueva.es"),
+        ("CL-007", "Otra Pendiente", "Eva", "eva@otra.es"),
+    ]
+    clients = write_list(tmp_path / "clientes.csv", rows)
+    out = tmp_path / "out"
+    summary = Path(process(str(folder), "-o", str(out), "--clients", str(clients))["summary"])
+    resumen = sheet_rows(summary, "Resumen")
+    situation = [(r["Id. cliente"], r["Situación"]) for r in resumen if r["Situación"]]
+    assert situation == [
+        ("CL-004", "Puntuado"),
+        ("CL-003", "Puntuado"),
+        ("CL-002", "Fuera de la lista"),
+        ("CL-001", "Fuera de la lista"),
+        ("CL-005", "Con problemas (ver Incidencias)"),
+        ("CL-006", "Pendiente"),
+        ("CL-007", "Pendiente"),
+    ]
+    wb = openpyxl.load_workbook(summary)
+    texts = [c.value for row in wb["Resumen"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert (
+        "Han respondido 3 de 5 clientes (60 %): 2 puntuados y 1 con problemas; faltan 2." in texts
+    )
+    stats = [c.value for row in wb["Estadísticas"].iter_rows(max_row=12) for c in row if c.value]
+    assert "Clientes en la lista" in stats
+    assert any(
+        isinstance(v, str)
+        and v.endswith("Las cifras de esta hoja se basan en 4 clientes puntuados.")
+        for v in stats
+    )
+    flagged = {
+        Path(r["Archivo"]).name: r["Código"].split("\n") for r in sheet_rows(summary, "Incidencias")
+    }
+    assert flagged["taller-informatico-reactivo.xlsx"] == ["not_on_list"]
+    assert flagged["soporte-levante-estable.xlsx"] == ["not_on_list"]
+    assert "not_on_list" not in flagged["sistemas-sur-con-problemas.xlsx"]
+
+
+def test_process_with_a_client_list_with_problems__stops_before_reading_any_file(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "clientes.csv"
+    bad.write_text("id;empresa;email\n;Sin id;x@x.es\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["process", str(EXAMPLES), "-o", str(tmp_path / "o"), "--clients", str(bad)]
+    )
+    assert result.exit_code == 2
+    assert "La lista de clientes" in result.output and "Línea 2: falta el id." in result.output
+    assert not (tmp_path / "o").exists()

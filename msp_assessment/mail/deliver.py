@@ -31,10 +31,10 @@ from msp_assessment.mail.messages import (
     render,
     write_draft,
 )
-from msp_assessment.mail.status import ClientStatus, State, match_clients
 from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome
 from msp_assessment.processing.results import REPORT_SUFFIX, RESULTS_SUFFIX, REVIEW_SUFFIX
+from msp_assessment.processing.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.processing.values import fold
 

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from email.headerregistry import Address
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -32,24 +31,12 @@ from msp_assessment.mail.messages import (
 from msp_assessment.mail.send import JOURNAL_NAME, Journal
 from msp_assessment.processing import problems
 from msp_assessment.processing.batch import RunOptions, run
-from msp_assessment.processing.outcome import FileOutcome, Status, recency
+from msp_assessment.processing.outcome import FileOutcome, Status
 from msp_assessment.processing.problems import Code, grouped, shorten
+from msp_assessment.processing.roster import LABELS, ClientStatus, State, match_clients
 from msp_assessment.processing.scoring import format_es
 from msp_assessment.processing.values import fold
 from msp_assessment.workbook_templates import TemplateOptions, build_template
-
-
-class State(StrEnum):
-    PENDING = "pending"
-    SCORED = "scored"
-    PROBLEMS = "problems"
-
-
-LABELS = {
-    State.PENDING: "pendiente",
-    State.SCORED: "recibido y puntuado",
-    State.PROBLEMS: "recibido con problemas",
-}
 
 PENDING_TEXT = MessageText(
     "Recordatorio: autoevaluación del desarrollo como MSP ({empresa})",
@@ -101,29 +88,6 @@ NEW_TEMPLATE = (
     "El libro que nos envió no es la plantilla actual completa del cuestionario. Le adjuntamos de "
     "nuevo la plantilla: rellénela y envíenosla."
 )
-
-
-@dataclass(frozen=True)
-class ClientStatus:
-    client: Client
-    state: State
-    outcome: FileOutcome | None = None  # the workbook that decides the state (the newest)
-    files: tuple[str, ...] = ()  # every returned workbook matched to this client
-    results_sent: bool | None = None  # per the journals of the results folders; None: not asked
-
-    def to_dict(self) -> dict[str, Any]:
-        score = self.outcome.score if self.outcome else None
-        problems = self.outcome.problems if self.outcome and not score else ()
-        return {
-            "client": self.client.to_dict(),
-            "status": self.state.value,
-            "label": LABELS[self.state],
-            "files": list(self.files),
-            "average": float(score.average) if score else None,
-            "stage": score.stage.name if score else None,
-            "problems": [prob.to_dict() for prob in problems],
-            "results_sent": self.results_sent,
-        }
 
 
 @dataclass(frozen=True)
@@ -191,58 +155,6 @@ def status(
                 _check_reminders_folder(options.reminders)
                 reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
     return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders))
-
-
-def match_clients(
-    clients: Sequence[Client], outcomes: Sequence[FileOutcome]
-) -> tuple[list[ClientStatus], list[FileOutcome]]:
-    """Each client of the list with the workbooks that are theirs: by the client id stored in
-    the workbook, else by company (case, accents and spacing aside), whatever the files are
-    called; the newest scored one decides. The workbooks of no client on the list, apart."""
-    by_id = {fold(c.id): i for i, c in enumerate(clients) if c.id}
-    by_company: dict[str, int] = {}
-    for i, c in enumerate(clients):
-        if c.company:
-            by_company.setdefault(fold(c.company), i)
-    matched: dict[int, list[FileOutcome]] = {}
-    unmatched: list[FileOutcome] = []
-    for outcome in outcomes:
-        found = outcome.client
-        index = by_id.get(fold(found.id)) if found.id else None
-        if index is None and found.company:
-            index = by_company.get(fold(found.company))
-        if index is None and outcome.status is Status.UNREADABLE:
-            index = _by_file_name(Path(outcome.path), clients)
-        if index is None:
-            unmatched.append(outcome)
-        else:
-            matched.setdefault(index, []).append(outcome)
-    result = []
-    for i, client in enumerate(clients):
-        mine = matched.get(i, [])
-        scored = [o for o in mine if o.status is Status.SCORED]
-        files = tuple(o.path for o in mine)
-        if scored:
-            result.append(ClientStatus(client, State.SCORED, max(scored, key=recency), files))
-        elif mine:
-            result.append(ClientStatus(client, State.PROBLEMS, max(mine, key=recency), files))
-        else:
-            result.append(ClientStatus(client, State.PENDING))
-    return result, unmatched
-
-
-def _by_file_name(path: Path, clients: Sequence[Client]) -> int | None:
-    """The client a file we cannot read belongs to, by the name we gave it: the workbook
-    ``prepare`` writes («C-001-taller-ruiz.xlsx») or the attachment the client received
-    («Autoevaluación MSP - Taller Ruiz.xlsx»). None unless exactly one client fits."""
-    name = file_stem(Client(company=path.stem))
-    fits = {
-        i
-        for i, client in enumerate(clients)
-        if name.startswith(file_stem(client))
-        or (client.company and name.endswith(file_stem(Client(company=client.company))))
-    }
-    return fits.pop() if len(fits) == 1 else None
 
 
 def results_sent(folders: Sequence[Path]) -> set[str]:

@@ -12,11 +12,13 @@ from defusedxml import DefusedXmlException
 from openpyxl import Workbook
 
 from msp_assessment._files import flush_to_disk, remove_stale_temporaries
+from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.processing.intake import SUMMARY_NAMES, Format, Limits, collect, sniff
 from msp_assessment.processing.other_formats import FRESH_COPY, fresh_copy, read_other
 from msp_assessment.processing.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.outputs import (
+    UsageProblemError,
     check_not_inputs,
     check_output_dir,
     output_stems,
@@ -69,6 +71,7 @@ class RunOptions:
     jobs: int | None = None  # worker processes; None: one per CPU
     review_only: bool = False  # write only the -revisar copies (what reminders attach)
     pdf: bool = False  # also the one-page PDF report beside each -resultados copy
+    clients: Path | None = None  # a client list: the summary covers every client on it
 
 
 def run(
@@ -79,6 +82,7 @@ def run(
 ) -> Report:
     """Read, validate and score every workbook under ``paths``; write outputs when asked."""
     instrument = instrument or load_instrument()
+    roster = _client_list(options.clients) if options.clients is not None else None
     files, skipped = collect(list(paths), recursive=options.recursive)
     resolved = {file: file.resolve() for file in files}  # once: it costs a few system calls each
     if options.output_dir is not None:
@@ -118,7 +122,18 @@ def run(
     # Outputs were written without waiting for the disk one by one; the summary, written last,
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
-    return _summarize(report, options, instrument)
+    return _summarize(report, options, instrument, roster)
+
+
+def _client_list(path: Path) -> tuple[Client, ...]:
+    """The clients of ``path``; a list with problems stops the run before any file is read."""
+    from msp_assessment.mail.clients import read_client_list
+
+    listing = read_client_list(path)
+    if not listing.ok:
+        lines = "\n".join(problem.message for problem in listing.problems)
+        raise UsageProblemError(f"La lista de clientes {path} tiene problemas:\n{lines}")
+    return listing.clients
 
 
 def _close_corrected(outcomes: list[FileOutcome], superseded: set[int]) -> list[FileOutcome]:
@@ -145,13 +160,18 @@ def _settle() -> None:
     gc.freeze()
 
 
-def _summarize(report: Report, options: RunOptions, instrument: Instrument) -> Report:
+def _summarize(
+    report: Report,
+    options: RunOptions,
+    instrument: Instrument,
+    roster: tuple[Client, ...] | None = None,
+) -> Report:
     """Write the summary workbook (and the CSV when asked) for the whole run."""
     from msp_assessment.processing.summary import CsvDialect, consolidate, write_csv
     from msp_assessment.processing.summary_workbook import write_summary
 
     assert options.output_dir is not None
-    consolidation = consolidate(report.files, instrument)
+    consolidation = consolidate(report.files, instrument, roster)
     target = options.summary or options.output_dir / SUMMARY_NAME
     write_summary(consolidation, instrument, target)
     if options.csv is not None:

@@ -39,8 +39,10 @@ class Code(StrEnum):
     ANSWER_FORMULA = "answer_formula"
     CLIENT_MISSING = "client_missing"
     CLIENT_EMAIL_INVALID = "client_email_invalid"
-    # Summary-level: a scored workbook that a newer one of the same client replaces.
+    # Summary-level: a scored workbook that a newer one of the same client replaces; a workbook
+    # of no client on the list given with --clients.
     SUPERSEDED = "superseded"
+    NOT_ON_LIST = "not_on_list"
     # The user's client list (prepare, status): located by line, 1 being the header.
     LIST_UNREADABLE = "list_unreadable"
     LIST_EMPTY = "list_empty"
@@ -144,6 +146,10 @@ TEMPLATES: dict[Code, str] = {
         "cuenta en el resumen. Si este es el bueno, retire el otro de la carpeta y vuelva a "
         "procesar."
     ),
+    Code.NOT_ON_LIST: (
+        "El libro no es de ningún cliente de la lista (id. «{id}», empresa «{company}»). "
+        "Compruebe esos datos en el libro, o añada el cliente a la lista."
+    ),
     Code.LIST_UNREADABLE: (
         "No se pudo leer la lista de clientes ({detail}). Guárdela como .xlsx o como CSV "
         "(separado por comas o por punto y coma)."
@@ -192,6 +198,7 @@ LABELS: dict[Code, str] = {
     Code.CLIENT_MISSING: "Falta un dato de la empresa",
     Code.CLIENT_EMAIL_INVALID: "Email no válido",
     Code.SUPERSEDED: "Sustituido por uno más reciente",
+    Code.NOT_ON_LIST: "Cliente fuera de la lista",
     Code.LIST_UNREADABLE: "Lista ilegible",
     Code.LIST_EMPTY: "Lista vacía",
     Code.LIST_COLUMNS: "Faltan columnas",

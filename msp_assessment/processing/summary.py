@@ -19,9 +19,12 @@ from statistics import median
 import pandas as pd
 
 from msp_assessment._files import write_atomic
+from msp_assessment._spanish import count
+from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, Stage
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
 from msp_assessment.processing.problems import Code, Problem, problem
+from msp_assessment.processing.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.scoring import format_es, stage_for
 from msp_assessment.processing.values import fold, parse_date
 
@@ -72,10 +75,35 @@ class Consolidation:
     mean: Fraction | None  # of the counted clients' global averages
     median: Fraction | None
     mean_stage: Stage | None
+    # With a client list (process --clients): every client and their state, and the workbooks
+    # of no client on the list.
+    roster: tuple[ClientStatus, ...] | None = None
+    outside: tuple[FileOutcome, ...] = ()
+
+    @property
+    def response(self) -> str | None:
+        """«Han respondido 5 de 6 clientes (83 %): 4 puntuados y 1 con problemas; falta 1.»"""
+        if self.roster is None:
+            return None
+        total = len(self.roster)
+        scored = sum(1 for c in self.roster if c.state is State.SCORED)
+        problems = sum(1 for c in self.roster if c.state is State.PROBLEMS)
+        answered, missing = scored + problems, total - scored - problems
+        share = round(Fraction(100 * answered, total)) if total else 0
+        lacking = f"falta {missing}" if missing == 1 else f"faltan {missing}"
+        return (
+            f"Han respondido {answered} de {count(total, 'cliente')} ({share} %): "
+            f"{count(scored, 'puntuado')} y {problems} con problemas; {lacking}."
+        )
 
 
-def consolidate(outcomes: Sequence[FileOutcome], instrument: Instrument) -> Consolidation:
-    """Keep the newest scored workbook per client and compute the portfolio statistics."""
+def consolidate(
+    outcomes: Sequence[FileOutcome],
+    instrument: Instrument,
+    clients: Sequence[Client] | None = None,
+) -> Consolidation:
+    """Keep the newest scored workbook per client and compute the portfolio statistics; with
+    ``clients``, say where each client of the list stands."""
     counted, superseded = resolve_clients(outcomes)
     counted.sort(key=_ranking)
     replaced = {id(entry.outcome) for entry in superseded}
@@ -96,6 +124,9 @@ def consolidate(outcomes: Sequence[FileOutcome], instrument: Instrument) -> Cons
         median=None,
         mean_stage=None,
     )
+    if clients is not None:
+        roster, outside = match_clients(clients, outcomes)
+        summary = replace(summary, roster=tuple(roster), outside=tuple(outside))
     if not counted:
         return summary
 
@@ -186,6 +217,11 @@ def _resolve_duplicates(
         if pos != winner
     ]
     return counted, superseded
+
+
+def outside_problem(outcome: FileOutcome) -> Problem:
+    found = outcome.client
+    return problem(Code.NOT_ON_LIST, id=found.id or "—", company=found.company or "—")
 
 
 def superseded_problem(entry: Superseded) -> Problem:

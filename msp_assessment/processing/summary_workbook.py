@@ -16,14 +16,17 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from msp_assessment._spanish import count
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.outcome import FileOutcome, Status
 from msp_assessment.processing.problems import LABELS, Problem
 from msp_assessment.processing.results import save_workbook
+from msp_assessment.processing.roster import State
 from msp_assessment.processing.summary import (
     STATUS_LABELS,
     SUPERSEDED_LABEL,
     Consolidation,
+    outside_problem,
     resumen_headers,
     superseded_problem,
 )
@@ -40,6 +43,7 @@ from msp_assessment.workbook_templates.cells import (
 from msp_assessment.workbook_templates.charts import area_radar, paint_fill
 
 SHEETS = ("Resumen", "Incidencias", "Estadísticas", "Respuestas")
+OUTSIDE_LABEL = "Fuera de la lista"
 NO_CLIENT = "Ningún libro se ha podido puntuar en esta ejecución: no hay clientes que resumir."
 PERCENT = "0.0%"
 READING_NOTE = (
@@ -129,9 +133,44 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
         _decimal(ws, row, 7 + 2 * n_areas, score.average, font=palette.BOLD)
         stage_cell(ws, row, 8 + 2 * n_areas, score.stage.id, score.stage.name)
     last = len(cons.counted) + 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 2)}"
-    if not cons.counted:
+    if cons.roster is not None:
+        last = _roster_rows(ws, cons, len(headers) + 1, last)
+    width = len(headers) + (cons.roster is not None)
+    ws.auto_filter.ref = f"A1:{get_column_letter(width)}{max(last, 2)}"
+    if cons.response is not None:
+        _note(ws, last + 2, cons.response, 8)
+    elif not cons.counted:
         _note(ws, 3, NO_CLIENT + " Vea la hoja Incidencias.", 8)
+
+
+SITUATION = {
+    State.SCORED: "Puntuado",
+    State.PROBLEMS: "Con problemas (ver Incidencias)",
+    State.PENDING: "Pendiente",
+}
+
+
+def _roster_rows(ws: Worksheet, cons: Consolidation, col: int, last: int) -> int:
+    """With a client list: a «Situación» column, and a row for each client without a result.
+    Returns the last row of the table."""
+    style_header(ws.cell(row=1, column=col, value="Situación"))
+    ws.column_dimensions[get_column_letter(col)].width = 30
+    outside = {id(o) for o in cons.outside}
+    for row, outcome in enumerate(cons.counted, start=2):
+        situation = OUTSIDE_LABEL if id(outcome) in outside else SITUATION[State.SCORED]
+        ws.cell(row=row, column=col, value=situation)
+    assert cons.roster is not None
+    for entry in cons.roster:
+        if entry.state is State.SCORED:
+            continue
+        last += 1
+        client = entry.client
+        for i, value in enumerate((client.id, client.company, client.contact, client.email), 1):
+            _text(ws, last, i, value)
+        if entry.outcome is not None:
+            _text(ws, last, 5, Path(entry.outcome.path).name)
+        ws.cell(row=last, column=col, value=SITUATION[entry.state])
+    return last
 
 
 def _date(ws: Worksheet, row: int, col: int, text: str | None) -> None:
@@ -159,9 +198,17 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
     ]
     _header_row(ws, headers, [30, 14, 26, 22, 28, 14, 11, 26, 80, 18, 16])
     ws.freeze_panes = "B2"
+    outside = {id(o) for o in cons.outside}
+
+    def flagged(o: FileOutcome) -> tuple[Problem, ...]:
+        return (*o.problems, outside_problem(o)) if id(o) in outside else o.problems
+
     entries: list[tuple[FileOutcome, str, tuple[Problem, ...]]] = [
-        (o, STATUS_LABELS[o.status], o.problems) for o in cons.issues
+        (o, STATUS_LABELS[o.status], flagged(o))
+        for o in cons.issues
+        if not (o.status is Status.UNREADABLE and id(o) in outside)
     ]
+    entries += [(o, OUTSIDE_LABEL, (outside_problem(o),)) for o in cons.counted if id(o) in outside]
     entries += [(e.outcome, SUPERSEDED_LABEL, (superseded_problem(e),)) for e in cons.superseded]
     for row, (outcome, label, problems) in enumerate(entries, start=2):
         _text(ws, row, 1, outcome.path)
@@ -196,13 +243,15 @@ def _estadisticas(ws: Worksheet, cons: Consolidation, instrument: Instrument) ->
     ws.cell(row=1, column=1, value="Estadísticas de la cartera").font = palette.TITLE_FONT
     ws.row_dimensions[1].height = 26
     n = len(cons.counted)
-    counts = [
+    counts: list[tuple[str, int]] = [
         ("Archivos procesados", cons.files),
         ("Clientes puntuados (cuentan en el resumen)", n),
         ("Libros sustituidos por uno más reciente", len(cons.superseded)),
         ("Libros para revisar", sum(1 for o in cons.issues if o.status is Status.INVALID)),
         ("Archivos ilegibles", sum(1 for o in cons.issues if o.status is Status.UNREADABLE)),
     ]
+    if cons.roster is not None:
+        counts.insert(0, ("Clientes en la lista", len(cons.roster)))
     row = 3
     for label, value in counts:
         ws.cell(row=row, column=1, value=label).font = palette.BOLD
@@ -210,6 +259,12 @@ def _estadisticas(ws: Worksheet, cons: Consolidation, instrument: Instrument) ->
         row += 1
     _note(ws, row, READING_NOTE, 4)
     ws.row_dimensions[row].height = 48
+    row += 1
+    based = (
+        f"Las cifras de esta hoja se basan en {count(n, 'cliente puntuado', 'clientes puntuados')}."
+    )
+    _note(ws, row, " ".join(filter(None, [cons.response, based])), 4)
+    ws.row_dimensions[row].height = 30
     row += 2
     if not n:
         _note(ws, row, NO_CLIENT, 4)
@@ -237,10 +292,10 @@ def _stage_table(ws: Worksheet, row: int, cons: Consolidation) -> int:
     _section(ws, row, "Clientes por etapa", ["Etapa", "Clientes", "Porcentaje"])
     header = row + 1
     n = len(cons.counted)
-    for i, (stage, count) in enumerate(cons.stage_counts, start=1):
+    for i, (stage, clients) in enumerate(cons.stage_counts, start=1):
         stage_cell(ws, header + i, 1, stage.id, stage.name)
-        ws.cell(row=header + i, column=2, value=count)
-        share = ws.cell(row=header + i, column=3, value=count / n)
+        ws.cell(row=header + i, column=2, value=clients)
+        share = ws.cell(row=header + i, column=3, value=clients / n)
         share.number_format = PERCENT
     chart = BarChart()
     chart.type = "col"
