@@ -141,6 +141,18 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     help="es: «;», coma decimal y BOM, como lo abre Excel en español; standard: «,» y punto.",
 )
 @click.option(
+    "--previous",
+    metavar="RESUMEN",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="resumen.xlsx de una ronda anterior para comparar (se puede repetir).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Usa un resumen anterior aunque su hoja Respuestas no cuadre con su Resumen.",
+)
+@click.option(
     "--clients",
     metavar="CLIENTES",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -158,6 +170,8 @@ def process(
     summary: Path | None,
     csv_path: Path | None,
     csv_dialect: str,
+    previous: tuple[Path, ...],
+    force: bool,
     clients: Path | None,
     pdf: bool,
     as_json: bool,
@@ -184,6 +198,8 @@ def process(
         jobs=jobs,
         pdf=pdf,
         clients=clients,
+        previous=previous,
+        force=force,
     )
     _run_and_report(paths, options, as_json)
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from msp_assessment import TemplateOptions, write_template
-from msp_assessment.examples import write_examples
+from msp_assessment.examples import EXAMPLES, uniform_answers, write_examples, write_filled
 from msp_assessment.processing.batch import RunOptions, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,7 @@ PICTURES = {
     "resumen.png": ("out/resumen.xlsx", "Media global", DPI_WIDE),
     "estadisticas.png": ("out/resumen.xlsx", "Estadísticas de la cartera", DPI),
     "informe.png": ("out/documento-ejemplo-proactivo-informe.pdf", "Resultados de la", 90),
+    "evolucion.png": ("out/resumen.xlsx", "Evolución de la cartera", DPI),
 }
 
 
@@ -130,13 +131,25 @@ def render(pdf: Path, page: int, target: Path, dpi: int) -> None:
     )
 
 
+def earlier_round(folder: Path) -> Path:
+    """The examples' clients a year earlier, each a point lower where they could be."""
+    for name, (client, values) in EXAMPLES.items():
+        if all(isinstance(v, int) for vs in values.values() for v in vs):
+            lower = {a: [max(1, int(v) - 1) for v in vs] for a, vs in values.items()}
+            write_filled(folder / name, uniform_answers(lower), client=client, date="2025-11-20")
+    return folder
+
+
 def main(target: Path = TARGET) -> None:
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_template(work / "plantilla.xlsx", options=TemplateOptions())
         write_examples(work / "examples")
-        run([work / "examples"], RunOptions(output_dir=work / "out", pdf=True))
+        earlier = earlier_round(work / "ronda-anterior")
+        run([earlier], RunOptions(output_dir=work / "out-anterior"))
+        previous = (work / "out-anterior" / "resumen.xlsx",)
+        run([work / "examples"], RunOptions(output_dir=work / "out", pdf=True, previous=previous))
         pdfs: dict[str, Path] = {}
         for name, (workbook, marker, dpi) in PICTURES.items():
             if workbook not in pdfs:  # our own PDF report is a picture already

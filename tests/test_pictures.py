@@ -13,7 +13,14 @@ from tests.conftest import require_libreoffice
 from tests.programs import require_poppler
 
 ROOT = Path(__file__).parents[1]
-PICTURES = ["estadisticas.png", "informe.png", "plantilla.png", "resultados.png", "resumen.png"]
+PICTURES = [
+    "estadisticas.png",
+    "evolucion.png",
+    "informe.png",
+    "plantilla.png",
+    "resultados.png",
+    "resumen.png",
+]
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -357,12 +357,9 @@ def test_summary__no_scored_client__valid_workbook_that_says_so(tmp_path: Path) 
     report = process(str(folder), "-o", str(out), "--csv", str(out / "r.csv"))
     assert report["counts"] == {"scored": 0, "invalid": 0, "unreadable": 1}
     summary = Path(report["summary"])
-    assert openpyxl.load_workbook(summary).sheetnames == [
-        "Resumen",
-        "Incidencias",
-        "Estadísticas",
-        "Respuestas",
-    ]
+    book = openpyxl.load_workbook(summary)
+    assert book.sheetnames == ["Resumen", "Incidencias", "Estadísticas", "Respuestas", "_msp"]
+    assert book["_msp"].sheet_state == "hidden"  # our stamp, for a later round's --previous
     message = "Ningún libro se ha podido puntuar en esta ejecución"
     assert any(str(v).startswith(message) for v in all_values(summary, "Resumen"))
     assert any(str(v).startswith(message) for v in all_values(summary, "Estadísticas"))

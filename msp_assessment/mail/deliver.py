@@ -247,7 +247,8 @@ def _draft(
         report: bytes = report_path.read_bytes()
         written: str | None = str(report_path)
     else:
-        report, written = results_pdf(instrument, score, outcome.client, outcome.date), None
+        pdf = results_pdf(instrument, score, outcome.client, outcome.date, outcome.previous)
+        report, written = pdf, None
     attachments = [
         (attachment_name(client.company, RESULTS_NAME, ".pdf"), report),
         (attachment_name(client.company, RESULTS_NAME, ".xlsx"), workbook.read_bytes()),

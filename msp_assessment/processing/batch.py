@@ -43,6 +43,7 @@ from msp_assessment.processing.results import (
     review_workbook,
     write_bytes,
 )
+from msp_assessment.processing.rounds import Round, RoundError, change, history, read_round
 from msp_assessment.processing.scoring import score
 from msp_assessment.processing.validate import (
     DEFAULT_REQUIRED,
@@ -72,6 +73,9 @@ class RunOptions:
     review_only: bool = False  # write only the -revisar copies (what reminders attach)
     pdf: bool = False  # also the one-page PDF report beside each -resultados copy
     clients: Path | None = None  # a client list: the summary covers every client on it
+    previous: tuple[Path, ...] = ()  # earlier rounds' resumen.xlsx, to compare with
+    force: bool = False  # use an earlier summary even if its Respuestas was edited
+    rounds: tuple[Round, ...] = ()  # the earlier rounds as read (run() fills it in)
 
 
 def run(
@@ -83,6 +87,8 @@ def run(
     """Read, validate and score every workbook under ``paths``; write outputs when asked."""
     instrument = instrument or load_instrument()
     roster = _client_list(options.clients) if options.clients is not None else None
+    if options.previous:
+        options = replace(options, rounds=_earlier_rounds(options, instrument))
     files, skipped = collect(list(paths), recursive=options.recursive)
     resolved = {file: file.resolve() for file in files}  # once: it costs a few system calls each
     if options.output_dir is not None:
@@ -123,6 +129,14 @@ def run(
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
     return _summarize(report, options, instrument, roster)
+
+
+def _earlier_rounds(options: RunOptions, instrument: Instrument) -> tuple[Round, ...]:
+    """The earlier summaries, read before any file: one that cannot be used stops the run."""
+    try:
+        return tuple(read_round(p, instrument, force=options.force) for p in options.previous)
+    except RoundError as err:
+        raise UsageProblemError(str(err)) from None
 
 
 def _client_list(path: Path) -> tuple[Client, ...]:
@@ -171,7 +185,7 @@ def _summarize(
     from msp_assessment.processing.summary_workbook import write_summary
 
     assert options.output_dir is not None
-    consolidation = consolidate(report.files, instrument, roster)
+    consolidation = consolidate(report.files, instrument, roster, options.rounds)
     target = options.summary or options.output_dir / SUMMARY_NAME
     write_summary(consolidation, instrument, target)
     if options.csv is not None:
@@ -298,6 +312,7 @@ def _outcome(
             modified=modified,
         )
     result = score(instrument, checked.answers)
+    past = tuple(history(client, options.rounds))
     if options.output_dir is not None and not options.review_only:
         results = results_workbook(
             copy.reading,
@@ -308,6 +323,7 @@ def _outcome(
             package=copy.package,
             load=copy.load,
             without_package=copy.without_package,
+            past=past,
         )
         output = _write_output(results.data, options.output_dir, stem, RESULTS_SUFFIX)
         resaved = results.resaved
@@ -315,7 +331,7 @@ def _outcome(
             from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
 
             report = options.output_dir / f"{stem}{REPORT_SUFFIX}"
-            write_bytes(results_pdf(instrument, result, client, when), report)
+            write_bytes(results_pdf(instrument, result, client, when, past), report)
     return FileOutcome(
         str(path),
         Status.SCORED,
@@ -326,6 +342,8 @@ def _outcome(
         client=client,
         date=when,
         modified=modified,
+        previous=past,
+        change=change(result, past[-1]) if past else None,
     )
 
 

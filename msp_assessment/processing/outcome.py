@@ -10,6 +10,7 @@ from typing import Any
 from msp_assessment.client import Client
 from msp_assessment.processing.intake import Skipped
 from msp_assessment.processing.problems import Problem
+from msp_assessment.processing.rounds import Change, PastResult
 from msp_assessment.processing.scoring import Score, to_decimal
 from msp_assessment.processing.values import parse_date
 
@@ -34,6 +35,8 @@ class FileOutcome:
     # Why openpyxl re-saved the workbook before our sheet was added (None: the copy is the
     # client's own package, spliced). Measured by benchmarks/routes.py; not in the JSON.
     resaved: str | None = None
+    previous: tuple[PastResult, ...] = ()  # the client's results in earlier rounds, oldest first
+    change: Change | None = None  # against the latest of them
 
     def to_dict(self) -> dict[str, Any]:
         areas = []
@@ -57,6 +60,8 @@ class FileOutcome:
             "average": float(to_decimal(self.score.average)) if self.score else None,
             "stage": self.score.stage.name if self.score else None,
             "problems": [prob.to_dict() for prob in self.problems],
+            "previous": [past.to_dict() for past in self.previous],
+            "change": self.change.to_dict() if self.change else None,
         }
 
 

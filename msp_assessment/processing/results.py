@@ -18,6 +18,7 @@ from msp_assessment.instrument import Instrument
 from msp_assessment.processing.problems import Problem
 from msp_assessment.processing.reader import Located, WorkbookReading
 from msp_assessment.processing.results_sheet import results_draft, review_draft
+from msp_assessment.processing.rounds import PastResult
 from msp_assessment.processing.scoring import Score
 from msp_assessment.processing.xlsx.comments_part import COMMENT_SIZE
 from msp_assessment.processing.xlsx.package import Parts, SpliceDeclinedError, unzip
@@ -61,6 +62,7 @@ def results_workbook(
     package: Parts | None,
     load: Callable[[], Workbook],
     without_package: str = NOT_READ_FAST,
+    past: tuple[PastResult, ...] = (),
 ) -> Written:
     """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first.
 
@@ -68,7 +70,7 @@ def results_workbook(
     splice.py edits safely (or there is none), the workbook ``load`` gives is re-saved by
     openpyxl first.
     """
-    draft = results_draft(instrument, score, reading.client, reading.client_date, source_name)
+    draft = results_draft(instrument, score, reading.client, reading.client_date, source_name, past)
     numbers = _numbers(reading, score, answers)
     resaved = without_package
     if package is not None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.problems import Problem, grouped
+from msp_assessment.processing.rounds import PastResult, change, round_label, signed_es
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.processing.xlsx.sheetml import Draft
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
 CHART_ROWS = 18  # rows the radar chart covers below the area table
+SHOWN_ROUNDS = 3  # earlier rounds the Evolución table has room for (the latest ones)
 WIDTHS = {"A": 42, "B": 16, "C": 14, "D": 16, "E": 30, "F": 30}
 LAST_COL = len(WIDTHS)
 REVIEW_WIDTHS = {"A": 6, "B": 30, "C": 12, "D": 18, "E": 90}
@@ -26,15 +28,25 @@ INTERVALS_NOTE = (
 
 
 def results_draft(
-    instrument: Instrument, score: Score, client: Client, when: str | None, source_name: str
+    instrument: Instrument,
+    score: Score,
+    client: Client,
+    when: str | None,
+    source_name: str,
+    past: tuple[PastResult, ...] = (),
 ) -> Draft:
-    """What the Resultados sheet shows for one scored workbook."""
+    """What the Resultados sheet shows for one scored workbook (with ``past``, the client's
+    results in earlier rounds, a section «Evolución» and one radar series per round)."""
     d = Draft(widths=dict(WIDTHS), chart_title=CHART_TITLE)
     d.put(1, 1, "Resultados de la autoevaluación", "title")
     d.heights[1] = 26
     row = _client_section(d, 3, client, when, source_name)
     row = _global_section(d, row + 2, score)
     row = _areas_section(d, row + 2, score)
+    if past:
+        row = _evolution_section(d, row + 2, score, past[-SHOWN_ROUNDS:])
+    d.chart_row = row + 2
+    row = d.chart_row + CHART_ROWS
     row = _tips_section(d, row + 2, instrument, score)
     row = _stages_section(d, row + 2, instrument)
     _scoring_section(d, row + 2, instrument, score)
@@ -80,6 +92,7 @@ def _areas_section(d: Draft, row: int, score: Score) -> int:
     d.put(row, 1, "Resultados por área", "heading")
     row += 1
     d.chart_header_row = row
+    d.chart_series = (3,)
     d.header(row, ["Área", "Total de puntos", "Media", "Etapa"])
     for area_score in score.areas:
         row += 1
@@ -87,8 +100,37 @@ def _areas_section(d: Draft, row: int, score: Score) -> int:
         d.put(row, 2, area_score.total, "boxed_center")
         d.put(row, 3, float(area_score.average), "average")
         d.put(row, 4, area_score.stage.name, f"stage:{area_score.stage.id}")
-    d.chart_row = row + 2
-    return d.chart_row + CHART_ROWS
+    return row
+
+
+def _evolution_section(d: Draft, row: int, score: Score, past: tuple[PastResult, ...]) -> int:
+    """Each area's average in the earlier rounds and now, and the change since the last one;
+    the radar reads this table, one series per round."""
+    d.put(row, 1, "Evolución", "heading")
+    row += 1
+    now = 2 + len(past)  # the column of this round
+    dates = [f"Media {round_label(p.round_date)}" for p in past]
+    d.header(row, ["Área", *dates, "Media actual", "Cambio"])
+    d.heights[row] = 30  # the dates wrap onto a second line
+    d.chart_header_row = row
+    d.chart_series = tuple(range(2, now + 1))
+    lines = [
+        (a.area.name, a.average, [p.score.areas[i].average for p in past])
+        for i, a in enumerate(score.areas)
+    ]
+    lines.append(("Puntuación global", score.average, [p.score.average for p in past]))
+    for name, current, earlier in lines:
+        row += 1
+        d.put(row, 1, name, "boxed")
+        for col, value in enumerate(earlier, start=2):
+            d.put(row, col, float(value), "average")
+        d.put(row, now, float(current), "average")
+        d.put(row, now + 1, signed_es(current - earlier[-1]), "boxed_center")
+    row += 1
+    d.put(row, 1, "Etapa", "bold")
+    d.put(row, 2, change(score, past[-1]).stage_text)
+    d.merge(row, 2, LAST_COL)
+    return row
 
 
 def _tips_section(d: Draft, row: int, instrument: Instrument, score: Score) -> int:

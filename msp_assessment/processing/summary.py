@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
@@ -25,6 +26,7 @@ from msp_assessment.instrument import Instrument, Stage
 from msp_assessment.processing.outcome import FileOutcome, Status, recency
 from msp_assessment.processing.problems import Code, Problem, problem
 from msp_assessment.processing.roster import ClientStatus, State, match_clients
+from msp_assessment.processing.rounds import Round, round_date_of
 from msp_assessment.processing.scoring import format_es, stage_for
 from msp_assessment.processing.values import fold, parse_date
 
@@ -79,6 +81,12 @@ class Consolidation:
     # of no client on the list.
     roster: tuple[ClientStatus, ...] | None = None
     outside: tuple[FileOutcome, ...] = ()
+    rounds: tuple[Round, ...] = ()  # earlier rounds to compare with (process --previous)
+
+    @property
+    def round_date(self) -> date | None:
+        """This round's date: the newest answer date in it."""
+        return round_date_of([o.date for o in self.counted])
 
     @property
     def response(self) -> str | None:
@@ -101,6 +109,7 @@ def consolidate(
     outcomes: Sequence[FileOutcome],
     instrument: Instrument,
     clients: Sequence[Client] | None = None,
+    rounds: Sequence[Round] = (),
 ) -> Consolidation:
     """Keep the newest scored workbook per client and compute the portfolio statistics; with
     ``clients``, say where each client of the list stands."""
@@ -124,6 +133,7 @@ def consolidate(
         median=None,
         mean_stage=None,
     )
+    summary = replace(summary, rounds=tuple(rounds))
     if clients is not None:
         roster, outside = match_clients(clients, outcomes)
         summary = replace(summary, roster=tuple(roster), outside=tuple(outside))

@@ -22,6 +22,13 @@ from msp_assessment.processing.outcome import FileOutcome, Status
 from msp_assessment.processing.problems import LABELS, Problem
 from msp_assessment.processing.results import save_workbook
 from msp_assessment.processing.roster import State
+from msp_assessment.processing.rounds import (
+    INSTRUMENT_ID,
+    INSTRUMENT_VERSION,
+    ROUND_DATE,
+    STAMP_MARK,
+    STAMP_SHEET,
+)
 from msp_assessment.processing.summary import (
     STATUS_LABELS,
     SUPERSEDED_LABEL,
@@ -44,6 +51,7 @@ from msp_assessment.workbook_templates.charts import area_radar, paint_fill
 
 SHEETS = ("Resumen", "Incidencias", "Estadísticas", "Respuestas")
 OUTSIDE_LABEL = "Fuera de la lista"
+EVOLUTION = "Evolución"
 NO_CLIENT = "Ningún libro se ha podido puntuar en esta ejecución: no hay clientes que resumir."
 PERCENT = "0.0%"
 READING_NOTE = (
@@ -64,11 +72,37 @@ def write_summary(consolidation: Consolidation, instrument: Instrument, target: 
     _incidencias(wb.create_sheet(SHEETS[1]), consolidation)
     _estadisticas(wb.create_sheet(SHEETS[2]), consolidation, instrument)
     _respuestas(wb.create_sheet(SHEETS[3]), consolidation, instrument)
+    if consolidation.rounds:
+        from msp_assessment.processing.evolution import evolve
+        from msp_assessment.processing.evolution_sheet import write_evolution
+
+        evo = evolve(
+            consolidation.counted, consolidation.rounds, instrument, consolidation.round_date
+        )
+        write_evolution(wb.create_sheet(EVOLUTION, 3), evo)
     for ws in wb.worksheets:
         _print_setup(ws)
+    _stamp(wb, consolidation, instrument)
     wb.properties.creator = contract.GENERATOR
     wb.properties.title = "Resumen de la autoevaluación del desarrollo como MSP"
     save_workbook(wb, target)
+
+
+def _stamp(wb: Workbook, cons: Consolidation, instrument: Instrument) -> None:
+    """Our mark, for a later round's --previous: the hidden sheet «_msp» (LibreOffice keeps it
+    when it saves the file) with the instrument, its version and this round's date."""
+    ws = wb.create_sheet(STAMP_SHEET)
+    day = cons.round_date
+    rows = [
+        STAMP_MARK,
+        (INSTRUMENT_ID, instrument.id),
+        (INSTRUMENT_VERSION, instrument.version),
+        (ROUND_DATE, day.isoformat() if day else ""),
+    ]
+    for key, value in rows:
+        ws.append([key, value])
+        set_text(ws.cell(row=ws.max_row, column=2), value)
+    ws.sheet_state = "hidden"
 
 
 def _print_setup(ws: Worksheet) -> None:
@@ -78,6 +112,9 @@ def _print_setup(ws: Worksheet) -> None:
     wide."""
     if ws.title == SHEETS[2]:
         print_setup(ws)
+        return
+    if ws.title == EVOLUTION:
+        print_setup(ws, landscape=True)
         return
     who = {SHEETS[0]: "A:B", SHEETS[1]: "A:A", SHEETS[3]: "A:B"}[ws.title]
     print_setup(ws, landscape=True, pages_wide=2, repeat_rows="1:1", repeat_cols=who)

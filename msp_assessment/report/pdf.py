@@ -31,6 +31,7 @@ from reportlab.pdfgen.canvas import Canvas
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.results_sheet import CHART_TITLE, computation
+from msp_assessment.processing.rounds import PastResult, change, round_label, signed_es
 from msp_assessment.processing.scoring import Score, format_es
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
@@ -147,8 +148,15 @@ class _Page:
             self.y = top - height
 
 
-def results_pdf(instrument: Instrument, score: Score, client: Client, when: str | None) -> bytes:
-    """The one-page A4 report of ``score`` for ``client`` (answers dated ``when``)."""
+def results_pdf(
+    instrument: Instrument,
+    score: Score,
+    client: Client,
+    when: str | None,
+    past: tuple[PastResult, ...] = (),
+) -> bytes:
+    """The one-page A4 report of ``score`` for ``client`` (answers dated ``when``); with
+    ``past``, the client's earlier rounds, a line on how the score moved since the latest."""
     _fonts()
     out = BytesIO()
     # types-reportlab types initialFontName as a number; reportlab takes the font name.
@@ -165,6 +173,8 @@ def results_pdf(instrument: Instrument, score: Score, client: Client, when: str 
     page.y -= 4 * mm
     _who(page, client, when)
     _global(page, score)
+    if past:
+        _evolution(page, score, past)
     page.heading("Resultados por área")
     _areas(page, score)
     radar = _radar(instrument, score)
@@ -226,6 +236,24 @@ def _global(page: _Page, score: Score) -> None:
     page.y -= 1.5 * mm
     page.lines(text_x, lines, FONT, 8.5)
     page.y = top - height
+
+
+def _evolution(page: _Page, score: Score, past: tuple[PastResult, ...]) -> None:
+    """One line: the global average in each earlier round and now, the change and the stages."""
+    # In words, not arrows: the embedded font has no «→».
+    rounds = ", ".join(
+        f"{format_es(p.score.average, 2)} el {round_label(p.round_date)}" for p in past[-3:]
+    )
+    moved = change(score, past[-1])
+    stage = (
+        f"sigue en {moved.stage_now.name}"
+        if moved.stage_before.id == moved.stage_now.id
+        else f"pasa de {moved.stage_before.name} a {moved.stage_now.name}"
+    )
+    text = f"{rounds}; ahora {format_es(score.average, 2)} ({signed_es(moved.average)}), {stage}."
+    page.y -= 5 * mm
+    page.text(page.x, "Evolución: ", BOLD, 8.5, BRAND)
+    page.text(page.x + pdfmetrics.stringWidth("Evolución: ", BOLD, 8.5), text, FONT, 8.5)
 
 
 def _areas(page: _Page, score: Score) -> None:

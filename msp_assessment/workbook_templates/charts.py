@@ -46,30 +46,40 @@ def area_radar(
     instrument: Instrument,
     *,
     title: str,
-    values_col: int,
+    values_col: int | tuple[int, ...],
     header_row: int,
     names_col: int = 1,
 ) -> RadarChart:
     """A radar of the four area averages fixed at the 1-5 scale.
 
     The values sit in ``values_col`` under ``header_row`` (one row per area), the area names in
-    ``names_col``.
+    ``names_col``. Several columns give one series each (earlier rounds, then this one): the last
+    is drawn strong, the others thin and light, with a legend saying which is which.
     """
     n = len(instrument.areas)
+    columns = (values_col,) if isinstance(values_col, int) else values_col
     chart = RadarChart()
     chart.type = "marker"
     chart.title = title
     chart.style = 26
-    data = Reference(ws, min_col=values_col, min_row=header_row, max_row=header_row + n)
+    for col in columns:
+        data = Reference(ws, min_col=col, min_row=header_row, max_row=header_row + n)
+        chart.add_data(data, titles_from_data=True)
     names = Reference(ws, min_col=names_col, min_row=header_row + 1, max_row=header_row + n)
-    chart.add_data(data, titles_from_data=True)
     chart.set_categories(names)
-    paint_line(chart.series[0], palette.CHART_SERIES)
+    *earlier, current = chart.series
+    *light, strong = palette.round_colors(len(earlier))
+    for series, color in zip(earlier, light, strict=True):
+        paint_line(series, color, width=LINE_WIDTH // 2)
+    paint_line(current, strong)
     chart.y_axis.scaling.min = instrument.min_value
     chart.y_axis.scaling.max = instrument.max_value
     chart.y_axis.majorUnit = 1
     chart.y_axis.numFmt = NumFmt(formatCode="0", sourceLinked=False)
     chart.y_axis.delete = False
     chart.x_axis.delete = False
-    chart.legend = None
+    if len(columns) == 1:
+        chart.legend = None
+    elif chart.legend is not None:
+        chart.legend.position = "b"
     return chart

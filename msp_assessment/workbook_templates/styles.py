@@ -7,6 +7,16 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 BRAND = "1F4E79"  # dark blue: titles and table headers
 BRAND_LIGHT = "DDEBF7"
 CHART_SERIES = "2E75B6"  # medium blue: a radar's line (no cell of a results or summary sheet)
+EARLIER_SERIES = ("D9D9D9", "BFBFBF", "8FAADC")  # earlier rounds, the oldest lightest
+
+
+def round_colors(earlier: int) -> list[str]:
+    """One colour per round: the ``earlier`` ones light (the oldest lightest), this one strong."""
+    light = [EARLIER_SERIES[0]] * max(0, earlier - len(EARLIER_SERIES))
+    light += list(EARLIER_SERIES[len(EARLIER_SERIES) - min(earlier, len(EARLIER_SERIES)) :])
+    return [*light, CHART_SERIES]
+
+
 ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: cells the client fills
 INPUT_FILL = ANSWER_FILL
 MARK_FILL = PatternFill("solid", fgColor="2E75B6")  # chosen agreement level

@@ -86,6 +86,7 @@ class Draft:
     last_row: int = 1
     chart_title: str = ""
     chart_header_row: int = 0  # the area table the radar reads
+    chart_series: tuple[int, ...] = (3,)  # its columns, one series each, the last emphasised
     chart_row: int = 0
 
     def put(self, row: int, col: int, value: object, look: str | None = None) -> None:
@@ -258,9 +259,13 @@ def _place(used: Style | None, table: list[Style]) -> int | None:
     return table.index(used)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=32)
 def chart_parts(
-    instrument: Instrument, title: str, header_row: int, chart_row: int
+    instrument: Instrument,
+    title: str,
+    header_row: int,
+    chart_row: int,
+    series: tuple[int, ...] = (3,),
 ) -> tuple[bytes, bytes]:
     """(drawing XML, chart XML) of the area radar: openpyxl writes them once; every file reuses
     them. The drawing refers to its chart as ``rId1``."""
@@ -271,7 +276,7 @@ def chart_parts(
     wb = Workbook()
     wb.remove(wb.worksheets[0])
     ws = wb.create_sheet(contract.RESULTS_SHEET)
-    chart = area_radar(ws, instrument, title=title, values_col=3, header_row=header_row)
+    chart = area_radar(ws, instrument, title=title, values_col=series, header_row=header_row)
     chart.width = 16
     chart.height = 9
     ws.add_chart(chart, f"A{chart_row}")

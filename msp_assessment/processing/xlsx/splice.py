@@ -99,7 +99,7 @@ def splice_results(
         book.drop_from_calc_chain(replaced)
     added = book.append_styles()
     drawing, chart = chart_parts(
-        instrument, draft.chart_title, draft.chart_header_row, draft.chart_row
+        instrument, draft.chart_title, draft.chart_header_row, draft.chart_row, draft.chart_series
     )
     sheet = book.first_sheet_part()
     drawing_part = edit.free("xl/drawings/drawing{}.xml")
