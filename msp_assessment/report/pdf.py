@@ -16,10 +16,8 @@ import math
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing, Line, Polygon, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -177,9 +175,8 @@ def results_pdf(
         _evolution(page, score, past)
     page.heading("Resultados por área")
     _areas(page, score)
-    radar = _radar(instrument, score)
-    page.y -= radar.height + 2 * mm
-    renderPDF.draw(radar, canvas, MARGIN_X + (PAGE_WIDTH - radar.width) / 2, page.y)
+    page.y -= 2 * mm
+    _radar(page, instrument, score)
     page.heading("Consejos para avanzar")
     page.y += 2 * mm
     page.lines(page.x, _wrapped(instrument.tips_intro, PAGE_WIDTH, FONT, 8.5), FONT, 8.5)
@@ -273,12 +270,14 @@ def _areas(page: _Page, score: Score) -> None:
     page.table(widths, rows, fills, centred={1, 2, 3}, bold={3})
 
 
-def _radar(instrument: Instrument, score: Score) -> Drawing:
-    """The area averages on a radar fixed at 1–5 (1 at the centre), as on the Resultados sheet."""
-    size = RADAR_SIZE
-    drawing = Drawing(size + 90 * mm, size + 7 * mm)
-    cx, cy = drawing.width / 2, size / 2 + 3 * mm
-    radius = size / 2 - 4 * mm
+def _radar(page: _Page, instrument: Instrument, score: Score) -> None:
+    """The area averages on a radar fixed at 1–5 (1 at the centre), as on the Resultados sheet,
+    drawn below ``page.y``."""
+    c = page.c
+    height = RADAR_SIZE + 7 * mm
+    top = page.y
+    cx, cy = MARGIN_X + PAGE_WIDTH / 2, top - height + RADAR_SIZE / 2 + 3 * mm
+    radius = RADAR_SIZE / 2 - 4 * mm
     low, high = instrument.min_value, instrument.max_value
     n = len(score.areas)
 
@@ -287,41 +286,43 @@ def _radar(instrument: Instrument, score: Score) -> Drawing:
         r = radius * (value - low) / (high - low)
         return cx + r * math.cos(angle), cy + r * math.sin(angle)
 
+    def polygon(points: list[tuple[float, float]], *, fill: bool) -> None:
+        path = c.beginPath()
+        path.moveTo(*points[0])
+        for x, y in points[1:]:
+            path.lineTo(x, y)
+        path.close()
+        c.drawPath(path, stroke=1, fill=int(fill))
+
+    c.setStrokeColor(GRID)
+    c.setLineWidth(0.5)
     for level in range(low, high + 1):
-        ring = [c for i in range(n) for c in point(i, level)]
-        drawing.add(Polygon(ring, strokeColor=GRID, strokeWidth=0.5, fillColor=None))
+        polygon([point(i, level) for i in range(n)], fill=False)
         if level > low:
             x, y = point(0, level)
-            drawing.add(String(x + 1.5, y - 2.5, str(level), fontName=FONT, fontSize=6))
+            page.text(x + 1.5, str(level), FONT, 6, y=y - 2.5)
     for i, area_score in enumerate(score.areas):
         x, y = point(i, high)
-        drawing.add(Line(cx, cy, x, y, strokeColor=GRID, strokeWidth=0.5))
-        anchor: Literal["start", "middle", "end"] = (
-            "middle" if abs(x - cx) < 1 else ("start" if x > cx else "end")
-        )
+        c.setStrokeColor(GRID)
+        c.line(cx, cy, x, y)
         dy = 4 if y > cy + 1 else (-9 if y < cy - 1 else -2.5)
-        dx = 0 if anchor == "middle" else (3 if anchor == "start" else -3)
-        drawing.add(
-            String(
-                x + dx, y + dy, area_score.area.name, fontName=FONT, fontSize=6.5, textAnchor=anchor
-            )
-        )
-    values = [c for i, a in enumerate(score.areas) for c in point(i, float(a.average))]
-    drawing.add(
-        Polygon(values, strokeColor=SERIES, strokeWidth=2, fillColor=SERIES, fillOpacity=0.18)
-    )
-    drawing.add(
-        String(
-            cx,
-            drawing.height - 7,
-            CHART_TITLE,
-            fontName=BOLD,
-            fontSize=8,
-            textAnchor="middle",
-            fillColor=BRAND,
-        )
-    )
-    return drawing
+        c.setFont(FONT, 7)
+        c.setFillColor(colors.black)
+        if abs(x - cx) < 1:
+            c.drawCentredString(x, y + dy, area_score.area.name)
+        elif x > cx:
+            c.drawString(x + 3, y + dy, area_score.area.name)
+        else:
+            c.drawRightString(x - 3, y + dy, area_score.area.name)
+    c.saveState()
+    c.setStrokeColor(SERIES)
+    c.setFillColor(SERIES)
+    c.setFillAlpha(0.18)
+    c.setLineWidth(2)
+    polygon([point(i, float(a.average)) for i, a in enumerate(score.areas)], fill=True)
+    c.restoreState()
+    page.text(cx, CHART_TITLE, BOLD, 8, BRAND, "middle", top - 7)
+    page.y = top - height
 
 
 def _tips(page: _Page, instrument: Instrument, score: Score) -> None:
