@@ -78,6 +78,10 @@ def test_results_radar__return_saved_by_program__series_drawn_on_the_printed_pag
     assert result.exit_code == 0, result.output
     copy = out / f"{returned.stem}-resultados.xlsx"
     assert all(b"srgbClr" in props for props in series_properties(copy))
+    with zipfile.ZipFile(copy) as package:
+        chart = next(package.read(n) for n in package.namelist() if n.startswith("xl/charts/"))
+    gridlines = re.search(rb"<(?:c:)?majorGridlines>.*?</(?:c:)?majorGridlines>", chart, re.S)
+    assert gridlines is not None and b"srgbClr" in gridlines.group(0)  # the rings, theme or not
     drawn = chart_pixels(copy, "Resultados de la autoevaluación", palette.CHART_SERIES, tmp_path)
     assert drawn > DRAWN
 

@@ -8,6 +8,7 @@ saves .xlsx files without one.
 from __future__ import annotations
 
 from openpyxl.chart import RadarChart, Reference
+from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import NumFmt
 from openpyxl.chart.marker import Marker
 from openpyxl.chart.series import Series
@@ -19,6 +20,7 @@ from msp_assessment.instrument import Instrument
 from msp_assessment.workbook_templates import styles as palette
 
 LINE_WIDTH = 28_575  # EMU: 2.25 pt
+GRID_COLOR = "BFBFBF"
 MARKER_SIZE = 7
 
 
@@ -78,6 +80,11 @@ def area_radar(
     chart.y_axis.numFmt = NumFmt(formatCode="0", sourceLinked=False)
     chart.y_axis.delete = False
     chart.x_axis.delete = False
+    # The rings and the axes in our own grey too: the theme that would draw them may be missing.
+    grid = GraphicalProperties(ln=LineProperties(solidFill=GRID_COLOR, w=6350))
+    chart.y_axis.majorGridlines = ChartLines(spPr=grid)
+    chart.y_axis.spPr = GraphicalProperties(ln=LineProperties(solidFill=GRID_COLOR, w=6350))
+    chart.x_axis.spPr = GraphicalProperties(ln=LineProperties(solidFill=GRID_COLOR, w=6350))
     if len(columns) == 1:
         chart.legend = None
     elif chart.legend is not None:
