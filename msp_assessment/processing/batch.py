@@ -43,6 +43,7 @@ from msp_assessment.processing.results import (
     review_workbook,
     write_bytes,
 )
+from msp_assessment.processing.roster import RosterError, read_roster
 from msp_assessment.processing.rounds import Round, RoundError, change, history, read_round
 from msp_assessment.processing.scoring import score
 from msp_assessment.processing.validate import (
@@ -86,9 +87,13 @@ def run(
 ) -> Report:
     """Read, validate and score every workbook under ``paths``; write outputs when asked."""
     instrument = instrument or load_instrument()
-    roster = _client_list(options.clients) if options.clients is not None else None
-    if options.previous:
-        options = replace(options, rounds=_earlier_rounds(options, instrument))
+    try:  # what the run compares with is read first: a list or summary with problems stops it
+        roster = read_roster(options.clients) if options.clients is not None else None
+        if options.previous:
+            rounds = tuple(read_round(p, instrument, force=options.force) for p in options.previous)
+            options = replace(options, rounds=rounds)
+    except (RosterError, RoundError) as err:
+        raise UsageProblemError(str(err)) from None
     files, skipped = collect(list(paths), recursive=options.recursive)
     resolved = {file: file.resolve() for file in files}  # once: it costs a few system calls each
     if options.output_dir is not None:
@@ -129,25 +134,6 @@ def run(
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
     return _summarize(report, options, instrument, roster)
-
-
-def _earlier_rounds(options: RunOptions, instrument: Instrument) -> tuple[Round, ...]:
-    """The earlier summaries, read before any file: one that cannot be used stops the run."""
-    try:
-        return tuple(read_round(p, instrument, force=options.force) for p in options.previous)
-    except RoundError as err:
-        raise UsageProblemError(str(err)) from None
-
-
-def _client_list(path: Path) -> tuple[Client, ...]:
-    """The clients of ``path``; a list with problems stops the run before any file is read."""
-    from msp_assessment.mail.clients import read_client_list
-
-    listing = read_client_list(path)
-    if not listing.ok:
-        lines = "\n".join(problem.message for problem in listing.problems)
-        raise UsageProblemError(f"La lista de clientes {path} tiene problemas:\n{lines}")
-    return listing.clients
 
 
 def _close_corrected(outcomes: list[FileOutcome], superseded: set[int]) -> list[FileOutcome]:

@@ -103,3 +103,18 @@ def _by_file_name(path: Path, clients: Sequence[Client]) -> int | None:
         or (client.company and name.endswith(file_stem(Client(company=client.company))))
     }
     return fits.pop() if len(fits) == 1 else None
+
+
+class RosterError(ValueError):
+    """A client list with problems; the message lists them, in Spanish."""
+
+
+def read_roster(path: Path) -> tuple[Client, ...]:
+    """The clients of the list at ``path``; RosterError with every problem of the list."""
+    from msp_assessment.mail.clients import read_client_list
+
+    listing = read_client_list(path)
+    if not listing.ok:
+        lines = "\n".join(problem.message for problem in listing.problems)
+        raise RosterError(f"La lista de clientes {path} tiene problemas:\n{lines}")
+    return listing.clients
