@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.headerregistry import Address
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from msp_assessment.mail.messages import (
     build_draft,
     file_stem,
     parse_sender,
+    refuse_existing_drafts,
     render,
     write_draft,
 )
@@ -35,7 +37,7 @@ from msp_assessment.processing.batch import RunOptions, run
 from msp_assessment.processing.outcome import FileOutcome
 from msp_assessment.processing.results import REPORT_SUFFIX, RESULTS_SUFFIX, REVIEW_SUFFIX
 from msp_assessment.processing.roster import ClientStatus, State, match_clients
-from msp_assessment.processing.scoring import Score, format_es
+from msp_assessment.processing.scoring import AreaScore, Score, format_es
 from msp_assessment.processing.values import fold
 
 RESULTS_NAME = "Resultados autoevaluación MSP"
@@ -148,7 +150,7 @@ def _deliver(
     out_dir: Path,
     options: DeliverOptions,
     text: MessageText,
-    sender: Any,
+    sender: Address,
 ) -> DeliverReport:
     _check_folder(out_dir, results, options.force)
     instrument = load_instrument()
@@ -166,7 +168,7 @@ def _deliver(
                 text.subject + text.body,
                 entry.client,
                 None,
-                extra=_fill(entry, instrument),
+                extra=_fill(entry.outcome, instrument),
                 placeholders=DELIVERY_PLACEHOLDERS,
             )
     delivered = []
@@ -182,12 +184,7 @@ def _check_folder(out_dir: Path, results: Path, force: bool) -> None:
         raise MailError(
             "La carpeta de borradores no puede ser la de resultados: elija otra con -o."
         )
-    if any(out_dir.glob("*.eml")) and not force:
-        raise MailError(
-            f"{out_dir} ya contiene borradores. Use --force para sustituirlos (los ya enviados "
-            "no se vuelven a enviar) o elija otra carpeta."
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
+    refuse_existing_drafts(out_dir, force)
 
 
 def _contradiction(outcome: FileOutcome, clients: Sequence[Client]) -> str | None:
@@ -212,14 +209,15 @@ def _contradiction(outcome: FileOutcome, clients: Sequence[Client]) -> str | Non
     )
 
 
-def _weakest(score: Score) -> Any:
+def _weakest(score: Score) -> AreaScore:
     """The area with the lowest average (the first in the document's order on a tie)."""
     return min(score.areas, key=lambda a: a.average)
 
 
-def _fill(entry: ClientStatus, instrument: Instrument) -> dict[str, str]:
-    assert entry.outcome is not None and entry.outcome.score is not None
-    score = entry.outcome.score
+def _fill(outcome: FileOutcome | None, instrument: Instrument) -> dict[str, str]:
+    """What the results message's placeholders say for a scored ``outcome``."""
+    assert outcome is not None and outcome.score is not None
+    score = outcome.score
     weakest = _weakest(score)
     return {
         "puntuacion": format_es(score.average, 2),
@@ -234,7 +232,7 @@ def _draft(
     outcome: FileOutcome,
     instrument: Instrument,
     text: MessageText,
-    sender: Any,
+    sender: Address,
     out_dir: Path,
 ) -> Delivered:
     from msp_assessment.report.pdf import results_pdf
@@ -253,8 +251,7 @@ def _draft(
         (attachment_name(client.company, RESULTS_NAME, ".pdf"), report),
         (attachment_name(client.company, RESULTS_NAME, ".xlsx"), workbook.read_bytes()),
     ]
-    entry = ClientStatus(client, State.SCORED, outcome)
-    msg = build_draft(client, sender, text, None, attachments, extra=_fill(entry, instrument))
+    msg = build_draft(client, sender, text, None, attachments, extra=_fill(outcome, instrument))
     draft = out_dir / f"{file_stem(client)}.eml"
     write_draft(msg, draft)
     return Delivered(client, str(draft), str(workbook), written, score.average, score.stage.name)

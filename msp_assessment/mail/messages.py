@@ -184,6 +184,15 @@ def build_draft(
     return msg
 
 
+def refuse_existing_drafts(folder: Path, force: bool) -> None:
+    """MailError when ``folder`` holds drafts already and ``force`` was not asked."""
+    if any(folder.glob("*.eml")) and not force:
+        raise MailError(
+            f"{folder} ya contiene borradores. Use --force para sustituirlos (los ya enviados "
+            "no se vuelven a enviar) o elija otra carpeta."
+        )
+
+
 def write_draft(msg: EmailMessage, target: Path) -> None:
     data = msg.as_bytes(policy=SMTP)
     write_atomic(target, lambda stream: stream.write(data))

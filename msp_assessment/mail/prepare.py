@@ -13,13 +13,13 @@ from msp_assessment.instrument import load_instrument
 from msp_assessment.mail.clients import ListProblem, read_client_list
 from msp_assessment.mail.lock import folder_lock
 from msp_assessment.mail.messages import (
-    MailError,
     MessageText,
     attachment_name,
     build_draft,
     file_stem,
     invitation_text,
     parse_sender,
+    refuse_existing_drafts,
     render,
     write_draft,
 )
@@ -83,11 +83,7 @@ def _write_all(
     sender: Address,
     text: MessageText,
 ) -> PrepareReport:
-    if any(out_dir.glob("*.eml")) and not options.force:
-        raise MailError(
-            f"{out_dir} ya contiene borradores. Use --force para sustituirlos (los ya enviados "
-            "no se vuelven a enviar) o elija otra carpeta."
-        )
+    refuse_existing_drafts(out_dir, options.force)
     instrument = load_instrument()
     prepared = []
     taken: set[str] = set()

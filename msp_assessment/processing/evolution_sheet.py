@@ -12,8 +12,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from msp_assessment.client import Client
 from msp_assessment.processing.evolution import Evolution
 from msp_assessment.processing.rounds import round_label, signed_es
+from msp_assessment.processing.summary_cells import put_decimal, section
 from msp_assessment.workbook_templates import styles as palette
-from msp_assessment.workbook_templates.cells import set_text, stage_cell, style_header, styled
+from msp_assessment.workbook_templates.cells import set_text, stage_cell, styled
 from msp_assessment.workbook_templates.charts import paint_fill
 
 TITLE = "Evolución de la cartera"
@@ -64,16 +65,16 @@ def _note(ws: Worksheet, row: int, text: str) -> None:
 
 
 def _header(ws: Worksheet, row: int, title: str, headers: list[str]) -> int:
-    ws.cell(row=row, column=1, value=title).font = palette.AREA_FONT
-    for col, text in enumerate(headers, start=1):
-        style_header(ws.cell(row=row + 1, column=col, value=text))
+    """A section's title and header row (taller: the round dates wrap); the header's row."""
+    section(ws, row, title, headers)
     ws.row_dimensions[row + 1].height = 32
     return row + 1
 
 
 def _decimal(ws: Worksheet, row: int, col: int, value: Fraction | None) -> None:
+    """A mean, or nothing for a round the client or area was not in."""
     if value is not None:
-        styled(ws.cell(row=row, column=col, value=float(value)), number_format=palette.TWO_DECIMALS)
+        put_decimal(ws, row, col, value)
 
 
 def _clients(ws: Worksheet, row: int, evo: Evolution, labels: list[str]) -> int:
