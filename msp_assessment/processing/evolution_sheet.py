@@ -71,10 +71,10 @@ def _header(ws: Worksheet, row: int, title: str, headers: list[str]) -> int:
     return row + 1
 
 
-def _decimal(ws: Worksheet, row: int, col: int, value: Fraction | None) -> None:
+def _decimal(ws: Worksheet, row: int, col: int, value: Fraction | None, **looks: object) -> None:
     """A mean, or nothing for a round the client or area was not in."""
     if value is not None:
-        put_decimal(ws, row, col, value)
+        put_decimal(ws, row, col, value, **looks)
 
 
 def _clients(ws: Worksheet, row: int, evo: Evolution, labels: list[str]) -> int:
@@ -142,14 +142,18 @@ def _statements(ws: Worksheet, row: int, evo: Evolution) -> int:
     row = _header(ws, row, "Afirmaciones cuya media ha cambiado más", headers)
     for shift in evo.shifts:
         row += 1
-        ws.cell(row=row, column=1, value=shift.area)
-        text = ws.cell(row=row, column=2, value=shift.text)
-        styled(text, alignment=palette.WRAP)
-        ws.row_dimensions[row].height = palette.row_height(shift.text, 34)
-        ws.cell(row=row, column=3, value=shift.number)
-        _decimal(ws, row, 4, shift.before)
-        _decimal(ws, row, 5, shift.now)
-        styled(ws.cell(row=row, column=6, value=signed_es(shift.change)), alignment=palette.CENTER)
+        # The area (in the narrow first column) and the statement both wrap; the row reads top
+        # down, numbers beside the first line of the text.
+        styled(ws.cell(row=row, column=1, value=shift.area), alignment=palette.WRAP)
+        styled(ws.cell(row=row, column=2, value=shift.text), alignment=palette.WRAP)
+        styled(ws.cell(row=row, column=3, value=shift.number), alignment=palette.WRAP)
+        _decimal(ws, row, 4, shift.before, alignment=palette.WRAP)
+        _decimal(ws, row, 5, shift.now, alignment=palette.WRAP)
+        change = ws.cell(row=row, column=6, value=signed_es(shift.change))
+        styled(change, alignment=palette.TOP_CENTER)
+        ws.row_dimensions[row].height = max(
+            palette.row_height(shift.text, 34), palette.row_height(shift.area, 14)
+        )
     return row
 
 
