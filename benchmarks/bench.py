@@ -9,7 +9,8 @@ invalid), then times, each in a fresh process:
 
   (a) base     openpyxl loading and saving every workbook, nothing else, in one process;
   (b) jobs 1   `msp-assessment process DIR -o OUT --jobs 1`;
-  (c) jobs N   `msp-assessment process DIR -o OUT` (one worker per CPU).
+  (c) jobs N   `msp-assessment process DIR -o OUT` (one worker per CPU);
+  (d), (e)     the same two with `--pdf`: what the one-page report adds to each scored workbook.
 
 Peak memory is the largest sum of the resident memory of the process and its workers, sampled
 every 20 ms from /proc (Linux). Numbers, not a pass/fail: machines are shared and noisy.
@@ -141,10 +142,13 @@ def main() -> None:
         ),
         ("(b) process --jobs 1", [*process, "-o", str(work / "b"), "--jobs", "1"]),
         (f"(c) process --jobs {cpus}", [*process, "-o", str(work / "c")]),
+        ("(d) process --jobs 1 --pdf", [*process, "-o", str(work / "d"), "--jobs", "1", "--pdf"]),
+        (f"(e) process --jobs {cpus} --pdf", [*process, "-o", str(work / "e"), "--pdf"]),
     ]
+    outputs = ("a", "b", "c", "d", "e")
     rounds: list[list[Measure]] = []
     for _ in range(args.repeat):  # rounds interleave the measures, so noise hits them alike
-        for out in ("a", "b", "c"):
+        for out in outputs:
             shutil.rmtree(work / out, ignore_errors=True)
         rounds.append([timed(label, command) for label, command in commands])
     print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU", end="")
@@ -161,13 +165,20 @@ def main() -> None:
         peak = max(r[i].peak_mb for r in rounds)
         rate = args.n / median
         print(f"| {label:<30} | {median:9.1f} | {spread:>13} | {rate:9.1f} | {peak:10.0f} MB |")
-    a, b, c = medians
+    a, b, c, d, e = medians
     print(f"\n(b)/(a) = {b / a:.2f}   (objetivo ≤ 1,3)")
     print(f"(b)/(c) = {b / c:.2f}   (aceleración con {cpus} CPU; objetivo ≥ 1,7 con 2)")
     if args.repeat > 1:
         speedups = ", ".join(f"{r[1].seconds / r[2].seconds:.2f}" for r in rounds)
         print(f"(b)/(c) en cada ronda: {speedups}")
-    for out in ("a", "b", "c"):
+    reports = len(list((work / "d").glob("*-informe.pdf"))) if (work / "d").is_dir() else 0
+    for label, plain, with_pdf in (("--jobs 1", b, d), (f"--jobs {cpus}", c, e)):
+        added = (with_pdf - plain) / max(reports, 1) * 1000
+        print(
+            f"--pdf con {label}: +{with_pdf / plain - 1:.0%} de la ejecución,"
+            f" {added:.1f} ms por informe ({reports} informes)"
+        )
+    for out in outputs:
         shutil.rmtree(work / out, ignore_errors=True)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)

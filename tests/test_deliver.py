@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from msp_assessment.client import Client
 from msp_assessment.examples import EXAMPLES, uniform_answers, write_filled
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.scoring import score
-from msp_assessment.report.pdf import results_pdf
+from msp_assessment.report.pdf import embedded_fonts, results_pdf
 from tests.programs import page_count, page_text, require_poppler
 from tests.smtp_server import SmtpServer
 from tests.test_mail import invoke, parse_eml, plain_text, send_args, write_list
@@ -79,6 +81,67 @@ def test_pdf__same_input__byte_identical__spanish_characters_kept(
     assert client.company in text and client.contact in text
     fonts = os.popen(f"pdffonts '{path}'").read()
     assert "BitstreamVeraSans-Roman" in fonts and "TrueType" in fonts
+
+
+# What a fresh process writes for this report; the test compares it with the same report made
+# after others in the test's process (fonts and drawn texts reused).
+FRESH_REPORT = """
+import sys
+from msp_assessment.client import Client
+from msp_assessment.instrument.model import load_instrument
+from msp_assessment.processing.scoring import score
+from msp_assessment.report.pdf import results_pdf
+instrument = load_instrument()
+answers = {st.id: 1 + (i * 3) % 5 for i, (_, st) in enumerate(instrument.statements)}
+client = Client("C-1", sys.argv[2], sys.argv[3], "c@x.es")
+with open(sys.argv[1], "wb") as out:
+    out.write(results_pdf(instrument, score(instrument, answers), client, "21/11/2026"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("company", "contact"),
+    [
+        ("Informàtica Çà i Llà", "Montse Puig·Roca"),  # claimed characters only
+        ("Zoë Ørsted Data", "Łukasz Nowak"),  # ë Ø Ł are not claimed: drawn afresh
+    ],
+)
+def test_pdf__made_after_other_reports__same_bytes_as_in_a_fresh_process(
+    instrument: Instrument, tmp_path: Path, company: str, contact: str
+) -> None:
+    """Reports reuse the fonts' objects and the texts already drawn; that must never change a
+    byte, whatever the process drew before (other stages, characters outside the claimed ones)."""
+    for i, extra in enumerate(["Ærø Ltd", "Empresa Dos", "Ğüneş"]):
+        varied = {st.id: 1 + (i + n) % 5 for n, (_, st) in enumerate(instrument.statements)}
+        results_pdf(instrument, score(instrument, varied), Client("X", extra, extra, "x@x.es"), "1")
+    answers = {st.id: 1 + (i * 3) % 5 for i, (_, st) in enumerate(instrument.statements)}
+    here = results_pdf(
+        instrument,
+        score(instrument, answers),
+        Client("C-1", company, contact, "c@x.es"),
+        "21/11/2026",
+    )
+    fresh = tmp_path / "fresh.pdf"
+    subprocess.run(
+        [sys.executable, "-c", FRESH_REPORT, str(fresh), company, contact],
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert here == fresh.read_bytes()
+    text = pdf_text(fresh)
+    assert company in text and contact in text
+
+
+def test_pdf__fonts_are_built_once_for_many_reports(instrument: Instrument) -> None:
+    """What makes a report cheap: the subset fonts are made once, not once per report."""
+    regular, bold = embedded_fonts()
+    answers = {st.id: 4 for _, st in instrument.statements}
+    results_pdf(instrument, score(instrument, answers), Client("A", "Alfa", "Ana", "a@x.es"), "1")
+    before = regular.built(), bold.built()
+    for i in range(5):
+        client = Client(f"E-{i}", f"Empresa Número {i}, S.L.", f"Begoña {i}", "e@x.es")
+        results_pdf(instrument, score(instrument, answers), client, f"2{i}/11/2026")
+    assert (regular.built(), bold.built()) == before
 
 
 # --- deliver --------------------------------------------------------------------------------

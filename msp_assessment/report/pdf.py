@@ -8,6 +8,12 @@ its stage, and how the score was computed. Every text comes from the instrument 
 The font is Bitstream Vera, which reportlab ships and embeds (it covers á é í ó ú ü ñ ¿ ¡ « » — ÷),
 so the PDF reads the same on every machine. ``invariant`` mode fixes the creation date and the
 document id: the same workbook gives the same bytes, run after run.
+
+A report must cost little beside processing its workbook, and most of a page is the same from
+one report to the next. So the fonts' objects are built once per process (:mod:`.fonts`), and
+a text drawn at a place, in a font and colour, is kept as its PDF operators and reused on the
+next page that draws it there: the headings, the tips, the stage names. A text with a character
+outside the fonts' claimed ones is drawn afresh each time, since its codes depend on the page.
 """
 
 from __future__ import annotations
@@ -23,7 +29,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from msp_assessment.client import Client
@@ -31,6 +36,7 @@ from msp_assessment.instrument import Instrument
 from msp_assessment.processing.results_sheet import CHART_TITLE, computation
 from msp_assessment.processing.rounds import PastResult, change, round_label, signed_es
 from msp_assessment.processing.scoring import Score, format_es
+from msp_assessment.report.fonts import SPANISH, FixedFont
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
@@ -44,19 +50,45 @@ RADAR_SIZE = 58 * mm
 TIP_WIDTH = PAGE_WIDTH - 64 * mm
 
 
+@cache
 def stage_color(stage_id: str) -> colors.Color:
     return colors.HexColor(f"#{palette.STAGE_COLORS[stage_id]}")
 
 
 @cache
-def _fonts() -> None:
-    """Register the embedded font once per process."""
+def embedded_fonts() -> tuple[FixedFont, FixedFont]:
+    """Register the embedded fonts once per process. They claim printable ASCII, the Spanish
+    letters and signs and every character of the questionnaire's texts."""
     import reportlab
 
+    from msp_assessment.instrument.model import load_instrument
+
+    instrument = load_instrument()
+    texts = [
+        instrument.title,
+        instrument.tips_intro,
+        *(stage.name + stage.characteristics for stage in instrument.stages),
+        *(area.name for area in instrument.areas),
+        *(instrument.tip(area, stage) for area in instrument.areas for stage in instrument.stages),
+    ]
+    claimed = "".join(map(chr, range(32, 127))) + SPANISH + "".join(sorted(set("".join(texts))))
     folder = Path(reportlab.__file__).parent / "fonts"
-    pdfmetrics.registerFont(TTFont(FONT, str(folder / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(folder / "VeraBd.ttf")))
+    regular = FixedFont(FONT, str(folder / "Vera.ttf"), claimed)
+    bold = FixedFont(BOLD, str(folder / "VeraBd.ttf"), claimed)
+    pdfmetrics.registerFont(regular)
+    pdfmetrics.registerFont(bold)
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+    return regular, bold
+
+
+def _rgb(color: colors.Color) -> tuple[float, float, float]:
+    return color.red, color.green, color.blue
+
+
+# (x, y, text, font, size, colour, anchor) -> the PDF operators that draw it; see the module's
+# docstring. Bounded: company names and numbers vary without end.
+_DRAWN: dict[tuple[float, float, str, str, float, tuple[float, float, float], str], str] = {}
+_DRAWN_LIMIT = 20_000
 
 
 LEADING = 1.25  # line height, as a share of the font size
@@ -68,7 +100,7 @@ GREY = colors.HexColor("#404040")
 def _wrapped(text: str, width: float, font: str = FONT, size: float = 8) -> tuple[str, ...]:
     """``text`` broken into lines of ``width`` points. Most long texts of a report (tips, stage
     characteristics, the intro) come from the instrument: each is wrapped once per process."""
-    _fonts()
+    embedded_fonts()
     return tuple(simpleSplit(text, font, size, width))
 
 
@@ -90,13 +122,24 @@ class _Page:
         anchor: str = "start",
         y: float | None = None,
     ) -> None:
-        self.c.setFont(font, size)
-        self.c.setFillColor(color)
+        """``text`` starting at ``x`` (centred on it for "middle", ending at it for "end")."""
         at = self.y if y is None else y
-        if anchor == "middle":
-            self.c.drawCentredString(x, at, text)
-        else:
-            self.c.drawString(x, at, text)
+        key = (x, at, text, font, size, _rgb(color), anchor)
+        code = _DRAWN.get(key)
+        if code is None:
+            if anchor != "start":
+                width = pdfmetrics.stringWidth(text, font, size)
+                x -= width / 2 if anchor == "middle" else width
+            drawn = self.c.beginText(x, at)
+            drawn.setFont(font, size)
+            drawn.setFillColor(color)
+            drawn.textOut(text)
+            code = drawn.getCode()
+            if all(f.covers(text) for f in embedded_fonts()):
+                if len(_DRAWN) >= _DRAWN_LIMIT:
+                    _DRAWN.clear()
+                _DRAWN[key] = code
+        self.c.addLiteral(code)
 
     def lines(
         self, x: float, lines: tuple[str, ...], font: str, size: float, color: Any = colors.black
@@ -121,14 +164,14 @@ class _Page:
         """A grid: the first row is the header (white on the brand colour); each cell's lines
         are already wrapped to its width."""
         size = 8
+        self.c.setStrokeColor(GRID)
+        self.c.setLineWidth(0.5)
         for r, row in enumerate(rows):
             height = max(len(cell) for cell in row) * size * LEADING + 2 * PAD
             top = self.y
             x = self.x
             for col, (width, cell) in enumerate(zip(widths, row, strict=True)):
                 fill = BRAND if r == 0 else fills.get((r, col))
-                self.c.setStrokeColor(GRID)
-                self.c.setLineWidth(0.5)
                 if fill is not None:
                     self.c.setFillColor(fill)
                 self.c.rect(x, top - height, width, height, stroke=1, fill=int(fill is not None))
@@ -155,10 +198,14 @@ def results_pdf(
 ) -> bytes:
     """The one-page A4 report of ``score`` for ``client`` (answers dated ``when``); with
     ``past``, the client's earlier rounds, a line on how the score moved since the latest."""
-    _fonts()
+    fonts = embedded_fonts()
     out = BytesIO()
     # types-reportlab types initialFontName as a number; reportlab takes the font name.
     canvas = Canvas(out, pagesize=A4, invariant=1, initialFontName=FONT)  # type: ignore[arg-type]
+    for font in fonts:
+        # Before anything is drawn: the same codes on every page. (reportlab has no public
+        # accessor for a canvas's document; its own code and examples use ``_doc``.)
+        font.claim(canvas._doc)  # type: ignore[attr-defined]
     canvas.setTitle(f"Resultados de la autoevaluación - {client.company or ''}")
     canvas.setAuthor(contract.GENERATOR)
     canvas.setCreator(contract.GENERATOR)
@@ -306,14 +353,13 @@ def _radar(page: _Page, instrument: Instrument, score: Score) -> None:
         c.setStrokeColor(GRID)
         c.line(cx, cy, x, y)
         dy = 4 if y > cy + 1 else (-9 if y < cy - 1 else -2.5)
-        c.setFont(FONT, 7)
-        c.setFillColor(colors.black)
+        name = area_score.area.name
         if abs(x - cx) < 1:
-            c.drawCentredString(x, y + dy, area_score.area.name)
+            page.text(x, name, FONT, 7, anchor="middle", y=y + dy)
         elif x > cx:
-            c.drawString(x + 3, y + dy, area_score.area.name)
+            page.text(x + 3, name, FONT, 7, y=y + dy)
         else:
-            c.drawRightString(x - 3, y + dy, area_score.area.name)
+            page.text(x - 3, name, FONT, 7, anchor="end", y=y + dy)
     c.saveState()
     c.setStrokeColor(SERIES)
     c.setFillColor(SERIES)
