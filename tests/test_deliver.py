@@ -134,7 +134,7 @@ def test_pdf__made_after_other_reports__same_bytes_as_in_a_fresh_process(
 
 def test_pdf__fonts_are_built_once_for_many_reports(instrument: Instrument) -> None:
     """What makes a report cheap: the subset fonts are made once, not once per report."""
-    regular, bold = embedded_fonts()
+    regular, bold = embedded_fonts().values()
     answers = {st.id: 4 for _, st in instrument.statements}
     results_pdf(instrument, score(instrument, answers), Client("A", "Alfa", "Ana", "a@x.es"), "1")
     before = regular.built(), bold.built()

@@ -56,9 +56,10 @@ def stage_color(stage_id: str) -> colors.Color:
 
 
 @cache
-def embedded_fonts() -> tuple[FixedFont, FixedFont]:
-    """Register the embedded fonts once per process. They claim printable ASCII, the Spanish
-    letters and signs and every character of the questionnaire's texts."""
+def embedded_fonts() -> dict[str, FixedFont]:
+    """Register the embedded fonts once per process, by name, regular first (the order every
+    document claims them in). They claim printable ASCII, the Spanish letters and signs and every
+    character of the questionnaire's texts."""
     import reportlab
 
     from msp_assessment.instrument.model import load_instrument
@@ -73,12 +74,14 @@ def embedded_fonts() -> tuple[FixedFont, FixedFont]:
     ]
     claimed = "".join(map(chr, range(32, 127))) + SPANISH + "".join(sorted(set("".join(texts))))
     folder = Path(reportlab.__file__).parent / "fonts"
-    regular = FixedFont(FONT, str(folder / "Vera.ttf"), claimed)
-    bold = FixedFont(BOLD, str(folder / "VeraBd.ttf"), claimed)
-    pdfmetrics.registerFont(regular)
-    pdfmetrics.registerFont(bold)
+    fonts = {
+        FONT: FixedFont(FONT, str(folder / "Vera.ttf"), claimed),
+        BOLD: FixedFont(BOLD, str(folder / "VeraBd.ttf"), claimed),
+    }
+    for font in fonts.values():
+        pdfmetrics.registerFont(font)
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
-    return regular, bold
+    return fonts
 
 
 def _rgb(color: colors.Color) -> tuple[float, float, float]:
@@ -135,7 +138,7 @@ class _Page:
             drawn.setFillColor(color)
             drawn.textOut(text)
             code = drawn.getCode()
-            if all(f.covers(text) for f in embedded_fonts()):
+            if embedded_fonts()[font].covers(text):
                 if len(_DRAWN) >= _DRAWN_LIMIT:
                     _DRAWN.clear()
                 _DRAWN[key] = code
@@ -202,7 +205,7 @@ def results_pdf(
     out = BytesIO()
     # types-reportlab types initialFontName as a number; reportlab takes the font name.
     canvas = Canvas(out, pagesize=A4, invariant=1, initialFontName=FONT)  # type: ignore[arg-type]
-    for font in fonts:
+    for font in fonts.values():
         # Before anything is drawn: the same codes on every page. (reportlab has no public
         # accessor for a canvas's document; its own code and examples use ``_doc``.)
         font.claim(canvas._doc)  # type: ignore[attr-defined]
