@@ -34,10 +34,10 @@ from msp_assessment.processing.reader import (
     read_book,
 )
 from msp_assessment.processing.results import (
-    NOT_READ_FAST,
     REPORT_SUFFIX,
     RESULTS_SUFFIX,
     REVIEW_SUFFIX,
+    CopySource,
     OutputError,
     results_workbook,
     review_workbook,
@@ -52,7 +52,7 @@ from msp_assessment.processing.validate import (
     explain_formulas,
     validate,
 )
-from msp_assessment.processing.xlsx.package import Parts, unzip
+from msp_assessment.processing.xlsx.package import unzip
 from msp_assessment.processing.xlsx.read import from_workbook, read_package
 
 SUMMARY_NAME = SUMMARY_NAMES[0]
@@ -232,7 +232,7 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
     if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
         checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)), instrument)
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
-    copy = _Copy(reading, parts if wb is None else None, partial(_loaded, wb, path))
+    copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, path))
     return _outcome(path, stem, instrument, options, reading, checked, copy)
 
 
@@ -247,19 +247,8 @@ def _process_other(
     checked = validate(reading, instrument, options.required)
     wb, located, problems = fresh_copy(reading, instrument, checked.problems)
     checked = replace(checked, problems=problems)
-    copy = _Copy(located, None, lambda: wb, FRESH_COPY)
+    copy = CopySource(located, None, lambda: wb, FRESH_COPY)
     return _outcome(path, stem, instrument, options, reading, checked, copy)
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """What a file's copy is made from: where its cells are, the package to splice into (None:
-    openpyxl saves what ``load`` gives), and why there is no package to splice into."""
-
-    reading: WorkbookReading
-    package: Parts | None
-    load: Callable[[], Workbook]
-    without_package: str = NOT_READ_FAST
 
 
 def _outcome(
@@ -269,22 +258,14 @@ def _outcome(
     options: RunOptions,
     reading: WorkbookReading,
     checked: Validation,
-    copy: _Copy,
+    copy: CopySource,
 ) -> FileOutcome:
     """The file's outcome, with its -revisar or -resultados copy written when asked."""
     client, when, modified = reading.client, reading.client_date, _mtime(path)
     output = resaved = None
     if not checked.valid:
         if options.output_dir is not None:
-            review = review_workbook(
-                copy.reading,
-                instrument,
-                checked.problems,
-                path.name,
-                package=copy.package,
-                load=copy.load,
-                without_package=copy.without_package,
-            )
+            review = review_workbook(copy, instrument, checked.problems, path.name)
             output = _write_output(review.data, options.output_dir, stem, REVIEW_SUFFIX)
             resaved = review.resaved
         return FileOutcome(
@@ -300,17 +281,7 @@ def _outcome(
     result = score(instrument, checked.answers)
     past = tuple(history(client, options.rounds))
     if options.output_dir is not None and not options.review_only:
-        results = results_workbook(
-            copy.reading,
-            instrument,
-            result,
-            checked.answers,
-            path.name,
-            package=copy.package,
-            load=copy.load,
-            without_package=copy.without_package,
-            past=past,
-        )
+        results = results_workbook(copy, instrument, result, checked.answers, path.name, past)
         output = _write_output(results.data, options.output_dir, stem, RESULTS_SUFFIX)
         resaved = results.resaved
         if options.pdf:

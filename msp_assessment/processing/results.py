@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -52,38 +53,62 @@ class OutputError(Exception):
         return cls(f"No se pudo escribir {target}: {describe_os_error(err)}.")
 
 
+@dataclass(frozen=True)
+class CopySource:
+    """What a file's copy is made from: where its cells are, the client's package to splice into
+    (None: openpyxl re-saves what ``load`` gives), and why there is no package to splice into."""
+
+    reading: WorkbookReading
+    package: Parts | None
+    load: Callable[[], Workbook]
+    without_package: str = NOT_READ_FAST
+
+
 def results_workbook(
-    reading: WorkbookReading,
+    source: CopySource,
     instrument: Instrument,
     score: Score,
     answers: dict[str, int],
     source_name: str,
-    *,
-    package: Parts | None,
-    load: Callable[[], Workbook],
-    without_package: str = NOT_READ_FAST,
     past: tuple[PastResult, ...] = (),
 ) -> Written:
-    """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first.
-
-    It is the client's own ``package`` with our parts spliced in; when the package is not one
-    splice.py edits safely (or there is none), the workbook ``load`` gives is re-saved by
-    openpyxl first.
-    """
+    """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first."""
+    reading = source.reading
     draft = results_draft(instrument, score, reading.client, reading.client_date, source_name, past)
+
+    def put(cell: Cell, value: int) -> None:
+        cell.value = value
+
+    def splice(parts: Parts, numbers: dict[str, dict[str, int]], placeholder: bool) -> bytes:
+        return splice_results(parts, numbers, draft, instrument, placeholder=placeholder)
+
     numbers = _numbers(reading, score, answers)
-    resaved = without_package
-    if package is not None:
+    return _copy(source, contract.RESULTS_SHEET, numbers, put, splice)
+
+
+def _copy(
+    source: CopySource,
+    sheet: str,
+    cells: dict[str, dict[str, V]],
+    put: Callable[[Cell, V], None],
+    splice: Callable[[Parts, dict[str, dict[str, V]], bool], bytes],
+) -> Written:
+    """A copy: ``cells`` (sheet → cell → value) and our ``sheet`` spliced into the client's own
+    package. When there is none, or splice.py does not edit it safely, the workbook
+    ``source.load`` gives loses the marks of an earlier -revisar copy, gets ``cells`` through
+    ``put`` and is re-saved by openpyxl with an empty ``sheet`` that the splice then fills."""
+    resaved = source.without_package
+    if source.package is not None:
         try:
-            return Written(splice_results(package, numbers, draft, instrument), None)
+            return Written(splice(source.package, cells, False), None)
         except SpliceDeclinedError as err:
             resaved = str(err)
-    wb = load()
+    wb = source.load()
     drop_review_marks(wb)
-    for cell, value in _cells(wb, numbers):
-        cell.value = value
-    placeholder = _with_placeholder(wb, contract.RESULTS_SHEET)
-    return Written(splice_results(placeholder, {}, draft, instrument, placeholder=True), resaved)
+    for cell, value in _cells(wb, cells):
+        put(cell, value)
+    placeholder = _with_placeholder(wb, sheet)
+    return Written(splice(placeholder, {}, True), resaved)
 
 
 def _numbers(
@@ -113,36 +138,21 @@ def write_bytes(data: bytes, target: Path) -> None:
 
 
 def review_workbook(
-    reading: WorkbookReading,
-    instrument: Instrument,
-    problems: list[Problem],
-    source_name: str,
-    *,
-    package: Parts | None,
-    load: Callable[[], Workbook],
-    without_package: str = NOT_READ_FAST,
+    source: CopySource, instrument: Instrument, problems: list[Problem], source_name: str
 ) -> Written:
-    """The -revisar workbook: every problem cell coloured and commented, Revisión added first.
-
-    Spliced into the client's ``package`` like the results; otherwise the workbook ``load``
-    gives is marked and re-saved by openpyxl first.
-    """
+    """The -revisar workbook: every problem cell coloured and commented, Revisión added first."""
     draft = review_draft(instrument, problems, source_name)
-    marks = _marks(reading, problems)
-    resaved = without_package
-    if package is not None:
-        try:
-            return Written(splice_review(package, marks, draft), None)
-        except SpliceDeclinedError as err:
-            resaved = str(err)
-    wb = load()
-    drop_review_marks(wb)
     width, height = COMMENT_SIZE
-    for cell, message in _cells(wb, marks):
+
+    def put(cell: Cell, message: str) -> None:
         cell.fill = palette.PROBLEM_FILL
         cell.comment = Comment(message, contract.GENERATOR, width=width, height=height)
-    placeholder = _with_placeholder(wb, contract.REVIEW_SHEET)
-    return Written(splice_review(placeholder, {}, draft, placeholder=True), resaved)
+
+    def splice(parts: Parts, marks: dict[str, dict[str, str]], placeholder: bool) -> bytes:
+        return splice_review(parts, marks, draft, placeholder=placeholder)
+
+    marks = _marks(source.reading, problems)
+    return _copy(source, contract.REVIEW_SHEET, marks, put, splice)
 
 
 def drop_review_marks(wb: Workbook) -> None:
