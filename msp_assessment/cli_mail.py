@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,23 +52,32 @@ _deadline_option = click.option(
     "--deadline", metavar="FECHA", help="Fecha límite para responder (31/12/2026 o 2026-12-31)."
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")
+# What prepare and deliver share: they both write a folder of drafts from one sender.
+_sender_option = click.option(
+    "--from", "sender", required=True, metavar="REMITENTE", help="'Nombre <email@empresa.com>'."
+)
+_force_drafts_option = click.option(
+    "--force", is_flag=True, help="Sustituye los borradores que ya haya en la carpeta."
+)
+
+
+def _message_option(placeholders: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--message",
+        metavar="ARCHIVO",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=f"Texto propio: asunto en la primera línea, una línea en blanco y el cuerpo; admite "
+        f"{placeholders}.",
+    )
 
 
 @command()
 @_list_option
 @output_folder_option("Carpeta donde se escriben los libros y los borradores .eml.")
-@click.option(
-    "--from", "sender", required=True, metavar="REMITENTE", help="'Nombre <email@empresa.com>'."
-)
+@_sender_option
 @_deadline_option
-@click.option(
-    "--message",
-    metavar="ARCHIVO",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Texto propio: asunto en la primera línea, una línea en blanco y el cuerpo; admite "
-    "{empresa}, {contacto} y {fecha_limite}.",
-)
-@click.option("--force", is_flag=True, help="Sustituye los borradores que ya haya en la carpeta.")
+@_message_option("{empresa}, {contacto} y {fecha_limite}")
+@_force_drafts_option
 @_json_option
 def prepare(
     clients: Path,
@@ -295,17 +305,9 @@ def status(
     "results", metavar="RESULTADOS", type=click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @output_folder_option("Carpeta donde se escriben los borradores .eml con los resultados.")
-@click.option(
-    "--from", "sender", required=True, metavar="REMITENTE", help="'Nombre <email@empresa.com>'."
-)
-@click.option(
-    "--message",
-    metavar="ARCHIVO",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Texto propio: asunto, línea en blanco y cuerpo; admite {empresa}, {contacto}, "
-    "{puntuacion}, {etapa}, {area_mas_debil} y {consejo}.",
-)
-@click.option("--force", is_flag=True, help="Sustituye los borradores que ya haya en la carpeta.")
+@_sender_option
+@_message_option("{empresa}, {contacto}, {puntuacion}, {etapa}, {area_mas_debil} y {consejo}")
+@_force_drafts_option
 @_json_option
 def deliver(
     clients: Path,
