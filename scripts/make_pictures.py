@@ -20,6 +20,9 @@ from msp_assessment.examples import EXAMPLES, uniform_answers, write_examples, w
 from msp_assessment.processing.batch import RunOptions, run
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the tests' poppler helpers, shared with this script
+from tests.poppler import page_pixels, pages_with  # noqa: E402
+
 TARGET = ROOT / "docs" / "img"
 DPI = 110
 DPI_WIDE = 150  # the Resumen table is printed smaller, two pages wide
@@ -58,37 +61,15 @@ def to_pdf(workbook: Path, work: Path) -> Path:
 
 
 def page_with(pdf: Path, marker: str) -> int:
-    pages = int(
-        next(
-            line.split()[-1]
-            for line in subprocess.run(
-                ["pdfinfo", str(pdf)], check=True, capture_output=True, text=True
-            ).stdout.splitlines()
-            if line.startswith("Pages:")
-        )
-    )
-    for page in range(1, pages + 1):
-        text = subprocess.run(
-            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        if marker in text:
-            return page
-    raise SystemExit(f"{marker!r} is on no page of {pdf}")
+    pages = pages_with(pdf, marker)
+    if not pages:
+        raise SystemExit(f"{marker!r} is on no page of {pdf}")
+    return pages[0]
 
 
 def printed_box(pdf: Path, page: int, dpi: int) -> tuple[int, int, int, int]:
     """x, y, width, height of the non-white area of ``page`` at ``dpi``, from a PPM rendering."""
-    ppm = subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
-        check=True,
-        capture_output=True,
-    ).stdout
-    header = ppm.split(maxsplit=4)  # P6, width, height, maxval, pixels
-    width, height = int(header[1]), int(header[2])
-    pixels = header[4]
+    width, height, pixels = page_pixels(pdf, page, dpi)
     stride = width * 3
     content = int(height * FOOTER_BAND)  # below it, only the page-number footer is printed
     rows = [y for y in range(content) if pixels[y * stride : (y + 1) * stride].strip(b"\xff")]

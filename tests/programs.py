@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import UNO_PYTHON, require_libreoffice, skip_unless_ci, soffice_convert
+from tests.poppler import page_pixels
 
 UNO_FILL = Path(__file__).parent / "libreoffice" / "uno_fill.py"
 _DRAWING = re.compile(rb"<drawing\b[^>]*/>")
@@ -61,35 +62,9 @@ def to_pdf(workbook: Path, outdir: Path) -> Path:
     return soffice_convert(workbook, "pdf", outdir)
 
 
-def page_count(pdf: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
-    return int(next(x.split()[-1] for x in info.stdout.splitlines() if x.startswith("Pages:")))
-
-
-def page_text(pdf: Path, page: int, mode: str = "-layout") -> str:
-    """The text of ``page``: laid out as printed, or (``-raw``) in the order it was drawn."""
-    return subprocess.run(
-        ["pdftotext", mode, "-f", str(page), "-l", str(page), str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def pages_with(pdf: Path, marker: str) -> list[int]:
-    """The pages whose text holds ``marker``."""
-    return [p for p in range(1, page_count(pdf) + 1) if marker in page_text(pdf, p)]
-
-
 def pixels_near(pdf: Path, page: int, color: str, dpi: int = 80, tolerance: int = 40) -> int:
     """How many pixels of ``page`` are within ``tolerance`` (per channel) of ``color`` (RRGGBB)."""
-    ppm = subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
-        check=True,
-        capture_output=True,
-    ).stdout
-    header = ppm.split(maxsplit=4)  # P6, width, height, maxval, pixels
-    data = header[4]
+    _, _, data = page_pixels(pdf, page, dpi)
     target = bytes.fromhex(color)
     count = 0
     for i in range(0, len(data) - 2, 3):

@@ -16,9 +16,9 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
+from tests.poppler import pages_with
 from tests.programs import (
     gnumeric_save,
-    pages_with,
     pixels_near,
     run_libreoffice_fill,
     to_pdf,

@@ -17,7 +17,8 @@ from msp_assessment.examples import EXAMPLES, uniform_answers, write_filled
 from msp_assessment.instrument import Instrument
 from msp_assessment.processing.scoring import score
 from msp_assessment.report.pdf import embedded_fonts, results_pdf
-from tests.programs import page_count, page_text, require_poppler
+from tests.poppler import page_count, page_text
+from tests.programs import require_poppler
 from tests.smtp_server import SmtpServer
 from tests.test_mail import invoke, parse_eml, plain_text, send_args, write_list
 

@@ -17,7 +17,8 @@ from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 from tests.excel_dialect import NOTE_CELL, excel_dialect
 from tests.hostile import ANSWERS, valid
-from tests.programs import page_text, pages_with, to_pdf
+from tests.poppler import page_text, pages_with
+from tests.programs import to_pdf
 
 KEPT = [
     "xl/printerSettings/printerSettings1.bin",
