@@ -32,7 +32,6 @@ BOLD = Font(bold=True)
 CODE_FONT = Font(color="7F7F7F", size=8)  # a problem's code, kept small beside its description
 WRAP = Alignment(wrap_text=True, vertical="top")
 WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
-TOP_CENTER = Alignment(vertical="top", horizontal="center")
 CENTER = Alignment(horizontal="center", vertical="center")
 TOP = Alignment(vertical="top")
 TOP_CENTER = Alignment(horizontal="center", vertical="top")
