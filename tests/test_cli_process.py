@@ -110,6 +110,11 @@ def test_process__review_workbook__lists_problems_and_marks_cells(
         "Autoevaluación!B32",
         "Autoevaluación!B35",
     ]
+    review = wb[contract.REVIEW_SHEET]
+    for row in range(6, 6 + len(rows)):  # a row reads from the top; text wraps, never cut
+        cells = [review.cell(row, col) for col in range(1, 6)]
+        assert all(cell.alignment.vertical == "top" for cell in cells)
+        assert all(cells[col - 1].alignment.wrap_text for col in (2, 4, 5))
     form = wb[contract.FORM_SHEET]
     assert form["B32"].fill.fgColor.rgb.endswith("F8CBAD")
     assert "fuera de la escala" in form["B32"].comment.text

@@ -213,16 +213,22 @@ def review_draft(instrument: Instrument, problems: list[Problem], source_name: s
     names = [area.name for area in instrument.areas]
     for i, line in enumerate(grouped(problems, names, len(instrument.statements)), start=1):
         row = REVIEW_FIRST_ROW - 1 + i
-        d.put(row, 1, i, "center")
+        # Every cell of the row reads from the top, beside the first line of the message; the
+        # area wraps in its column rather than being cut at its edge.
+        d.put(row, 1, i, "top_center")
         if len(line.problems) == 1:
             (prob,) = line.problems
-            d.put(row, 2, instrument.areas[prob.area - 1].name if prob.area else "—")
-            d.put(row, 3, prob.statement, "center")
-            d.put(row, 4, f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—")
+            area = instrument.areas[prob.area - 1].name if prob.area else "—"
+            d.put(row, 3, prob.statement, "top_center")
+            d.put(row, 4, f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—", "wrap")
         else:  # every missing answer, on one line
-            d.put(row, 2, "Varias")
-            d.put(row, 3, "—", "center")
-            d.put(row, 4, "marcadas en color")
+            area = "Varias"
+            d.put(row, 3, "—", "top_center")
+            d.put(row, 4, "marcadas en color", "wrap")
+        d.put(row, 2, area, "wrap")
         d.put(row, 5, line.message, "wrap")
-        d.heights[row] = palette.row_height(line.message, 95)
+        d.heights[row] = max(
+            palette.row_height(line.message, 95),
+            palette.row_height(area, REVIEW_WIDTHS["B"] - 4),
+        )
     return d

@@ -57,6 +57,7 @@ LOOKS: dict[str, Look] = {
     "bold_wrap": Look(font=palette.BOLD, alignment=palette.WRAP),
     "wrap": Look(alignment=palette.WRAP),
     "center": Look(alignment=palette.CENTER),
+    "top_center": Look(alignment=palette.TOP_CENTER),
     # Only its fill is used: marked cells keep their own look.
     "problem": Look(fill=palette.PROBLEM_FILL),
     **{
