@@ -12,26 +12,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from msp_assessment.client import Client
     from msp_assessment.instrument import Instrument, load_instrument
-    from msp_assessment.processing.batch import RunOptions, run
-    from msp_assessment.processing.outcome import FileOutcome, Report, Status
-    from msp_assessment.processing.problems import Code, Problem
+    from msp_assessment.outcome import FileOutcome, Report, Status
+    from msp_assessment.problems import Code, Problem
+    from msp_assessment.processing.run.pipeline import RunOptions, run
     from msp_assessment.workbook_templates import TemplateOptions, build_template, write_template
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
     "Client": "msp_assessment.client",
-    "Code": "msp_assessment.processing.problems",
-    "FileOutcome": "msp_assessment.processing.outcome",
+    "Code": "msp_assessment.problems",
+    "FileOutcome": "msp_assessment.outcome",
     "Instrument": "msp_assessment.instrument",
-    "Problem": "msp_assessment.processing.problems",
-    "Report": "msp_assessment.processing.outcome",
-    "RunOptions": "msp_assessment.processing.batch",
-    "Status": "msp_assessment.processing.outcome",
+    "Problem": "msp_assessment.problems",
+    "Report": "msp_assessment.outcome",
+    "RunOptions": "msp_assessment.processing.run.pipeline",
+    "Status": "msp_assessment.outcome",
     "TemplateOptions": "msp_assessment.workbook_templates",
     "build_template": "msp_assessment.workbook_templates",
     "load_instrument": "msp_assessment.instrument",
-    "run": "msp_assessment.processing.batch",
+    "run": "msp_assessment.processing.run.pipeline",
     "write_template": "msp_assessment.workbook_templates",
 }
 

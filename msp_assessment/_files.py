@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from msp_assessment.errors import OutputError
 
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what atomic_path names its files
-
-_ERRNO_ES = {
-    errno.ENOSPC: "no queda espacio en el disco",
-    errno.EDQUOT: "se ha superado la cuota de disco",
-    errno.EFBIG: "el archivo supera el tamaño máximo que admite el sistema",
-    errno.EACCES: "no hay permiso para escribir ahí",
-    errno.EPERM: "no hay permiso para escribir ahí",
-    errno.EROFS: "el disco es de solo lectura",
-    errno.ENOTDIR: "una parte de la ruta no es una carpeta",
-    errno.EISDIR: "es una carpeta",
-    errno.ENOENT: "la ruta no existe",
-    errno.ENAMETOOLONG: "el nombre es demasiado largo",
-}
-
-
-def describe_os_error(err: OSError) -> str:
-    """Why a file operation failed, in Spanish for the common cases."""
-    if err.errno in _ERRNO_ES:
-        return _ERRNO_ES[err.errno]
-    return err.strerror or type(err).__name__
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
@@ -94,3 +75,12 @@ def flush_to_disk(written: Iterable[Path]) -> None:
     for path in written:  # Windows has no sync(): flush each file
         with contextlib.suppress(OSError), path.open("rb+") as fh:
             os.fsync(fh.fileno())
+
+
+def save_workbook(wb: Any, target: Path) -> None:
+    """Save an openpyxl workbook atomically; a failure is an OutputError with a Spanish message."""
+    try:
+        with atomic_path(target) as tmp:
+            wb.save(tmp)
+    except OSError as err:
+        raise OutputError.writing(target, err) from err

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
+
+from msp_assessment.text import fold
 
 MAX_DISPLAY = 80  # characters of a client's name on one line of terminal output
 
@@ -24,3 +27,9 @@ class Client:
         """A short, one-line label for people: the company, else the id, else a dash."""
         name = " ".join((self.company or self.id or "—").split())
         return name if len(name) <= MAX_DISPLAY else name[: MAX_DISPLAY - 1] + "…"
+
+
+def file_stem(client: Client) -> str:
+    """An ASCII file name for a client's files: its id and company."""
+    raw = f"{client.id or ''}-{client.company or ''}"
+    return re.sub(r"[^a-z0-9]+", "-", fold(raw)).strip("-")[:80] or "cliente"

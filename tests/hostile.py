@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
-from msp_assessment.processing.problems import Code
+from msp_assessment.problems import Code
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 

@@ -15,11 +15,11 @@ from openpyxl.cell.text import InlineFont
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
-from msp_assessment.processing.batch import RunOptions, run
-from msp_assessment.processing.problems import Code
-from msp_assessment.processing.reader import open_workbook
-from msp_assessment.processing.xlsx.package import MAIN, unzip
-from msp_assessment.processing.xlsx.read import Book, from_workbook, read_package
+from msp_assessment.problems import Code
+from msp_assessment.processing.ooxml.package import MAIN, unzip
+from msp_assessment.processing.ooxml.read import Book, from_workbook, read_package
+from msp_assessment.processing.returns.locate import open_workbook
+from msp_assessment.processing.run.pipeline import RunOptions, run
 from tests.conftest import require_libreoffice, soffice_convert
 from tests.hostile import ANSWERS, build_battery, rewrite_parts, valid
 from tests.test_fuzz import mutant

@@ -67,7 +67,7 @@ def test_lock_of_a_killed_run__never_blocks_the_next(drafts: Path, server: SmtpS
             "-c",
             (
                 "import sys, time; from pathlib import Path; "
-                "from msp_assessment.mail.lock import folder_lock; "
+                "from msp_assessment.campaign.lock import folder_lock; "
                 "cm = folder_lock(Path(sys.argv[1]), 'enviando'); cm.__enter__(); "
                 "print('held', flush=True); time.sleep(60)"
             ),

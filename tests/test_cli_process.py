@@ -14,7 +14,7 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_examples, write_filled
 from msp_assessment.instrument import load_instrument
-from msp_assessment.processing.batch import RunOptions, run
+from msp_assessment.processing.run.pipeline import RunOptions, run
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 from tests.conftest import require_libreoffice
@@ -219,7 +219,7 @@ def test_libreoffice_filled_template__processed_and_scored(
 def test_unexpected_error_in_one_file__batch_goes_on(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from msp_assessment.processing import batch
+    from msp_assessment.processing.run import pipeline as batch
 
     real = batch.read_book
 
@@ -240,7 +240,7 @@ def test_unexpected_error_in_one_file__batch_goes_on(
 
 
 def test_review_only__writes_just_the_review_copies(inbox: Path, tmp_path: Path) -> None:
-    from msp_assessment.processing.batch import RunOptions, run
+    from msp_assessment.processing.run.pipeline import RunOptions, run
 
     out = tmp_path / "revisiones"
     report = run([inbox], RunOptions(output_dir=out, review_only=True))

@@ -15,8 +15,8 @@ import pytest
 from msp_assessment.client import Client
 from msp_assessment.examples import EXAMPLES, uniform_answers, write_filled
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.scoring import score
 from msp_assessment.report.pdf import embedded_fonts, results_pdf
+from msp_assessment.scoring import score
 from tests.poppler import page_count, page_text
 from tests.programs import require_poppler
 from tests.smtp_server import SmtpServer
@@ -90,7 +90,7 @@ FRESH_REPORT = """
 import sys
 from msp_assessment.client import Client
 from msp_assessment.instrument.model import load_instrument
-from msp_assessment.processing.scoring import score
+from msp_assessment.scoring import score
 from msp_assessment.report.pdf import results_pdf
 instrument = load_instrument()
 answers = {st.id: 1 + (i * 3) % 5 for i, (_, st) in enumerate(instrument.statements)}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from msp_assessment.processing.batch import RunOptions, run
-from msp_assessment.processing.problems import Code
+from msp_assessment.problems import Code
+from msp_assessment.processing.run.pipeline import RunOptions, run
 from msp_assessment.workbook_templates import contract
 from tests.hostile import valid
 

@@ -72,5 +72,5 @@ def test_find_cycle__finds_a_planted_cycle() -> None:
 
 def test_package__import_graph__has_no_cycle() -> None:
     graph = import_graph()
-    assert "msp_assessment.cli_common" in graph["msp_assessment.cli_mail"]
+    assert "msp_assessment.cli.common" in graph["msp_assessment.cli.campaign"]
     assert find_cycle(graph) is None

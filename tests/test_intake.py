@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from msp_assessment.processing.intake import Format, Limits, collect, sniff
-from msp_assessment.processing.problems import Code, Problem
+from msp_assessment.problems import Code, Problem
+from msp_assessment.processing.returns.intake import Format, Limits, collect, sniff
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

@@ -18,12 +18,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from msp_assessment.campaign.send import Security, SmtpSettings, send
 from msp_assessment.cli import cli
 from msp_assessment.client import Client
+from msp_assessment.client_list import read_client_list
 from msp_assessment.examples import write_filled
-from msp_assessment.mail.clients import read_client_list
-from msp_assessment.mail.send import Security, SmtpSettings, send
-from msp_assessment.processing.reader import open_workbook, read_workbook
+from msp_assessment.processing.returns.locate import open_workbook, read_workbook
 from msp_assessment.workbook_templates.cells import named_cell
 from tests import smtp_server
 from tests.smtp_server import PASSWORD, USER, SmtpServer

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from msp_assessment.processing.problems import LABELS, TEMPLATES, Code, problem
+from msp_assessment.problems import LABELS, TEMPLATES, Code, problem
 
 PACKAGE = Path(__file__).parents[1] / "msp_assessment"
 # Fields the builders fill in themselves: problem() the cell and statement, _problem() the line.

@@ -10,9 +10,9 @@ import pytest
 from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.problems import Code
-from msp_assessment.processing.reader import open_workbook, read_workbook
-from msp_assessment.processing.validate import Validation, validate
+from msp_assessment.problems import Code
+from msp_assessment.processing.returns.locate import open_workbook, read_workbook
+from msp_assessment.processing.returns.validate import Validation, validate
 from msp_assessment.workbook_templates import contract
 
 EXAMPLE = {1: [5, 5, 5, 4, 4], 2: [3, 3, 3, 4, 3], 3: [4, 4, 4, 3, 4], 4: [3, 3, 2, 2, 3]}

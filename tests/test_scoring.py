@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.processing.scoring import format_es, score, stage_for, to_decimal
+from msp_assessment.scoring import score, stage_for
+from msp_assessment.text import format_es, to_decimal
 
 INSTRUMENT = load_instrument()
 

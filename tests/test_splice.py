@@ -16,17 +16,17 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.instrument import load_instrument
-from msp_assessment.processing.results_sheet import results_draft
-from msp_assessment.processing.scoring import score
-from msp_assessment.processing.xlsx.package import (
+from msp_assessment.processing.copies.sheets import results_draft
+from msp_assessment.processing.copies.splice import splice_results
+from msp_assessment.processing.ooxml.package import (
     DOC_RELS,
     MAIN,
     Parts,
     SpliceDeclinedError,
     unzip,
 )
-from msp_assessment.processing.xlsx.sheetml import Draft
-from msp_assessment.processing.xlsx.splice import splice_results
+from msp_assessment.processing.ooxml.sheetml import Draft
+from msp_assessment.scoring import score
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 from tests.conftest import require_libreoffice, soffice_convert
@@ -318,7 +318,7 @@ def test_review__opened_and_resaved_by_libreoffice__keeps_list_marks_and_notes(
 def test_examples__processed_without_openpyxl_loading_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from msp_assessment.processing import batch
+    from msp_assessment.processing.run import pipeline as batch
 
     def refuse(path: Path) -> None:
         raise AssertionError(f"openpyxl loaded {path}")

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.problems import Code
-from msp_assessment.processing.values import Rejected, parse_answer
+from msp_assessment.problems import Code
+from msp_assessment.processing.returns.values import Rejected, parse_answer
 
 
 @pytest.mark.parametrize(

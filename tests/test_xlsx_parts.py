@@ -11,16 +11,17 @@ from xml.parsers import expat
 
 import pytest
 
-from msp_assessment.processing.xlsx import calc_chain_part, workbook_part, worksheet_part
-from msp_assessment.processing.xlsx.comments_part import (
+from msp_assessment.processing.copies.looks import styles
+from msp_assessment.processing.ooxml import calc_chain_part, workbook_part, worksheet_part
+from msp_assessment.processing.ooxml.comments_part import (
     add_comments,
     add_shapes,
     comments_parts,
     first_free_id,
     place_shapes,
 )
-from msp_assessment.processing.xlsx.edit import PackageEdit
-from msp_assessment.processing.xlsx.package import (
+from msp_assessment.processing.ooxml.edit import PackageEdit
+from msp_assessment.processing.ooxml.package import (
     DOC_RELS,
     MAIN,
     SpliceDeclinedError,
@@ -32,8 +33,8 @@ from msp_assessment.processing.xlsx.package import (
     relative,
     unzip,
 )
-from msp_assessment.processing.xlsx.sheetml import styles
-from msp_assessment.processing.xlsx.styles_part import add_fill_copies, append_styles
+from msp_assessment.processing.ooxml.styles_part import add_fill_copies, append_styles
+from msp_assessment.workbook_templates import styles as palette
 
 NS = f'xmlns="{MAIN}" xmlns:r="{DOC_RELS}"'
 
@@ -170,7 +171,7 @@ STYLES = (
 
 def test_append_styles__ours_appended__counts_fixed__indexes_after_the_clients() -> None:
     ours = styles()
-    out, added = append_styles(STYLES)
+    out, added = append_styles(STYLES, styles())
     tree = ElementTree.fromstring(out)
     for tag, before, extra in [
         ("fonts", 1, ours.fonts),
@@ -183,7 +184,12 @@ def test_append_styles__ours_appended__counts_fixed__indexes_after_the_clients()
         assert len(node) == before + len(extra)
         assert node.get("count") == str(before + len(extra))
     assert sorted(added.xf.values()) == list(range(2, 2 + len(ours.looks)))
-    assert added.problem_fill == 2 + ours.fill_index("problem")
+    # Each look's fill is found at the index given, after the client's two fills.
+    fills = tree.find(f"{{{MAIN}}}fills")
+    assert fills is not None
+    problem = fills[added.fills["problem"]].find(f"{{{MAIN}}}patternFill/{{{MAIN}}}fgColor")
+    assert problem is not None and problem.get("rgb") == palette.PROBLEM_FILL.fgColor.rgb
+    assert min(added.fills.values()) == 2
     # The client's own entries stay first, where its cells point; the rest of the part is kept.
     assert b'<fonts count="%d"><font/><font>' % (1 + len(ours.fonts)) in out
     assert out.endswith(b"</cellXfs><extLst><ext/></extLst></styleSheet>")
@@ -199,7 +205,7 @@ def test_append_styles__ours_appended__counts_fixed__indexes_after_the_clients()
 )
 def test_append_styles__element_missing_or_self_closing__declined(data: bytes) -> None:
     with pytest.raises(SpliceDeclinedError):
-        append_styles(data)
+        append_styles(data, styles())
 
 
 def test_add_fill_copies__one_copy_per_format_in_order__own_fill_replaced() -> None:

@@ -33,10 +33,10 @@ from reportlab.pdfgen.canvas import Canvas
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
-from msp_assessment.processing.results_sheet import CHART_TITLE, computation
-from msp_assessment.processing.rounds import PastResult, change, round_label, signed_es
-from msp_assessment.processing.scoring import Score, format_es
+from msp_assessment.outcome import PastResult, change
 from msp_assessment.report.fonts import SPANISH, FixedFont
+from msp_assessment.scoring import CHART_TITLE, Score, computation
+from msp_assessment.text import day_label, format_es, signed_es
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
@@ -289,7 +289,7 @@ def _evolution(page: _Page, score: Score, past: tuple[PastResult, ...]) -> None:
     """One line: the global average in each earlier round and now, the change and the stages."""
     # In words, not arrows: the embedded font has no «→».
     rounds = ", ".join(
-        f"{format_es(p.score.average, 2)} el {round_label(p.round_date)}" for p in past[-3:]
+        f"{format_es(p.score.average, 2)} el {day_label(p.round_date)}" for p in past[-3:]
     )
     moved = change(score, past[-1])
     stage = (

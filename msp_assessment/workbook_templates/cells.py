@@ -7,7 +7,7 @@ from copy import copy
 from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.cell_range import CellRange
@@ -15,9 +15,8 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from msp_assessment.text import clean_text
 from msp_assessment.workbook_templates import styles as palette
-
-MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
 
 def merged_range(ws: Worksheet, coord: str) -> CellRange | None:
@@ -113,11 +112,6 @@ def set_text(cell: Cell | MergedCell, value: str) -> None:
     """
     cell.value = clean_text(value)
     cell.data_type = "s"
-
-
-def clean_text(value: str) -> str:
-    """``value`` without the characters XML cannot hold, cut to a cell's 32 767 characters."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL_TEXT]
 
 
 def print_setup(

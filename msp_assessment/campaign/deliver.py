@@ -1,0 +1,256 @@
+"""deliver: one draft per client with their own results: the -resultados workbook and the
+one-page PDF report, and a Spanish message with their score, stage and weakest area's tip.
+
+Results are matched to the client list exactly as ``status`` matches returns (the client id
+stored in the workbook, then the company), whatever the files are called, and the newest scored
+workbook of each client counts. The recipient is always the list's address, never one read from
+a workbook. A workbook whose company names another client of the list than its stored id does is
+a contradiction: it is reported and delivered to nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.headerregistry import Address
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from msp_assessment.campaign.lock import folder_lock
+from msp_assessment.campaign.messages import (
+    PLACEHOLDERS,
+    MessageText,
+    attachment_name,
+    build_draft,
+    parse_sender,
+    refuse_existing_drafts,
+    render,
+    write_draft,
+)
+from msp_assessment.client import Client, file_stem
+from msp_assessment.client_list import ListProblem, read_client_list
+from msp_assessment.errors import CampaignError
+from msp_assessment.instrument import Instrument, load_instrument
+from msp_assessment.outcome import FileOutcome
+from msp_assessment.processing.copies.results import REPORT_SUFFIX, RESULTS_SUFFIX, REVIEW_SUFFIX
+from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
+from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.scoring import AreaScore, Score
+from msp_assessment.text import fold, format_es
+
+RESULTS_NAME = "Resultados autoevaluación MSP"
+DELIVERY_PLACEHOLDERS = (*PLACEHOLDERS, "puntuacion", "etapa", "area_mas_debil", "consejo")
+DELIVERY_TEXT = MessageText(
+    "Sus resultados de la autoevaluación del desarrollo como MSP ({empresa})",
+    """\
+Hola, {contacto}:
+
+Gracias por completar la autoevaluación del desarrollo como MSP de {empresa}. Su puntuación \
+global es {puntuacion}, que corresponde a la etapa {etapa}.
+
+El área con más margen de mejora es {area_mas_debil}. Nuestro consejo: {consejo}
+
+Le adjuntamos:
+- un informe de una página (PDF) con su etapa, la media de cada área y un consejo para cada una;
+- su libro de Excel con los puntos calculados y la hoja «Resultados».
+
+Un saludo,
+{firma}
+""",
+)
+WHAT_TO_DO = {
+    State.PENDING: "no ha respondido: envíele un recordatorio con «status --reminders»",
+    State.PROBLEMS: (
+        "su libro tiene problemas: envíele la copia -revisar con «status --reminders» y vuelva "
+        "a procesar cuando la devuelva"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DeliverOptions:
+    sender: str
+    message: MessageText | None = None  # None: the default Spanish message
+    force: bool = False  # replace drafts already in the folder
+
+
+@dataclass(frozen=True)
+class Delivered:
+    client: Client
+    draft: str
+    workbook: str  # the -resultados copy attached
+    report: str | None  # the PDF written by process --pdf, or None when made here
+    average: Fraction
+    stage: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client": self.client.to_dict(),
+            "draft": self.draft,
+            "workbook": self.workbook,
+            "report": self.report,
+            "average": float(self.average),
+            "stage": self.stage,
+        }
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class DeliverReport:
+    delivered: tuple[Delivered, ...]
+    without_results: tuple[ClientStatus, ...]
+    contradictions: tuple[Contradiction, ...]
+    problems: tuple[ListProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.contradictions
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "delivered": [d.to_dict() for d in self.delivered],
+            "without_results": [
+                {**c.to_dict(), "what_to_do": WHAT_TO_DO[c.state]} for c in self.without_results
+            ],
+            "contradictions": [c.to_dict() for c in self.contradictions],
+            "list_problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def deliver(
+    clients_path: Path, results: Path, out_dir: Path, options: DeliverOptions
+) -> DeliverReport:
+    """Write a results draft (.eml with the workbook and the PDF) for every client with a result.
+
+    ``results`` is a folder ``process`` wrote. Raises CampaignError for a sender, message or folder
+    that cannot be used.
+    """
+    sender = parse_sender(options.sender)
+    text = options.message or DELIVERY_TEXT
+    listing = read_client_list(clients_path)
+    if not listing.ok:
+        return DeliverReport((), (), (), listing.problems)
+    with folder_lock(out_dir, "escribiendo borradores"):
+        return _deliver(listing.clients, results, out_dir, options, text, sender)
+
+
+def _deliver(
+    clients: tuple[Client, ...],
+    results: Path,
+    out_dir: Path,
+    options: DeliverOptions,
+    text: MessageText,
+    sender: Address,
+) -> DeliverReport:
+    _check_folder(out_dir, results, options.force)
+    instrument = load_instrument()
+    # The -revisar copies tell a client with problems from one who never answered.
+    copies = sorted([*results.glob(f"*{RESULTS_SUFFIX}"), *results.glob(f"*{REVIEW_SUFFIX}")])
+    outcomes = list(run(copies, RunOptions(jobs=1)).files) if copies else []
+    contradictions = [
+        Contradiction(o.path, found) for o in outcomes if (found := _contradiction(o, clients))
+    ]
+    wrong = {c.path for c in contradictions}
+    matched, _ = match_clients(clients, [o for o in outcomes if o.path not in wrong])
+    for entry in matched:  # every placeholder problem before anything is written
+        if entry.state is State.SCORED:
+            render(
+                text.subject + text.body,
+                entry.client,
+                None,
+                extra=_fill(entry.outcome, instrument),
+                placeholders=DELIVERY_PLACEHOLDERS,
+            )
+    delivered = []
+    for entry in matched:
+        if entry.state is State.SCORED and entry.outcome is not None:
+            delivered.append(_draft(entry.client, entry.outcome, instrument, text, sender, out_dir))
+    without = tuple(entry for entry in matched if entry.state is not State.SCORED)
+    return DeliverReport(tuple(delivered), without, tuple(contradictions))
+
+
+def _check_folder(out_dir: Path, results: Path, force: bool) -> None:
+    if out_dir.resolve() == results.resolve():
+        raise CampaignError(
+            "La carpeta de borradores no puede ser la de resultados: elija otra con -o."
+        )
+    refuse_existing_drafts(out_dir, force)
+
+
+def _contradiction(outcome: FileOutcome, clients: Sequence[Client]) -> str | None:
+    """Why ``outcome`` cannot be trusted to be the client its stored id names, if it cannot:
+    its company is another client's of the list."""
+    found = outcome.client
+    if not found.id or not found.company:
+        return None
+    by_id = next((c for c in clients if c.id and fold(c.id) == fold(found.id)), None)
+    if by_id is None or fold(by_id.company or "") == fold(found.company):
+        return None
+    other = next(
+        (c for c in clients if c is not by_id and fold(c.company or "") == fold(found.company)),
+        None,
+    )
+    if other is None:
+        return None
+    return (
+        f"El libro guarda el id. de cliente «{found.id}» ({by_id.company}), pero la empresa "
+        f"escrita es «{found.company}», que es otro cliente de la lista (id. «{other.id}»). No se "
+        "envía a nadie: compruebe de quién es y corrija el libro o la lista."
+    )
+
+
+def _weakest(score: Score) -> AreaScore:
+    """The area with the lowest average (the first in the document's order on a tie)."""
+    return min(score.areas, key=lambda a: a.average)
+
+
+def _fill(outcome: FileOutcome | None, instrument: Instrument) -> dict[str, str]:
+    """What the results message's placeholders say for a scored ``outcome``."""
+    assert outcome is not None and outcome.score is not None
+    score = outcome.score
+    weakest = _weakest(score)
+    return {
+        "puntuacion": format_es(score.average, 2),
+        "etapa": score.stage.name,
+        "area_mas_debil": weakest.area.name,
+        "consejo": instrument.tip(weakest.area, weakest.stage),
+    }
+
+
+def _draft(
+    client: Client,
+    outcome: FileOutcome,
+    instrument: Instrument,
+    text: MessageText,
+    sender: Address,
+    out_dir: Path,
+) -> Delivered:
+    from msp_assessment.report.pdf import results_pdf
+
+    score = outcome.score
+    assert score is not None
+    workbook = Path(outcome.path)
+    report_path = workbook.with_name(workbook.name[: -len(RESULTS_SUFFIX)] + REPORT_SUFFIX)
+    if report_path.exists():
+        report: bytes = report_path.read_bytes()
+        written: str | None = str(report_path)
+    else:
+        pdf = results_pdf(instrument, score, outcome.client, outcome.date, outcome.previous)
+        report, written = pdf, None
+    attachments = [
+        (attachment_name(client.company, RESULTS_NAME, ".pdf"), report),
+        (attachment_name(client.company, RESULTS_NAME, ".xlsx"), workbook.read_bytes()),
+    ]
+    msg = build_draft(client, sender, text, None, attachments, extra=_fill(outcome, instrument))
+    draft = out_dir / f"{file_stem(client)}.eml"
+    write_draft(msg, draft)
+    return Delivered(client, str(draft), str(workbook), written, score.average, score.stage.name)

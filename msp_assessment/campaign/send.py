@@ -1,0 +1,354 @@
+"""send: deliver a folder of drafts through SMTP, once per client, journaled to survive a crash.
+
+The journal (``envios.jsonl`` in the folder) gets one line per event, flushed to disk before the
+next step: ``attempt`` before a message is handed to the server, then ``sent`` or ``failed``. On
+the next run a client whose last event is ``sent`` is skipped, ``failed`` is retried, and an
+``attempt`` with no outcome (the run died while the server was taking the message) is *not* sent
+again but reported as unknown: the user checks the server's sent folder and, if it never left,
+runs with ``--resend-unknown``. Never a duplicate is the rule; never a silent loss is the other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import formatdate
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from msp_assessment.campaign.lock import folder_lock
+from msp_assessment.campaign.messages import CLIENT_HEADER
+from msp_assessment.errors import CampaignError
+
+JOURNAL_NAME = "envios.jsonl"
+
+
+class Security(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int | None = None  # default: 465 with SSL, else 587 with STARTTLS, else 25
+    security: Security = Security.NONE
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 60.0
+    context: ssl.SSLContext | None = None  # default: the system's trusted certificates
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {Security.SSL: 465, Security.STARTTLS: 587, Security.NONE: 25}[self.security]
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # a previous run died while handing it over: not resent
+    DRY_RUN = "dry_run"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    draft: str
+    client_id: str
+    recipient: str
+    subject: str
+    outcome: Outcome
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "draft": self.draft,
+            "client_id": self.client_id,
+            "recipient": self.recipient,
+            "subject": self.subject,
+            "outcome": self.outcome.value,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class SendReport:
+    deliveries: tuple[Delivery, ...]
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for d in self.deliveries if d.outcome is outcome)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.outcome in (Outcome.FAILED, Outcome.UNKNOWN) for d in self.deliveries)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deliveries": [d.to_dict() for d in self.deliveries],
+            "counts": {o.value: self.count(o) for o in Outcome},
+        }
+
+
+class Journal:
+    """Append-only JSON lines; each line is on disk before the call returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def last_events(self) -> dict[str, str]:
+        """Client id → its last event."""
+        state: dict[str, str] = {}
+        if not self.path.exists():
+            return state
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+                state[str(entry["client_id"])] = str(entry["event"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a crash says nothing reliable
+        return state
+
+    def record(self, event: str, draft: Path, msg: EmailMessage, error: str | None = None) -> None:
+        entry = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "event": event,
+            "client_id": client_key(draft, msg),
+            "recipient": str(msg["To"]),
+            "message_id": str(msg["Message-ID"]),
+            "draft": draft.name,
+        }
+        if error:
+            entry["error"] = error
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def client_key(draft: Path, msg: EmailMessage) -> str:
+    return str(msg[CLIENT_HEADER] or "") or f"archivo:{draft.name}"
+
+
+Progress = Callable[[int, int, Delivery], None]
+
+
+def send(
+    folder: Path,
+    settings: SmtpSettings,
+    *,
+    dry_run: bool = False,
+    rate: float | None = None,
+    resend_unknown: bool = False,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendReport:
+    """Send every draft of ``folder`` not sent yet; ``rate`` caps messages per minute.
+
+    Raises CampaignError when the folder has no drafts or the server cannot be reached or refuses
+    the login (nothing is sent in that case; later failures are per message, in the report).
+    """
+    if not any(folder.glob("*.eml")):
+        raise CampaignError(f"{folder} no contiene borradores (.eml). Créelos con «prepare».")
+    with folder_lock(folder, "enviando"):
+        return _send(folder, settings, dry_run, rate, resend_unknown, progress, sleep)
+
+
+def _send(
+    folder: Path,
+    settings: SmtpSettings,
+    dry_run: bool,
+    rate: float | None,
+    resend_unknown: bool,
+    progress: Progress | None,
+    sleep: Callable[[float], None],
+) -> SendReport:
+    """``send``, with the folder's lock held: the journal read here is the last word."""
+    drafts = sorted(folder.glob("*.eml"))
+    journal = Journal(folder / JOURNAL_NAME)
+    done = journal.last_events()
+    interval = 60.0 / rate if rate else 0.0
+    connection: smtplib.SMTP | None = None
+    lost: str | None = None  # why the server could not be reached again after a dropped link
+    deliveries: list[Delivery] = []
+    sent = 0  # in this run
+    try:
+        for index, draft in enumerate(drafts, start=1):
+            msg = _load(draft)
+            key = client_key(draft, msg)
+            last = done.get(key)
+            if last == "sent":
+                outcome, error = Outcome.ALREADY_SENT, None
+            elif last == "attempt" and not resend_unknown:
+                outcome, error = Outcome.UNKNOWN, UNKNOWN_NOTE
+            elif dry_run:
+                outcome, error = Outcome.DRY_RUN, None
+            elif lost is not None:
+                outcome, error = Outcome.FAILED, lost
+            else:
+                if connection is None:
+                    try:
+                        connection = _connect(settings)
+                    except CampaignError as err:
+                        if not sent:
+                            raise
+                        lost = str(err)
+                if connection is None:
+                    outcome, error = Outcome.FAILED, lost
+                else:
+                    if interval and sent:
+                        sleep(interval)
+                    outcome, error, connection = _deliver(connection, journal, draft, msg)
+                    sent += outcome is Outcome.SENT
+            delivery = Delivery(
+                draft.name, key, str(msg["To"]), str(msg["Subject"]), outcome, error
+            )
+            deliveries.append(delivery)
+            if progress is not None:
+                progress(index, len(drafts), delivery)
+    finally:
+        if connection is not None:
+            _quit(connection)
+    return SendReport(tuple(deliveries))
+
+
+UNKNOWN_NOTE = (
+    "una ejecución anterior se interrumpió mientras se entregaba: compruebe en la carpeta de "
+    "enviados del servidor si salió y, si no, vuelva a ejecutar con --resend-unknown"
+)
+
+
+def _load(draft: Path) -> EmailMessage:
+    msg = BytesParser(policy=policy.default).parsebytes(draft.read_bytes())
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def _deliver(
+    connection: smtplib.SMTP, journal: Journal, draft: Path, msg: EmailMessage
+) -> tuple[Outcome, str | None, smtplib.SMTP | None]:
+    """Hand one message over; returns None as the connection when the server dropped it."""
+    del msg["X-Unsent"]  # a draft marker, not part of the message as it leaves
+    del msg["Date"]
+    msg["Date"] = formatdate(localtime=True)
+    journal.record("attempt", draft, msg)
+    try:
+        refused = connection.send_message(msg)
+    except smtplib.SMTPServerDisconnected as err:
+        journal.record("failed", draft, msg, _reason(err))
+        return Outcome.FAILED, f"el servidor cerró la conexión: {_reason(err)}", None
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as err:
+        journal.record("failed", draft, msg, _reason(err))
+        _reset(connection)
+        return Outcome.FAILED, _reason(err), connection
+    if refused:
+        reason = "; ".join(
+            f"{rcpt}: {code} {_text(text)}" for rcpt, (code, text) in refused.items()
+        )
+        journal.record("failed", draft, msg, reason)
+        return Outcome.FAILED, reason, connection
+    journal.record("sent", draft, msg)
+    return Outcome.SENT, None, connection
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    context = settings.context or ssl.create_default_context()
+    port = settings.effective_port
+    where = f"{settings.host}:{port}"
+    try:
+        connection: smtplib.SMTP
+        if settings.security is Security.SSL:
+            connection = smtplib.SMTP_SSL(
+                settings.host, port, timeout=settings.timeout, context=context
+            )
+        else:
+            connection = smtplib.SMTP(settings.host, port, timeout=settings.timeout)
+            if settings.security is Security.STARTTLS:
+                connection.starttls(context=context)
+        if settings.user:
+            connection.login(settings.user, settings.password or "")
+    except smtplib.SMTPAuthenticationError as err:
+        raise CampaignError(
+            f"El servidor {where} rechazó el usuario o la contraseña ({_reason(err)}). No se ha "
+            "enviado nada."
+        ) from err
+    except (OSError, smtplib.SMTPException) as err:
+        raise CampaignError(
+            f"No se pudo conectar con el servidor {where}: {_why(err, settings)}. No se ha "
+            "enviado nada."
+        ) from err
+    return connection
+
+
+def _why(err: BaseException, settings: SmtpSettings) -> str:
+    """What went wrong connecting, in Spanish, and what to check."""
+    ports = "587 con --starttls, 465 con --ssl, 25 sin cifrado"
+    if isinstance(err, smtplib.SMTPNotSupportedError):
+        if settings.security is Security.STARTTLS:
+            return "el servidor no admite STARTTLS; pruebe con --ssl (puerto 465) o sin cifrado"
+        return "el servidor no admite el inicio de sesión; pruebe con --starttls o --ssl"
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return (
+            f"el certificado del servidor no es de confianza ({err.verify_message}); compruebe "
+            "el nombre del servidor o, si usa una CA propia, indíquela en SSL_CERT_FILE"
+        )
+    if isinstance(err, ssl.SSLError):
+        return (
+            "no se pudo establecer la conexión cifrada; en el puerto 587 use --starttls y en el "
+            "465, --ssl"
+        )
+    if isinstance(err, ConnectionRefusedError):
+        return f"el servidor rechazó la conexión; compruebe --smtp-host y --smtp-port ({ports})"
+    if isinstance(err, socket.gaierror):
+        return (
+            f"no se encuentra el servidor «{settings.host}»; compruebe el nombre en --smtp-host "
+            "y la conexión a internet"
+        )
+    if isinstance(err, TimeoutError):
+        return (
+            "el servidor no responde (tiempo agotado); compruebe el servidor y el puerto, y que "
+            "un cortafuegos no lo bloquee"
+        )
+    if isinstance(err, smtplib.SMTPServerDisconnected):
+        return f"el servidor cerró la conexión; compruebe el puerto ({ports})"
+    return _reason(err)
+
+
+def _reset(connection: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        connection.rset()
+
+
+def _quit(connection: smtplib.SMTP) -> None:
+    try:
+        connection.quit()
+    except (OSError, smtplib.SMTPException):
+        connection.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, smtplib.SMTPResponseException):
+        return f"{err.smtp_code} {_text(err.smtp_error)}"
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {_text(text)}" for rcpt, (code, text) in err.recipients.items()
+        )
+    return str(err) or type(err).__name__

@@ -1,0 +1,263 @@
+"""status: who has answered, matched by the client id inside each workbook, and reminder drafts."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from email.headerregistry import Address
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from msp_assessment import problems
+from msp_assessment.campaign.lock import folder_lock
+from msp_assessment.campaign.messages import (
+    MessageText,
+    attachment_name,
+    build_draft,
+    parse_sender,
+    with_deadline,
+    write_draft,
+)
+from msp_assessment.campaign.send import JOURNAL_NAME, Journal
+from msp_assessment.client import Client, file_stem
+from msp_assessment.client_list import ListProblem, read_client_list
+from msp_assessment.errors import CampaignError
+from msp_assessment.instrument import Instrument, load_instrument
+from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.problems import Code, grouped, shorten
+from msp_assessment.processing.portfolio.roster import LABELS, ClientStatus, State, match_clients
+from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.text import count, fold, format_es
+from msp_assessment.workbook_templates import TemplateOptions, build_template
+
+PENDING_TEXT = MessageText(
+    "Recordatorio: autoevaluación del desarrollo como MSP ({empresa})",
+    """\
+Hola, {contacto}:
+
+Todavía no hemos recibido la autoevaluación del desarrollo como MSP de {empresa}. Le adjuntamos \
+de nuevo el libro por si no lo tiene a mano: complete los datos de la empresa, elija una respuesta \
+del 1 al 5 en cada afirmación, guárdelo como libro de Excel (.xlsx) y envíenoslo respondiendo a \
+este correo{plazo}.
+
+Un saludo,
+{firma}
+""",
+)
+PROBLEMS_TEXT = MessageText(
+    "Autoevaluación del desarrollo como MSP: falta corregir algunos datos ({empresa})",
+    """\
+Hola, {contacto}:
+
+Gracias por enviarnos la autoevaluación de {empresa}. Antes de poder puntuarla, necesitamos que \
+corrija lo siguiente:
+
+{problemas}
+
+{adjunto}Cuando lo haya corregido, guarde el libro como .xlsx y envíenoslo respondiendo a este \
+correo{plazo}.
+
+Un saludo,
+{firma}
+""",
+)
+REVIEW_ATTACHED = (
+    "Le adjuntamos su libro con las celdas que hay que corregir marcadas en color y una hoja "
+    "«Revisión» con esta misma lista. "
+)
+
+
+# Problems whose message is advice to our user (send the template again), not a cell to fix.
+NOT_FIXABLE_IN_CELLS = frozenset(
+    {Code.NOT_ASSESSMENT, Code.UNKNOWN_INSTRUMENT, Code.UNKNOWN_VERSION, Code.STATEMENT_MISSING}
+)
+UNREADABLE_LINE = (
+    "Hemos recibido su archivo «{archivo}», pero no podemos leerlo ({motivo}). Le adjuntamos de "
+    "nuevo el libro: ábralo con Excel, LibreOffice, Google Sheets o Numbers, complételo y "
+    "guárdelo como libro de Excel (.xlsx); en Numbers, con Archivo > Exportar a > Excel."
+)
+NEW_TEMPLATE = (
+    "El libro que nos envió no es la plantilla actual completa del cuestionario. Le adjuntamos de "
+    "nuevo la plantilla: rellénela y envíenosla."
+)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    clients: tuple[ClientStatus, ...]
+    unmatched: tuple[FileOutcome, ...]  # returned files that belong to no client of the list
+    problems: tuple[ListProblem, ...] = ()  # the client list's own problems (then nothing else)
+    reminders: tuple[str, ...] = ()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: sum(1 for c in self.clients if c.state is s) for s in State}
+        counts["unmatched"] = len(self.unmatched)
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clients": [c.to_dict() for c in self.clients],
+            "unmatched": [o.to_dict() for o in self.unmatched],
+            "counts": self.counts,
+            "list_problems": [prob.to_dict() for prob in self.problems],
+            "reminders": list(self.reminders),
+        }
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    recursive: bool = False
+    reminders: Path | None = None  # write reminder drafts into this folder
+    sender: str | None = None  # required with reminders
+    deadline: date | None = None
+    delivered: tuple[Path, ...] = ()  # folders of results drafts (deliver), read by their journal
+
+
+def status(
+    clients_path: Path, paths: Sequence[Path], options: StatusOptions = StatusOptions()
+) -> StatusReport:
+    """Match returned workbooks to the client list and, if asked, write reminder drafts.
+
+    Raises CampaignError for a reminders folder or sender that cannot be used.
+    """
+    sender = None
+    if options.reminders is not None:
+        if options.sender is None:
+            raise CampaignError("Para escribir recordatorios indique el remitente con --from.")
+        sender = parse_sender(options.sender)
+        _check_reminders_folder(options.reminders)  # early: before the workbooks are read
+    listing = read_client_list(clients_path)
+    if not listing.ok:
+        return StatusReport((), (), listing.problems)
+    with tempfile.TemporaryDirectory(prefix="msp-status-") as scratch:
+        # Review copies are written (to a scratch folder) only when they will be attached.
+        output = Path(scratch) if options.reminders is not None else None
+        report = run(
+            list(paths),
+            RunOptions(output_dir=output, recursive=options.recursive, review_only=True),
+        )
+        clients, unmatched = match_clients(listing.clients, report.files)
+        if options.delivered:
+            sent = results_sent(options.delivered)
+            clients = [replace(c, results_sent=fold(c.client.id or "") in sent) for c in clients]
+        reminders: list[str] = []
+        if options.reminders is not None and sender is not None:
+            with folder_lock(options.reminders, "escribiendo recordatorios"):
+                _check_reminders_folder(options.reminders)
+                reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
+    return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders))
+
+
+def results_sent(folders: Sequence[Path]) -> set[str]:
+    """The client ids (folded) whose results message ``send`` delivered from any of ``folders``."""
+    sent: set[str] = set()
+    for folder in folders:
+        if not (folder / JOURNAL_NAME).exists():
+            raise CampaignError(
+                f"{folder} no tiene registro de envíos ({JOURNAL_NAME}): indique con --delivered "
+                "la carpeta de borradores de «deliver» desde la que envió los resultados."
+            )
+        events = Journal(folder / JOURNAL_NAME).last_events()
+        sent |= {fold(client_id) for client_id, event in events.items() if event == "sent"}
+    return sent
+
+
+def _check_reminders_folder(folder: Path) -> None:
+    if folder.is_dir() and (any(folder.glob("*.eml")) or (folder / JOURNAL_NAME).exists()):
+        raise CampaignError(
+            f"{folder} ya contiene recordatorios. Use una carpeta nueva para cada ronda, para que "
+            "«send» no confunda esta ronda con la anterior."
+        )
+
+
+def _write_reminders(
+    clients: Sequence[ClientStatus], folder: Path, sender: Address, deadline: date | None
+) -> list[str]:
+    instrument = load_instrument()
+    written = []
+    for entry in clients:
+        client = entry.client
+        if entry.state is State.SCORED:
+            continue
+        if entry.state is State.PENDING:
+            book = build_template(instrument, TemplateOptions(client=client))
+            text, extra = PENDING_TEXT, dict[str, str]()
+            attachments = [(attachment_name(client.company), _workbook_bytes(book))]
+        else:
+            assert entry.outcome is not None
+            text, extra, attachments = _problems_reminder(entry.outcome, client, instrument)
+        text = with_deadline(text, deadline)
+        msg = build_draft(client, sender, text, deadline, attachments, extra=extra)
+        target = folder / f"{file_stem(client)}.eml"
+        write_draft(msg, target)
+        written.append(str(target))
+    return written
+
+
+def _problems_reminder(
+    outcome: FileOutcome, client: Client, instrument: Instrument
+) -> tuple[MessageText, dict[str, str], list[tuple[str, bytes]]]:
+    """The text, its fillings and attachments for a client whose workbook has problems.
+
+    Problems the client can fix in the cells are listed as they are, with the -revisar copy.
+    When the workbook is not (all of) our questionnaire, those messages speak to our user, not
+    to the client: the client is told to fill in the fresh template attached instead.
+    """
+    if outcome.status is Status.UNREADABLE:  # a file we cannot read: the template again
+        (prob,) = outcome.problems
+        line = UNREADABLE_LINE.format(
+            archivo=Path(outcome.path).name, motivo=problems.LABELS[prob.code].lower()
+        )
+        book = build_template(instrument, TemplateOptions(client=client))
+        template = [(attachment_name(client.company), _workbook_bytes(book))]
+        return PROBLEMS_TEXT, {"problemas": line, "adjunto": ""}, template
+    fixable = [prob for prob in outcome.problems if prob.code not in NOT_FIXABLE_IN_CELLS]
+    names = [area.name for area in instrument.areas]
+    each = grouped(fixable, names, len(instrument.statements))
+    lines = [f"{i}. {line.message}" for i, line in enumerate(each, start=1)]
+    attachments: list[tuple[str, bytes]] = []
+    note = ""
+    if len(fixable) < len(outcome.problems):
+        lines.append(f"{len(lines) + 1}. {NEW_TEMPLATE}")
+        book = build_template(instrument, TemplateOptions(client=client))
+        attachments.append((attachment_name(client.company), _workbook_bytes(book)))
+    elif outcome.output and Path(outcome.output).exists():
+        name = attachment_name(client.company).replace(".xlsx", " - revisar.xlsx")
+        attachments.append((name, Path(outcome.output).read_bytes()))
+        note = REVIEW_ATTACHED
+    return PROBLEMS_TEXT, {"problemas": "\n".join(lines), "adjunto": note}, attachments
+
+
+def _workbook_bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def describe(entry: ClientStatus) -> str:
+    """One line for a person."""
+    client = entry.client
+    parts = [
+        f"{LABELS[entry.state].upper():<24}",
+        shorten(client.id or "—", 40),
+        client.display_name,
+    ]
+    outcome = entry.outcome
+    if outcome is not None and outcome.score is not None:
+        parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
+    elif outcome is not None:
+        n = len(outcome.problems)
+        parts.append(count(n, "problema"))
+    else:
+        parts.append(client.email or "—")
+    if outcome is not None:
+        parts.append(outcome.path)
+    if entry.results_sent is not None and entry.state is State.SCORED:
+        parts.append("resultados enviados" if entry.results_sent else "resultados sin enviar")
+    return " · ".join(parts)

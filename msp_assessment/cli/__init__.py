@@ -1,0 +1,282 @@
+"""Command line: parse options, call one library function, print. Spanish for people."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from msp_assessment.cli import campaign as cli_campaign
+from msp_assessment.cli.common import (
+    CONTEXT,
+    command,
+    echo_json,
+    next_step,
+    output_folder_option,
+)
+from msp_assessment.client import Client
+
+if TYPE_CHECKING:
+    from msp_assessment.outcome import Report
+    from msp_assessment.processing.run.pipeline import RunOptions
+
+
+@click.group(
+    context_settings=CONTEXT, options_metavar="[OPCIONES]", subcommand_metavar="COMANDO [ARGS]..."
+)
+@click.version_option(package_name="msp-assessment", prog_name="msp-assessment")
+def cli() -> None:
+    """Autoevaluación del desarrollo como MSP: genera el libro Excel para sus clientes y procesa
+    los que le devuelven."""
+
+
+@command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("autoevaluacion-msp.xlsx"),
+    show_default=True,
+    help="Archivo .xlsx que se va a crear.",
+)
+@click.option(
+    "--client-id", metavar="ID", help="Referencia del cliente que se guarda dentro del libro."
+)
+@click.option(
+    "--company", metavar="EMPRESA", help="Empresa del cliente (rellena el bloque de datos)."
+)
+@click.option("--contact", metavar="NOMBRE", help="Persona de contacto del cliente.")
+@click.option("--email", metavar="EMAIL", help="Email del cliente.")
+@click.option(
+    "--password",
+    metavar="CONTRASEÑA",
+    help="Contraseña de protección de la hoja (por defecto, sin contraseña).",
+)
+@click.option("--force", is_flag=True, help="Sobrescribe el archivo si ya existe.")
+def template(
+    output: Path,
+    client_id: str | None,
+    company: str | None,
+    contact: str | None,
+    email: str | None,
+    password: str | None,
+    force: bool,
+) -> None:
+    """Crea el libro Excel del cuestionario para enviarlo a un cliente."""
+    from msp_assessment.errors import describe_os_error
+    from msp_assessment.workbook_templates import TemplateOptions, write_template
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.BadParameter("el archivo debe terminar en .xlsx.", param_hint="'-o'")
+    options = TemplateOptions(
+        client=Client(id=client_id, company=company, contact=contact, email=email),
+        password=password,
+    )
+    try:
+        write_template(output, options=options, force=force)
+    except FileExistsError:
+        raise click.ClickException(
+            f"{output} ya existe. Use --force para sobrescribirlo o elija otro nombre con -o."
+        ) from None
+    except OSError as err:
+        raise click.ClickException(
+            f"No se pudo escribir {output}: {describe_os_error(err)}."
+        ) from None
+    click.echo(f"Plantilla creada: {output}")
+    next_step(
+        "envíela a su cliente o, para muchos clientes, prepare un libro y un correo para cada "
+        "uno con «msp-assessment prepare CLIENTES -o CARPETA --from REMITENTE»."
+    )
+
+
+def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by process and check."""
+    func = click.option(
+        "--debug", is_flag=True, help="Muestra el error interno completo si algo falla."
+    )(func)
+    func = click.option("--recursive", is_flag=True, help="Busca también en las subcarpetas.")(func)
+    func = click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Procesos en paralelo [por defecto: uno por CPU].",
+    )(func)
+    func = click.option(
+        "--json", "as_json", is_flag=True, help="Imprime el informe como JSON (y nada más)."
+    )(func)
+    return click.argument(
+        "paths",
+        nargs=-1,
+        required=True,
+        metavar="RUTA...",
+        type=click.Path(exists=True, path_type=Path),
+    )(func)
+
+
+@command()
+@_input_options
+@output_folder_option("Carpeta donde se escriben los resultados (se crea si no existe).")
+@click.option(
+    "--summary",
+    metavar="ARCHIVO",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Dónde escribir el libro resumen [por defecto: CARPETA/resumen.xlsx].",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    metavar="ARCHIVO",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Escribe también la tabla Resumen como CSV.",
+)
+@click.option(
+    "--csv-dialect",
+    type=click.Choice(["es", "standard"]),
+    default="es",
+    show_default=True,
+    help="es: «;», coma decimal y BOM, como lo abre Excel en español; standard: «,» y punto.",
+)
+@click.option(
+    "--previous",
+    metavar="RESUMEN",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="resumen.xlsx de una ronda anterior para comparar (se puede repetir).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Usa un resumen anterior aunque su hoja Respuestas no cuadre con su Resumen.",
+)
+@click.option(
+    "--clients",
+    metavar="CLIENTES",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Lista de clientes (la de «prepare»): el resumen incluye a todos, también a los "
+    "pendientes, y la tasa de respuesta.",
+)
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Escribe también NOMBRE-informe.pdf, el informe de una página para el cliente.",
+)
+def process(
+    paths: tuple[Path, ...],
+    output: Path,
+    summary: Path | None,
+    csv_path: Path | None,
+    csv_dialect: str,
+    previous: tuple[Path, ...],
+    force: bool,
+    clients: Path | None,
+    pdf: bool,
+    as_json: bool,
+    recursive: bool,
+    jobs: int | None,
+    debug: bool,
+) -> None:
+    """Valida y puntúa los libros devueltos y escribe sus resultados y un resumen.
+
+    RUTA son archivos o carpetas (en las carpetas se leen los .xlsx y .xlsm). Por cada libro
+    correcto se escribe NOMBRE-resultados.xlsx, por cada libro con problemas NOMBRE-revisar.xlsx,
+    y para toda la ejecución resumen.xlsx (clientes, incidencias, estadísticas y respuestas).
+    Sale con 0 si todos se han puntuado y con 1 si alguno tiene problemas o no se puede leer.
+    """
+    from msp_assessment.processing.run.pipeline import RunOptions
+
+    options = RunOptions(
+        output_dir=output,
+        recursive=recursive,
+        debug=debug,
+        summary=summary,
+        csv=csv_path,
+        csv_dialect=csv_dialect,
+        jobs=jobs,
+        pdf=pdf,
+        clients=clients,
+        previous=previous,
+        force=force,
+    )
+    _run_and_report(paths, options, as_json)
+
+
+@command()
+@_input_options
+def check(
+    paths: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int | None, debug: bool
+) -> None:
+    """Valida y puntúa los libros devueltos sin escribir nada.
+
+    Sale con 0 si todos se pueden puntuar y con 1 si alguno tiene problemas o no se puede leer.
+    """
+    from msp_assessment.processing.run.pipeline import RunOptions
+
+    _run_and_report(paths, RunOptions(recursive=recursive, debug=debug, jobs=jobs), as_json)
+
+
+def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool) -> None:
+    from msp_assessment.cli.output import ProgressBar, render_report
+    from msp_assessment.processing.run.pipeline import run
+
+    bar = None if as_json else ProgressBar.for_terminal()
+    try:
+        report = run(list(paths), options, progress=bar.update if bar else None)
+    except KeyboardInterrupt:
+        if bar:
+            bar.close()
+            bar = None
+        click.echo(
+            "\nInterrumpido. Los resultados ya escritos están completos y ningún archivo quedó a "
+            "medias; vuelva a ejecutar la misma orden para terminar el lote.",
+            err=True,
+        )
+        sys.exit(130)
+    finally:
+        if bar:
+            bar.close()
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for line in render_report(report):
+            click.echo(line)
+        for skipped in report.skipped:
+            click.echo(f"Omitido: {skipped.path} ({skipped.reason})", err=True)
+        _next_after_run(report, options)
+    sys.exit(0 if report.ok else 1)
+
+
+def _next_after_run(report: Report, options: RunOptions) -> None:
+    if options.output_dir is None:
+        next_step(
+            "escriba los resultados y el resumen con «msp-assessment process RUTA -o CARPETA»."
+        )
+    elif report.counts["scored"]:
+        next_step(
+            f"prepare el correo de resultados de cada cliente con «msp-assessment deliver "
+            f"CLIENTES {options.output_dir} -o CARPETA --from REMITENTE»."
+        )
+    elif not report.ok:
+        next_step(
+            "pida a los clientes que corrijan sus libros con «msp-assessment status CLIENTES RUTA "
+            "--reminders CARPETA --from REMITENTE»."
+        )
+
+
+for _command in (
+    template,
+    process,
+    check,
+    cli_campaign.prepare,
+    cli_campaign.send,
+    cli_campaign.status,
+    cli_campaign.deliver,
+):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli(prog_name="msp-assessment")

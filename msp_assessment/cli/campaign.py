@@ -1,0 +1,351 @@
+"""Commands prepare, send and status: thin click wrappers over msp_assessment.campaign."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from msp_assessment.cli.common import (
+    command,
+    echo_json,
+    next_step,
+    output_folder_option,
+)
+from msp_assessment.text import count, format_es
+
+PASSWORD_ENV = "MSP_SMTP_PASSWORD"
+SEND_LABELS = {
+    "sent": "ENVIADO",
+    "already_sent": "YA ENVIADO",
+    "failed": "FALLIDO",
+    "unknown": "DESCONOCIDO",
+    "dry_run": "SE ENVIARÍA",
+}
+
+
+def _deadline(value: str | None) -> date | None:
+    from msp_assessment.campaign.messages import parse_deadline
+    from msp_assessment.errors import CampaignError
+
+    if value is None:
+        return None
+    try:
+        return parse_deadline(value)
+    except CampaignError as err:
+        raise click.BadParameter(str(err), param_hint="'--deadline'") from None
+
+
+def _list_option(func: Any) -> Any:
+    return click.argument(
+        "clients", metavar="CLIENTES", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    )(func)
+
+
+_deadline_option = click.option(
+    "--deadline", metavar="FECHA", help="Fecha límite para responder (31/12/2026 o 2026-12-31)."
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")
+# What prepare and deliver share: they both write a folder of drafts from one sender.
+_sender_option = click.option(
+    "--from", "sender", required=True, metavar="REMITENTE", help="'Nombre <email@empresa.com>'."
+)
+_force_drafts_option = click.option(
+    "--force", is_flag=True, help="Sustituye los borradores que ya haya en la carpeta."
+)
+
+
+def _message_option(placeholders: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--message",
+        metavar="ARCHIVO",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=f"Texto propio: asunto en la primera línea, una línea en blanco y el cuerpo; admite "
+        f"{placeholders}.",
+    )
+
+
+@command()
+@_list_option
+@output_folder_option("Carpeta donde se escriben los libros y los borradores .eml.")
+@_sender_option
+@_deadline_option
+@_message_option("{empresa}, {contacto} y {fecha_limite}")
+@_force_drafts_option
+@_json_option
+def prepare(
+    clients: Path,
+    output: Path,
+    sender: str,
+    deadline: str | None,
+    message: Path | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Crea un libro personalizado y un borrador de email (.eml) para cada cliente.
+
+    CLIENTES es una lista .csv o .xlsx con las columnas id, empresa, contacto y email. Si alguna
+    fila tiene problemas se listan todos y no se escribe nada. Los .eml se abren como borrador
+    listo para enviar en Outlook o Thunderbird, o se envían todos con «msp-assessment send».
+    """
+    from msp_assessment.campaign.messages import MessageText
+    from msp_assessment.campaign.prepare import PrepareOptions
+    from msp_assessment.campaign.prepare import prepare as run_prepare
+
+    text = MessageText.from_file(message) if message else None
+    options = PrepareOptions(sender, _deadline(deadline), text, force)
+    report = run_prepare(clients, output, options)
+    if as_json:
+        echo_json(report.to_dict())
+    elif not report.ok:
+        for problem in report.problems:
+            click.echo(problem.message)
+        click.echo(f"No se ha escrito nada: corrija {clients} y vuelva a ejecutar la orden.")
+    else:
+        for item in report.prepared:
+            click.echo(f"Preparado: {item.client.id} · {item.client.company} → {item.draft}")
+        click.echo(f"Total: {count(len(report.prepared), 'borrador', 'borradores')} en {output}")
+        next_step(
+            f"revise un borrador y envíelos todos con «msp-assessment send {output} --smtp-host "
+            "SERVIDOR --starttls --user USUARIO»."
+        )
+    sys.exit(0 if report.ok else 1)
+
+
+@command()
+@click.argument(
+    "folder", metavar="CARPETA", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option("--smtp-host", required=True, metavar="SERVIDOR", help="Servidor SMTP.")
+@click.option(
+    "--smtp-port",
+    type=int,
+    metavar="N",
+    help="Puerto [por defecto: 465 con --ssl, 587 con --starttls, 25 sin cifrado].",
+)
+@click.option("--starttls", is_flag=True, help="Cifra la conexión con STARTTLS.")
+@click.option(
+    "--ssl", "use_ssl", is_flag=True, help="Conexión cifrada desde el principio (SSL/TLS)."
+)
+@click.option(
+    "--user",
+    metavar="USUARIO",
+    help=f"Usuario SMTP; la contraseña se lee de {PASSWORD_ENV} o se pregunta.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="N",
+    help="Máximo de mensajes por minuto.",
+)
+@click.option("--dry-run", is_flag=True, help="Muestra lo que se enviaría y no envía nada.")
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="Reenvía los mensajes cuya entrega quedó a medias en una ejecución interrumpida.",
+)
+@_json_option
+def send(
+    folder: Path,
+    smtp_host: str,
+    smtp_port: int | None,
+    starttls: bool,
+    use_ssl: bool,
+    user: str | None,
+    rate: float | None,
+    dry_run: bool,
+    resend_unknown: bool,
+    as_json: bool,
+) -> None:
+    """Envía por SMTP los borradores de CARPETA que aún no se han enviado.
+
+    Cada envío se anota en CARPETA/envios.jsonl: si se interrumpe o algún destinatario falla, al
+    volver a ejecutar solo se envía lo pendiente y nunca se duplica un mensaje.
+    """
+    from msp_assessment.campaign.send import Delivery, Outcome, Security, SmtpSettings
+    from msp_assessment.campaign.send import send as run_send
+
+    if starttls and use_ssl:
+        raise click.UsageError("Elija --starttls o --ssl, no los dos.")
+    security = Security.SSL if use_ssl else Security.STARTTLS if starttls else Security.NONE
+    password = None
+    if user and not dry_run:
+        password = os.environ.get(PASSWORD_ENV) or click.prompt(
+            f"Contraseña SMTP de {user}", hide_input=True, err=True
+        )
+    settings = SmtpSettings(smtp_host, smtp_port, security, user, password)
+
+    def show(done: int, total: int, delivery: Delivery) -> None:
+        line = (
+            f"{SEND_LABELS[delivery.outcome.value]:<11} · {delivery.recipient} · {delivery.draft}"
+        )
+        click.echo(line + (f" · {delivery.error}" if delivery.error else ""))
+
+    report = run_send(
+        folder,
+        settings,
+        dry_run=dry_run,
+        rate=rate,
+        resend_unknown=resend_unknown,
+        progress=None if as_json else show,
+    )
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        click.echo(
+            f"Total: {count(report.count(Outcome.SENT), 'enviado')} · "
+            f"{count(report.count(Outcome.ALREADY_SENT), 'ya enviado antes', 'ya enviados antes')}"
+            f" · {count(report.count(Outcome.FAILED), 'fallido')} · "
+            f"{count(report.count(Outcome.UNKNOWN), 'desconocido')}"
+            + (
+                f" · {count(report.count(Outcome.DRY_RUN), 'se enviaría', 'se enviarían')}"
+                if dry_run
+                else ""
+            )
+        )
+        if not report.ok:
+            next_step("revise lo indicado y repita la misma orden: solo se envía lo pendiente.")
+        elif not dry_run:
+            next_step(
+                "guarde en una carpeta los libros que le devuelvan y vea quién falta con "
+                "«msp-assessment status CLIENTES CARPETA»."
+            )
+    sys.exit(0 if report.ok else 1)
+
+
+@command()
+@_list_option
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="RUTA...",
+    type=click.Path(exists=True, path_type=Path),
+)
+@click.option("--recursive", is_flag=True, help="Busca también en las subcarpetas.")
+@click.option(
+    "--reminders",
+    metavar="CARPETA",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Escribe recordatorios .eml para los pendientes y los que tienen problemas.",
+)
+@click.option("--from", "sender", metavar="REMITENTE", help="Remitente de los recordatorios.")
+@_deadline_option
+@click.option(
+    "--delivered",
+    metavar="CARPETA",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Carpeta de borradores de «deliver» ya enviada: muestra a quién le llegaron sus "
+    "resultados (se puede repetir).",
+)
+@_json_option
+def status(
+    clients: Path,
+    paths: tuple[Path, ...],
+    recursive: bool,
+    reminders: Path | None,
+    sender: str | None,
+    deadline: str | None,
+    delivered: tuple[Path, ...],
+    as_json: bool,
+) -> None:
+    """Muestra qué clientes han respondido, con qué resultado, y quién falta.
+
+    Los libros de RUTA se asignan a los clientes de CLIENTES por el id. de cliente guardado en el
+    libro (o, si no lo tiene, por la empresa), se llamen como se llamen los archivos.
+    """
+    from msp_assessment.campaign.status import StatusOptions, describe
+    from msp_assessment.campaign.status import status as run_status
+
+    options = StatusOptions(recursive, reminders, sender, _deadline(deadline), delivered)
+    report = run_status(clients, list(paths), options)
+    if as_json:
+        echo_json(report.to_dict())
+        sys.exit(1 if report.problems else 0)
+    for problem in report.problems:
+        click.echo(problem.message)
+    if report.problems:
+        sys.exit(1)
+    for entry in report.clients:
+        click.echo(describe(entry))
+    for outcome in report.unmatched:
+        who = outcome.client.display_name if outcome.status != "unreadable" else "ilegible"
+        click.echo(f"{'SIN CLIENTE EN LA LISTA':<24} · {outcome.path} · {who}")
+    counts = report.counts
+    click.echo(
+        f"Clientes: {len(report.clients)} · {count(counts['scored'], 'puntuado')} · "
+        f"{counts['problems']} con problemas · {count(counts['pending'], 'pendiente')} · "
+        f"{count(counts['unmatched'], 'libro sin cliente', 'libros sin cliente')}"
+    )
+    if report.reminders:
+        click.echo(f"Recordatorios: {len(report.reminders)} en {reminders}")
+        next_step(f"envíelos con «msp-assessment send {reminders} --smtp-host SERVIDOR …».")
+    elif counts["pending"] or counts["problems"]:
+        next_step(
+            "escriba recordatorios con --reminders CARPETA --from REMITENTE, o procese lo recibido "
+            "con «msp-assessment process RUTA -o RESULTADOS»."
+        )
+    else:
+        next_step("procese los libros con «msp-assessment process RUTA -o RESULTADOS».")
+
+
+@command()
+@_list_option
+@click.argument(
+    "results", metavar="RESULTADOS", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@output_folder_option("Carpeta donde se escriben los borradores .eml con los resultados.")
+@_sender_option
+@_message_option("{empresa}, {contacto}, {puntuacion}, {etapa}, {area_mas_debil} y {consejo}")
+@_force_drafts_option
+@_json_option
+def deliver(
+    clients: Path,
+    results: Path,
+    output: Path,
+    sender: str,
+    message: Path | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Prepara para cada cliente un borrador (.eml) con sus resultados: el informe PDF y su libro.
+
+    RESULTADOS es una carpeta escrita por «process». Cada libro -resultados se asigna a su
+    cliente por el id. guardado en el libro (o por la empresa) y cuenta el más reciente; el
+    destinatario es siempre el email de la lista. Envíe los borradores con «send CARPETA».
+    """
+    from msp_assessment.campaign.deliver import WHAT_TO_DO, DeliverOptions
+    from msp_assessment.campaign.deliver import deliver as run_deliver
+    from msp_assessment.campaign.messages import MessageText
+
+    text = MessageText.from_file(message) if message else None
+    report = run_deliver(clients, results, output, DeliverOptions(sender, text, force))
+    if as_json:
+        echo_json(report.to_dict())
+        sys.exit(0 if report.ok else 1)
+    for problem in report.problems:
+        click.echo(problem.message)
+    if report.problems:
+        click.echo(f"No se ha escrito nada: corrija {clients} y vuelva a ejecutar la orden.")
+        sys.exit(1)
+    for item in report.delivered:
+        click.echo(
+            f"Preparado: {item.client.id} · {item.client.company} · "
+            f"{format_es(item.average, 2)} {item.stage} → {item.draft}"
+        )
+    for wrong in report.contradictions:
+        click.echo(f"NO SE ENVÍA · {wrong.path} · {wrong.message}")
+    for entry in report.without_results:
+        client = entry.client
+        click.echo(f"Sin resultados: {client.id} · {client.company} · {WHAT_TO_DO[entry.state]}")
+    n = len(report.delivered)
+    click.echo(f"Total: {count(n, 'borrador', 'borradores')} de resultados en {output}")
+    if n:
+        next_step(f"envíelos con «msp-assessment send {output} --smtp-host SERVIDOR …».")
+    sys.exit(0 if report.ok else 1)

@@ -1,0 +1,68 @@
+"""What every command module shares: click's Spanish words, context settings and the options
+several commands take. The command modules import this; cli.py gathers their commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from msp_assessment.cli import _click_es
+
+_click_es.install()
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Command(click.Command):
+    """Every command of ours: what stops it reaches the user as one Spanish line, in one place.
+
+    The library's errors (``MspError``: a usage error exits 2 with the command's usage, any other
+    exits 1) and the system's (a read-only or full folder, a missing file) never show a trace.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from msp_assessment.errors import MspError, UsageError, describe_os_error
+
+        try:
+            return super().invoke(ctx)
+        except UsageError as err:
+            raise click.UsageError(str(err), ctx) from None
+        except MspError as err:
+            raise click.ClickException(str(err)) from None
+        except OSError as err:
+            where = f" {err.filename}" if err.filename else ""
+            raise click.ClickException(
+                f"No se pudo escribir o leer{where}: {describe_os_error(err)}. Compruebe que la "
+                "carpeta existe, que tiene permiso de escritura y que hay espacio en el disco."
+            ) from None
+
+
+def command() -> Callable[[Callable[..., Any]], click.Command]:
+    """A command with Spanish metavars and our context settings (cli/__init__.py registers it)."""
+    return click.command(cls=Command, context_settings=CONTEXT, options_metavar="[OPCIONES]")
+
+
+def output_folder_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The required ``-o CARPETA`` of the commands that write a folder of files."""
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        metavar="CARPETA",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+def echo_json(data: dict[str, Any]) -> None:
+    """Print what a library function returned, as JSON and nothing else."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def next_step(text: str) -> None:
+    """The one line after a command's report that says what to do next."""
+    click.echo(f"Siguiente paso: {text}")

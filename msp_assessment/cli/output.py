@@ -1,0 +1,109 @@
+"""How the command line shows a report to a person (Spanish), and the terminal progress bar."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from msp_assessment.outcome import FileOutcome, Report, Status
+from msp_assessment.text import count, format_es
+
+LABELS = {
+    Status.SCORED: "PUNTUADO",
+    Status.INVALID: "REVISAR",
+    Status.UNREADABLE: "ILEGIBLE",
+}
+SUPERSEDED_LABEL = "SUSTITUIDO"
+MIN_FILES_FOR_BAR = 5
+
+
+def describe(outcome: FileOutcome, superseded_by: str | None = None) -> str:
+    """One line: status, file, client, then the global average and stage or the first problem
+    (or, for a workbook with problems that a newer one replaces, the one that counts)."""
+    if superseded_by is not None and outcome.status is Status.INVALID:
+        return " · ".join(
+            [
+                f"{SUPERSEDED_LABEL:<9}",
+                outcome.path,
+                outcome.client.display_name,
+                f"corregido en {superseded_by}",
+            ]
+        )
+    parts = [f"{LABELS[outcome.status]:<9}", outcome.path]
+    if outcome.status is not Status.UNREADABLE:
+        parts.append(outcome.client.display_name)
+    if outcome.score is not None:
+        parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
+    elif outcome.problems:
+        first = outcome.problems[0].message
+        more = len(outcome.problems) - 1
+        parts.append(first + (f" (y {count(more, 'problema')} más)" if more else ""))
+    return " · ".join(parts)
+
+
+def render_report(report: Report) -> Iterator[str]:
+    replaced_by = dict(report.superseded)
+    for outcome in report.files:
+        yield describe(outcome, replaced_by.get(outcome.path))
+    counts = report.counts
+    corrected = sum(1 for f in report.files if f.status is Status.INVALID and f.path in replaced_by)
+    yield (
+        f"Total: {count(len(report.files), 'archivo')} · {count(counts['scored'], 'puntuado')} · "
+        f"{counts['invalid'] - corrected} para revisar · "
+        f"{count(counts['unreadable'], 'ilegible')}"
+        + (f" · {count(corrected, 'sustituido')}" if corrected else "")
+    )
+    scored = {f.path for f in report.files if f.status is Status.SCORED}
+    for old, new in report.superseded:
+        if old in scored and report.summary:
+            yield f"Sustituido: {old} no cuenta en el resumen; cuenta el más reciente, {new}"
+    if report.summary:
+        yield f"Resumen: {report.summary}"
+    if report.csv:
+        yield f"CSV: {report.csv}"
+
+
+class ProgressBar:
+    """click's bar on stderr, only on a terminal and only for runs worth a bar.
+
+    Shows files done of the total, files per second and the time left.
+    """
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._started = 0.0
+        self._done = 0
+
+    @classmethod
+    def for_terminal(cls) -> ProgressBar | None:
+        return cls() if sys.stderr.isatty() else None
+
+    def rate_text(self, _item: object = None) -> str:
+        elapsed = time.monotonic() - self._started
+        rate = self._done / elapsed if elapsed > 0 else 0.0
+        return f"{rate:,.1f} archivos/s".replace(",", " ").replace(".", ",")
+
+    def update(self, done: int, total: int, outcome: FileOutcome) -> None:
+        if total < MIN_FILES_FOR_BAR:
+            return
+        if self._bar is None:
+            self._started = time.monotonic()
+            self._bar = click.progressbar(
+                length=total,
+                label="Procesando",
+                file=sys.stderr,
+                show_pos=True,
+                show_eta=True,
+                item_show_func=self.rate_text,
+            )
+            self._bar.__enter__()
+        self._done = done
+        self._bar.update(1, outcome)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)

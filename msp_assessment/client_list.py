@@ -1,0 +1,182 @@
+"""Read the user's client list (.csv or .xlsx) and report every bad row at once, by line number."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from pathlib import Path
+from typing import Any
+
+from msp_assessment.client import Client
+from msp_assessment.problems import TEMPLATES, Code, shorten
+from msp_assessment.text import EMAIL, cell_text, fold
+
+# Accepted header spellings, as people write them; compared after header_key() (case, accents,
+# spaces and punctuation do not matter: «Cód. cliente» is «cod cliente», «Nº cliente» «no cliente»).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": (
+        "id",
+        "Id. cliente",
+        "Código cliente",
+        "Cód. cliente",
+        "Código",
+        "Nº cliente",
+        "Número de cliente",
+        "Referencia",
+        "Ref.",
+    ),
+    "company": ("empresa", "Razón social", "Compañía", "Nombre de la empresa", "Cliente"),
+    "contact": ("contacto", "Persona de contacto", "Nombre", "Nombre y apellidos", "Responsable"),
+    "email": ("email", "E-mail", "Correo electrónico", "Correo", "Mail", "Email de contacto"),
+}
+REQUIRED_COLUMNS = ("id", "company", "email")
+
+
+@dataclass(frozen=True)
+class ListProblem:
+    """A problem in the client list: a code, the line it is on (1 = header) and a message."""
+
+    code: Code
+    line: int | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ClientList:
+    clients: tuple[Client, ...]
+    problems: tuple[ListProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _problem(code: Code, line: int | None, **context: object) -> ListProblem:
+    return ListProblem(code, line, TEMPLATES[code].format(line=line, **context))
+
+
+def read_client_list(path: Path) -> ClientList:
+    """Clients of a .csv (``,`` or ``;``, UTF-8 with or without BOM, or Windows-1252) or .xlsx."""
+    try:
+        rows = list(
+            _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
+        )
+    except (OSError, ValueError, KeyError, csv.Error) as err:
+        return ClientList((), (_problem(Code.LIST_UNREADABLE, None, detail=shorten(err, 100)),))
+    if not rows:
+        return ClientList((), (_problem(Code.LIST_EMPTY, None),))
+    header_line, header = rows[0]
+    columns = _columns(header)
+    missing = [key for key in REQUIRED_COLUMNS if key not in columns]
+    if missing:
+        names = "; ".join(
+            f"{COLUMNS[key][0]} (vale también: {', '.join(f'«{s}»' for s in COLUMNS[key][1:])})"
+            for key in missing
+        )
+        found = ", ".join(f"«{h}»" for h in header if h) or "ninguna"
+        return ClientList(
+            (), (_problem(Code.LIST_COLUMNS, header_line, missing=names, found=found),)
+        )
+    clients: list[Client] = []
+    problems: list[ListProblem] = []
+    first_line: dict[str, int] = {}
+    for line, cells in rows[1:]:
+        value = {key: _cell(cells, index) for key, index in columns.items()}
+        if not any(value.values()):
+            continue  # blank rows are common at the end of a sheet
+        client = Client(value.get("id"), value.get("company"), value.get("contact"), value["email"])
+        problems += _row_problems(client, line, first_line)
+        clients.append(client)
+    if not clients and not problems:
+        problems.append(_problem(Code.LIST_EMPTY, None))
+    return ClientList(tuple(clients), tuple(problems))
+
+
+def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list[ListProblem]:
+    found: list[ListProblem] = []
+    if not client.id:
+        found.append(_problem(Code.LIST_ID_MISSING, line))
+    else:
+        key = fold(client.id)
+        if key in first_line:
+            found.append(
+                _problem(Code.LIST_ID_DUPLICATE, line, id=client.id, first=first_line[key])
+            )
+        else:
+            first_line[key] = line
+    if not client.company:
+        found.append(_problem(Code.LIST_COMPANY_MISSING, line))
+    if not client.email:
+        found.append(_problem(Code.LIST_EMAIL_MISSING, line))
+    elif not deliverable(client.email):
+        found.append(_problem(Code.LIST_EMAIL_INVALID, line, found=shorten(client.email)))
+    return found
+
+
+def deliverable(address: str) -> bool:
+    """A plausible address that the email library can also put in a To header."""
+    if not EMAIL.match(address):
+        return False
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError, HeaderParseError):
+        return False
+    return True
+
+
+def header_key(name: str) -> str:
+    """A header as compared: folded, punctuation as spaces (``Cód.`` and ``cod`` are one)."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(name)).split())
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    by_name = {
+        header_key(spelling): key for key, spellings in COLUMNS.items() for spelling in spellings
+    }
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = by_name.get(header_key(name))
+        if key is not None:
+            columns.setdefault(key, index)
+    return columns
+
+
+def _cell(cells: list[str], index: int) -> str | None:
+    if index >= len(cells):
+        return None
+    return " ".join(cells[index].split()) or None
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")  # what Spanish Excel writes for «CSV (delimitado por comas)»
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    for cells in reader:
+        yield line, cells
+        line = reader.line_num + 1
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, [cell_text(v) or "" for v in row]
+    finally:
+        wb.close()

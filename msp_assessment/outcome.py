@@ -1,0 +1,175 @@
+"""A file's outcome as a value: what the batch, the JSON, the summary and the CLI all read.
+
+With it, the values it carries from elsewhere: a file passed over (``Skipped``) and a client's
+result in an earlier round (``PastResult``) with the change since (``Change``). Imports only leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from msp_assessment.client import Client
+from msp_assessment.instrument import Stage
+from msp_assessment.problems import Problem
+from msp_assessment.scoring import Score
+from msp_assessment.text import parse_date, signed_es, to_decimal
+
+
+class Status(StrEnum):
+    SCORED = "scored"
+    INVALID = "invalid"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PastResult:
+    """One client's result in an earlier round."""
+
+    round_date: date | None
+    summary: str  # the resumen.xlsx it comes from
+    client: Client
+    score: Score
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.round_date.isoformat() if self.round_date else None,
+            "summary": self.summary,
+            "average": float(self.score.average),
+            "stage": self.score.stage.name,
+            "areas": [
+                {"id": a.area.id, "average": float(a.average), "stage": a.stage.name}
+                for a in self.score.areas
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Change:
+    """This round against the latest earlier one: exact differences and the stages."""
+
+    average: Fraction
+    areas: tuple[tuple[str, Fraction], ...]  # area id → change of its average
+    stage_before: Stage
+    stage_now: Stage
+
+    @property
+    def stage_text(self) -> str:
+        if self.stage_before.id == self.stage_now.id:
+            return f"{self.stage_now.name} (sin cambio)"
+        return f"{self.stage_before.name} → {self.stage_now.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "average": float(self.average),
+            "average_text": signed_es(self.average),
+            "areas": [{"id": i, "change": float(c), "text": signed_es(c)} for i, c in self.areas],
+            "stage": {"before": self.stage_before.name, "now": self.stage_now.name},
+        }
+
+
+def change(current: Score, past: PastResult) -> Change:
+    return Change(
+        current.average - past.score.average,
+        tuple(
+            (now.area.id, now.average - before.average)
+            for now, before in zip(current.areas, past.score.areas, strict=True)
+        ),
+        past.score.stage,
+        current.stage,
+    )
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    path: str
+    status: Status
+    client: Client = Client()
+    score: Score | None = None
+    problems: tuple[Problem, ...] = ()
+    output: str | None = None
+    answers: dict[str, int] = field(default_factory=dict)
+    date: str | None = None  # the workbook's Fecha as read (ISO when it was a date cell)
+    modified: float | None = None  # the input's modification time, to order a client's workbooks
+    # Why openpyxl re-saved the workbook before our sheet was added (None: the copy is the
+    # client's own package, spliced). Measured by benchmarks/routes.py; not in the JSON.
+    resaved: str | None = None
+    previous: tuple[PastResult, ...] = ()  # the client's results in earlier rounds, oldest first
+    change: Change | None = None  # against the latest of them
+
+    def to_dict(self) -> dict[str, Any]:
+        areas = []
+        if self.score is not None:
+            areas = [
+                {
+                    "id": a.area.id,
+                    "name": a.area.name,
+                    "total": a.total,
+                    "average": float(to_decimal(a.average)),
+                    "stage": a.stage.name,
+                }
+                for a in self.score.areas
+            ]
+        return {
+            "path": self.path,
+            "status": self.status.value,
+            "output": self.output,
+            "client": self.client.to_dict(),
+            "areas": areas,
+            "average": float(to_decimal(self.score.average)) if self.score else None,
+            "stage": self.score.stage.name if self.score else None,
+            "problems": [prob.to_dict() for prob in self.problems],
+            "previous": [past.to_dict() for past in self.previous],
+            "change": self.change.to_dict() if self.change else None,
+        }
+
+
+def recency(outcome: FileOutcome) -> tuple[date, float, str]:
+    """How recent a workbook is: its Fecha (none counts as oldest), then file mtime, then path."""
+    return (parse_date(outcome.date) or date.min, outcome.modified or 0.0, outcome.path)
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[FileOutcome, ...]
+    skipped: tuple[Skipped, ...] = ()
+    summary: str | None = None  # the summary workbook written for this run, if any
+    csv: str | None = None
+    superseded: tuple[tuple[str, str], ...] = ()  # (workbook, the newer one that counts instead)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s.value: sum(1 for f in self.files if f.status is s) for s in Status}
+
+    @property
+    def ok(self) -> bool:
+        """Every workbook is resolved: scored, or superseded by a newer scored one of its client.
+
+        A workbook to review or a file that cannot be read, with no newer scored workbook of the
+        same client, keeps the run from being ok (the command exits with 1).
+        """
+        resolved = {old for old, _ in self.superseded}
+        return all(f.status is Status.SCORED or f.path in resolved for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        replaced_by = dict(self.superseded)
+        return {
+            "files": [f.to_dict() | {"superseded_by": replaced_by.get(f.path)} for f in self.files],
+            "counts": self.counts,
+            "skipped": [s.to_dict() for s in self.skipped],
+            "superseded": [{"path": old, "by": new} for old, new in self.superseded],
+            "summary": self.summary,
+            "csv": self.csv,
+        }

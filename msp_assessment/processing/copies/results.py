@@ -1,0 +1,210 @@
+"""Write the -resultados and -revisar workbooks (always atomically)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+
+from msp_assessment._files import atomic_path
+from msp_assessment.errors import OutputError
+from msp_assessment.instrument import Instrument
+from msp_assessment.outcome import PastResult
+from msp_assessment.problems import Problem
+from msp_assessment.processing.copies.sheets import results_draft, review_draft
+from msp_assessment.processing.copies.splice import splice_results, splice_review
+from msp_assessment.processing.ooxml.comments_part import COMMENT_SIZE
+from msp_assessment.processing.ooxml.package import Parts, SpliceDeclinedError, unzip
+from msp_assessment.processing.returns.locate import Located, WorkbookReading
+from msp_assessment.scoring import Score
+from msp_assessment.workbook_templates import contract
+from msp_assessment.workbook_templates import styles as palette
+from msp_assessment.workbook_templates.cells import top_left
+
+V = TypeVar("V")
+RESULTS_SUFFIX = "-resultados.xlsx"
+REVIEW_SUFFIX = "-revisar.xlsx"
+REPORT_SUFFIX = "-informe.pdf"
+
+
+NOT_READ_FAST = "the fast reader declined the package"
+
+
+class Written(NamedTuple):
+    """A copy we wrote, and why openpyxl re-saved the client's workbook first (None: it did not,
+    the copy is the client's own package with our parts spliced in)."""
+
+    data: bytes
+    resaved: str | None
+
+
+@dataclass(frozen=True)
+class CopySource:
+    """What a file's copy is made from: where its cells are, the client's package to splice into
+    (None: openpyxl re-saves what ``load`` gives), and why there is no package to splice into."""
+
+    reading: WorkbookReading
+    package: Parts | None
+    load: Callable[[], Workbook]
+    without_package: str = NOT_READ_FAST
+
+
+def results_workbook(
+    source: CopySource,
+    instrument: Instrument,
+    score: Score,
+    answers: dict[str, int],
+    source_name: str,
+    past: tuple[PastResult, ...] = (),
+) -> Written:
+    """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first."""
+    reading = source.reading
+    draft = results_draft(instrument, score, reading.client, reading.client_date, source_name, past)
+
+    def put(cell: Cell, value: int) -> None:
+        cell.value = value
+
+    def splice(parts: Parts, numbers: dict[str, dict[str, int]], placeholder: bool) -> bytes:
+        return splice_results(parts, numbers, draft, instrument, placeholder=placeholder)
+
+    numbers = _numbers(reading, score, answers)
+    return _copy(source, contract.RESULTS_SHEET, numbers, put, splice)
+
+
+def _copy(
+    source: CopySource,
+    sheet: str,
+    cells: dict[str, dict[str, V]],
+    put: Callable[[Cell, V], None],
+    splice: Callable[[Parts, dict[str, dict[str, V]], bool], bytes],
+) -> Written:
+    """A copy: ``cells`` (sheet → cell → value) and our ``sheet`` spliced into the client's own
+    package. When there is none, or splice.py does not edit it safely, the workbook
+    ``source.load`` gives loses the marks of an earlier -revisar copy, gets ``cells`` through
+    ``put`` and is re-saved by openpyxl with an empty ``sheet`` that the splice then fills."""
+    resaved = source.without_package
+    if source.package is not None:
+        try:
+            return Written(splice(source.package, cells, False), None)
+        except SpliceDeclinedError as err:
+            resaved = str(err)
+    wb = source.load()
+    drop_review_marks(wb)
+    for cell, value in _cells(wb, cells):
+        put(cell, value)
+    placeholder = _with_placeholder(wb, sheet)
+    return Written(splice(placeholder, {}, True), resaved)
+
+
+def _numbers(
+    reading: WorkbookReading, score: Score, answers: dict[str, int]
+) -> dict[str, dict[str, int]]:
+    """Sheet → cell → number for every Puntos and TOTAL DE PUNTOS cell found."""
+    found: list[tuple[Located, int]] = [
+        (r.points_at, answers[r.statement.id]) for r in reading.statements if r.points_at
+    ]
+    for area_score in score.areas:
+        at = reading.totals_at.get(area_score.area.number)
+        if at is not None:
+            found.append((at, area_score.total))
+    numbers: dict[str, dict[str, int]] = {}
+    for at, value in found:
+        numbers.setdefault(at.sheet, {})[_top_left(reading, at)] = value
+    return numbers
+
+
+def write_bytes(data: bytes, target: Path) -> None:
+    """Write atomically (flushed to disk later, by the batch); a failure is an OutputError."""
+    try:
+        with atomic_path(target, durable=False) as tmp:
+            tmp.write_bytes(data)
+    except OSError as err:
+        raise OutputError.writing(target, err) from err
+
+
+def review_workbook(
+    source: CopySource, instrument: Instrument, problems: list[Problem], source_name: str
+) -> Written:
+    """The -revisar workbook: every problem cell coloured and commented, Revisión added first."""
+    draft = review_draft(instrument, problems, source_name)
+    width, height = COMMENT_SIZE
+
+    def put(cell: Cell, message: str) -> None:
+        cell.fill = palette.PROBLEM_FILL
+        cell.comment = Comment(message, contract.GENERATOR, width=width, height=height)
+
+    def splice(parts: Parts, marks: dict[str, dict[str, str]], placeholder: bool) -> bytes:
+        return splice_review(parts, marks, draft, placeholder=placeholder)
+
+    marks = _marks(source.reading, problems)
+    return _copy(source, contract.REVIEW_SHEET, marks, put, splice)
+
+
+def drop_review_marks(wb: Workbook) -> None:
+    """Undo what a -revisar copy added to the client's cells: our notes go, and a cell with the
+    problem fill gets the fill the template gives it again (yellow where the client writes, the
+    cells the template leaves unlocked; none elsewhere). Its Revisión sheet goes with
+    ``_with_placeholder``."""
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            if cell.comment is not None and cell.comment.author == contract.GENERATOR:
+                cell.comment = None
+            if cell.fill.fill_type == "solid" and palette.same_color(
+                cell.fill.fgColor.rgb, palette.PROBLEM_FILL
+            ):
+                cell.fill = PatternFill() if cell.protection.locked else palette.ANSWER_FILL
+
+
+def _marks(reading: WorkbookReading, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """Sheet → cell → message for every problem that has a cell (the last one wins a cell)."""
+    marks: dict[str, dict[str, str]] = {}
+    for prob in problems:
+        if prob.sheet and prob.cell and reading.book.sheet(prob.sheet) is not None:
+            at = _top_left(reading, Located(prob.sheet, prob.cell))
+            marks.setdefault(prob.sheet, {})[at] = prob.message
+    return marks
+
+
+def _top_left(reading: WorkbookReading, at: Located) -> str:
+    """The cell that holds what ``at`` shows: itself, or its merged range's first cell."""
+    sheet = reading.book.sheet(at.sheet)
+    assert sheet is not None
+    row, col = coordinate_to_tuple(at.cell)
+    bounds = sheet.merged_at(row, col)
+    return at.cell if bounds is None else f"{get_column_letter(bounds[1])}{bounds[0]}"
+
+
+def _cells(wb: Workbook, by_sheet: Mapping[str, Mapping[str, V]]) -> Iterator[tuple[Cell, V]]:
+    """(cell, what goes in it) for sheet → cell → value, on the openpyxl route; a sheet or a
+    merged placeholder openpyxl does not have is passed over."""
+    for title, cells in by_sheet.items():
+        if title not in wb.sheetnames:
+            continue
+        for coord, value in cells.items():
+            cell = top_left(wb[title], coord)
+            if cell is not None:
+                yield cell, value
+
+
+def _with_placeholder(wb: Workbook, title: str) -> Parts:
+    """``wb`` saved without our old sheets and with an empty ``title`` sheet first, active."""
+    for name in (contract.RESULTS_SHEET, contract.REVIEW_SHEET):
+        if name in wb.sheetnames:
+            del wb[name]
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    wb.create_sheet(title, 0)
+    wb.active = 0
+    resaved = BytesIO()
+    wb.save(resaved)
+    parts = unzip(resaved.getvalue())
+    assert parts is not None  # openpyxl's own output
+    return parts

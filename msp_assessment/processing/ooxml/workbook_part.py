@@ -1,0 +1,77 @@
+"""Edits of xl/workbook.xml, as plain ``bytes → bytes`` functions (see splice.py for why bytes)."""
+
+from __future__ import annotations
+
+import re
+
+from msp_assessment.processing.ooxml.package import DOC_RELS, SpliceDeclinedError
+
+_ROOT_START = re.compile(rb"<workbook\b[^>]*>")
+_LOCAL_SHEET = re.compile(rb"""localSheetId=["']([0-9]+)["']""")
+_WORKBOOK_VIEW = re.compile(rb"<workbookView\b[^>]*?(/?)>")
+_VIEW_TAB = re.compile(rb"""\s(?:activeTab|firstSheet)=["'][0-9]*["']""")
+
+
+def list_first_sheet(data: bytes, title: str, sheet_id: int, rel_id: str) -> bytes:
+    """The workbook with sheet ``title`` (relationship ``rel_id``) listed first, and every
+    sheet-scoped name moved along with the sheet it belongs to.
+
+    The relationship prefix is the one the root element declares, which is in scope everywhere;
+    where the root declares none (openpyxl with lxml declares it on each ``<sheet>``), our sheet
+    declares its own.
+    """
+    root = _ROOT_START.search(data)
+    if root is None or data.count(b"<sheets>") != 1:
+        raise SpliceDeclinedError("workbook.xml not in the expected form")
+    declared = re.search(
+        rb"""\sxmlns:([A-Za-z_][\w.-]*)=["']""" + re.escape(DOC_RELS.encode()), root.group(0)
+    )
+    if declared is None:
+        sheet = f'<sheet xmlns:r="{DOC_RELS}" name="{title}" sheetId="{sheet_id}" r:id="{rel_id}"/>'
+    else:
+        r = declared.group(1).decode()
+        sheet = f'<sheet name="{title}" sheetId="{sheet_id}" {r}:id="{rel_id}"/>'
+    data = data.replace(b"<sheets>", b"<sheets>" + sheet.encode(), 1)
+    return _LOCAL_SHEET.sub(lambda m: b'localSheetId="%d"' % (int(m.group(1)) + 1), data)
+
+
+def add_print_area(
+    data: bytes, title: str, last_col: str, rows: int, repeat_row: int | None = None
+) -> bytes:
+    """The workbook with a print area of columns A to ``last_col`` and ``rows`` rows on its first
+    sheet, and ``repeat_row`` printed on every page of it."""
+    area = (
+        f'<definedName name="_xlnm.Print_Area" localSheetId="0">'
+        f"'{title}'!$A$1:${last_col}${rows}</definedName>"
+    )
+    if repeat_row is not None:
+        area += (
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="0">'
+            f"'{title}'!${repeat_row}:${repeat_row}</definedName>"
+        )
+    return _add_defined_names(data, area.encode())
+
+
+def _add_defined_names(data: bytes, area: bytes) -> bytes:
+    if b"<definedNames>" in data:
+        return data.replace(b"<definedNames>", b"<definedNames>" + area, 1)
+    if b"<definedNames" in data:
+        raise SpliceDeclinedError("definedNames not in the expected form")
+    after = max(
+        data.rfind(tag) + len(tag)
+        for tag in (b"</sheets>", b"</functionGroups>", b"</externalReferences>")
+    )
+    return data[:after] + b"<definedNames>" + area + b"</definedNames>" + data[after:]
+
+
+def open_on_first_sheet(data: bytes) -> bytes:
+    """The workbook opening on its first sheet, with its first tab in view."""
+    return _WORKBOOK_VIEW.sub(
+        lambda m: (
+            _VIEW_TAB.sub(b"", m.group(0)[: -len(m.group(1)) - 1])
+            + b' activeTab="0"'
+            + m.group(1)
+            + b">"
+        ),
+        data,
+    )

@@ -1,0 +1,310 @@
+"""Consolidate a run's outcomes into the summary tables (pandas) and the Resumen CSV.
+
+Everything here works on the small per-file outcomes, never on workbooks. Numbers stay exact: area
+and statement figures are integer sums turned into ``Fraction`` at the end; floats appear only
+when a value is written out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from statistics import median
+
+import pandas as pd
+
+from msp_assessment._files import write_atomic
+from msp_assessment.client import Client
+from msp_assessment.instrument import Instrument, Stage
+from msp_assessment.outcome import FileOutcome, Status, recency
+from msp_assessment.problems import Code, Problem, problem
+from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
+from msp_assessment.processing.portfolio.rounds import Round, round_date_of
+from msp_assessment.scoring import stage_for
+from msp_assessment.text import count, fold, format_es, parse_date
+
+STATUS_LABELS = {
+    Status.SCORED: "Puntuado",
+    Status.INVALID: "Para revisar",
+    Status.UNREADABLE: "Ilegible",
+}
+SUPERSEDED_LABEL = "Sustituido"
+# Leading characters that make a spreadsheet read a CSV field as a formula (OWASP ASVS 1.2.10).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CsvDialect(StrEnum):
+    SPANISH = "es"  # ; separator, decimal comma, DD/MM/YYYY, UTF-8 with BOM: Spanish Excel
+    STANDARD = "standard"  # , separator, decimal point, ISO dates, UTF-8
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A workbook that does not count because a newer scored one of the same client does: an
+    older scored workbook, or an older one with problems (the client sent a corrected one)."""
+
+    outcome: FileOutcome
+    by: FileOutcome
+
+
+@dataclass(frozen=True)
+class StatementMean:
+    area_number: int
+    area_name: str
+    number: int
+    text: str
+    mean: Fraction
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """The whole summary as values: the workbook and the CSV are both written from this."""
+
+    counted: tuple[FileOutcome, ...]  # scored, newest per client, highest global average first
+    superseded: tuple[Superseded, ...]
+    issues: tuple[FileOutcome, ...]  # invalid and unreadable, in run order
+    files: int
+    stage_counts: tuple[tuple[Stage, int], ...]
+    area_means: tuple[tuple[str, Fraction], ...]
+    statement_means: tuple[StatementMean, ...]  # weakest first
+    mean: Fraction | None  # of the counted clients' global averages
+    median: Fraction | None
+    mean_stage: Stage | None
+    # With a client list (process --clients): every client and their state, and the workbooks
+    # of no client on the list.
+    roster: tuple[ClientStatus, ...] | None = None
+    outside: tuple[FileOutcome, ...] = ()
+    rounds: tuple[Round, ...] = ()  # earlier rounds to compare with (process --previous)
+
+    @property
+    def round_date(self) -> date | None:
+        """This round's date: the newest answer date in it."""
+        return round_date_of([o.date for o in self.counted])
+
+    @property
+    def response(self) -> str | None:
+        """«Han respondido 5 de 6 clientes (83 %): 4 puntuados y 1 con problemas; falta 1.»"""
+        if self.roster is None:
+            return None
+        total = len(self.roster)
+        scored = sum(1 for c in self.roster if c.state is State.SCORED)
+        problems = sum(1 for c in self.roster if c.state is State.PROBLEMS)
+        answered, missing = scored + problems, total - scored - problems
+        share = round(Fraction(100 * answered, total)) if total else 0
+        lacking = f"falta {missing}" if missing == 1 else f"faltan {missing}"
+        return (
+            f"Han respondido {answered} de {count(total, 'cliente')} ({share} %): "
+            f"{count(scored, 'puntuado')} y {problems} con problemas; {lacking}."
+        )
+
+
+def consolidate(
+    outcomes: Sequence[FileOutcome],
+    instrument: Instrument,
+    clients: Sequence[Client] | None = None,
+    rounds: Sequence[Round] = (),
+) -> Consolidation:
+    """Keep the newest scored workbook per client and compute the portfolio statistics; with
+    ``clients``, say where each client of the list stands."""
+    counted, superseded = resolve_clients(outcomes)
+    counted.sort(key=_ranking)
+    replaced = {id(entry.outcome) for entry in superseded}
+    summary = Consolidation(
+        counted=tuple(counted),
+        superseded=tuple(superseded),
+        issues=tuple(
+            o for o in outcomes if o.status is not Status.SCORED and id(o) not in replaced
+        ),
+        files=len(outcomes),
+        stage_counts=tuple(
+            (stage, sum(1 for o in counted if o.score and o.score.stage.id == stage.id))
+            for stage in instrument.stages
+        ),
+        area_means=(),
+        statement_means=(),
+        mean=None,
+        median=None,
+        mean_stage=None,
+    )
+    summary = replace(summary, rounds=tuple(rounds))
+    if clients is not None:
+        roster, outside = match_clients(clients, outcomes)
+        summary = replace(summary, roster=tuple(roster), outside=tuple(outside))
+    if not counted:
+        return summary
+
+    n = len(counted)
+    statements = [st for _, st in instrument.statements]
+    sums = pd.DataFrame(
+        [[o.answers[st.id] for st in statements] for o in counted],
+        columns=[st.id for st in statements],
+        dtype="int64",
+    ).sum(axis=0)
+    statement_means = sorted(
+        (
+            StatementMean(area.number, area.name, st.number, st.text, Fraction(int(sums[st.id]), n))
+            for area in instrument.areas
+            for st in area.statements
+        ),
+        key=lambda m: (m.mean, m.area_number, m.number),
+    )
+    area_means = tuple(
+        (
+            area.name,
+            Fraction(int(sums[[st.id for st in area.statements]].sum()), n * len(area.statements)),
+        )
+        for area in instrument.areas
+    )
+    per_client = [o.score.average for o in counted if o.score]
+    mean = sum(per_client, Fraction(0)) / n
+    return replace(
+        summary,
+        area_means=area_means,
+        statement_means=tuple(statement_means),
+        mean=mean,
+        median=Fraction(median(per_client)),
+        mean_stage=stage_for(instrument, mean),
+    )
+
+
+def _ranking(outcome: FileOutcome) -> tuple[Fraction, str, str]:
+    """Highest global average first; ties by company, then file, so the order is stable."""
+    average = outcome.score.average if outcome.score else Fraction(0)
+    return (-average, fold(outcome.client.company or ""), outcome.path)
+
+
+def client_key(outcome: FileOutcome) -> str:
+    """Who a workbook belongs to: its client id, else its company, else the file itself."""
+    if outcome.client.id:
+        return "id:" + fold(outcome.client.id)
+    if outcome.client.company:
+        return "empresa:" + fold(outcome.client.company)
+    return "archivo:" + outcome.path
+
+
+def resolve_clients(
+    outcomes: Sequence[FileOutcome],
+) -> tuple[list[FileOutcome], list[Superseded]]:
+    """The workbook that counts for each client, and the ones superseded.
+
+    A client's newest scored workbook (see ``recency``) counts; it supersedes their older scored
+    workbooks and the older ones with problems, which are then resolved: the client corrected
+    them. A workbook with problems newer than every scored one stays to review.
+    """
+    scored = [o for o in outcomes if o.status is Status.SCORED and o.score is not None]
+    counted, superseded = _resolve_duplicates(scored)
+    winners = {client_key(o): o for o in counted}
+    for outcome in outcomes:
+        if outcome.status is not Status.INVALID:
+            continue
+        winner = winners.get(client_key(outcome))
+        if winner is not None and recency(outcome) < recency(winner):
+            superseded.append(Superseded(outcome, winner))
+    superseded.sort(key=lambda entry: entry.outcome.path)
+    return counted, superseded
+
+
+def _resolve_duplicates(
+    scored: list[FileOutcome],
+) -> tuple[list[FileOutcome], list[Superseded]]:
+    """Newest per client wins (see ``recency``); the others are superseded by it."""
+    if not scored:
+        return [], []
+    ordered = sorted(scored, key=recency)
+    frame = pd.DataFrame({"pos": range(len(ordered)), "key": [client_key(o) for o in ordered]})
+    frame["winner"] = frame.groupby("key")["pos"].transform("last")
+    counted = [ordered[pos] for pos in frame.drop_duplicates("key", keep="last")["pos"].tolist()]
+    superseded = [
+        Superseded(ordered[pos], ordered[winner])
+        for pos, winner in zip(frame["pos"].tolist(), frame["winner"].tolist(), strict=True)
+        if pos != winner
+    ]
+    return counted, superseded
+
+
+def outside_problem(outcome: FileOutcome) -> Problem:
+    found = outcome.client
+    return problem(Code.NOT_ON_LIST, id=found.id or "—", company=found.company or "—")
+
+
+def superseded_problem(entry: Superseded) -> Problem:
+    winner = entry.by
+    when = winner.date or "sin fecha"
+    return problem(Code.SUPERSEDED, winner=Path(winner.path).name, date=when)
+
+
+# --- The Resumen table, shared by the workbook and the CSV ------------------------------------
+
+
+def resumen_headers(instrument: Instrument) -> list[str]:
+    return [
+        "Id. cliente",
+        "Empresa",
+        "Contacto",
+        "Email",
+        "Archivo",
+        "Fecha",
+        *(f"Total · {a.name}" for a in instrument.areas),
+        *(f"Media · {a.name}" for a in instrument.areas),
+        "Media global",
+        "Etapa",
+    ]
+
+
+def safe_csv_text(value: str) -> str:
+    """Client text for a CSV cell that no spreadsheet will run: a leading quote before a trigger."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def write_csv(
+    consolidation: Consolidation,
+    instrument: Instrument,
+    target: Path,
+    dialect: CsvDialect = CsvDialect.SPANISH,
+) -> None:
+    """Write the Resumen table as CSV, atomically."""
+    spanish = dialect is CsvDialect.SPANISH
+
+    def number(value: Fraction) -> str:
+        text = format_es(value, 2)
+        return text if spanish else text.replace(",", ".")
+
+    def when(text: str | None) -> str:
+        parsed = parse_date(text)
+        if parsed is None:
+            return safe_csv_text(text or "")
+        return parsed.strftime("%d/%m/%Y") if spanish else parsed.isoformat()
+
+    rows = []
+    for o in consolidation.counted:
+        assert o.score is not None
+        client = o.client
+        rows.append(
+            [
+                *(safe_csv_text(v or "") for v in (client.id, client.company, client.contact)),
+                safe_csv_text(client.email or ""),
+                safe_csv_text(Path(o.path).name),
+                when(o.date),
+                *(str(a.total) for a in o.score.areas),
+                *(number(a.average) for a in o.score.areas),
+                number(o.score.average),
+                o.score.stage.name,
+            ]
+        )
+    frame = pd.DataFrame(rows, columns=resumen_headers(instrument), dtype="string")
+    buffer = io.StringIO()
+    frame.to_csv(
+        buffer,
+        sep=";" if spanish else ",",
+        index=False,
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_MINIMAL,
+    )
+    data = buffer.getvalue().encode("utf-8-sig" if spanish else "utf-8")
+    write_atomic(target, lambda fh: fh.write(data))

@@ -1,0 +1,250 @@
+"""Write resumen.xlsx: Resumen, Incidencias, Estadísticas and Respuestas (always atomically)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from msp_assessment._files import save_workbook
+from msp_assessment.instrument import Instrument
+from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.problems import LABELS, Problem
+from msp_assessment.processing.portfolio.cells import (
+    NO_CLIENT,
+    header_row,
+    put_date,
+    put_decimal,
+    put_note,
+    put_text,
+)
+from msp_assessment.processing.portfolio.consolidate import (
+    STATUS_LABELS,
+    SUPERSEDED_LABEL,
+    Consolidation,
+    outside_problem,
+    resumen_headers,
+    superseded_problem,
+)
+from msp_assessment.processing.portfolio.roster import State
+from msp_assessment.processing.portfolio.rounds import (
+    INSTRUMENT_ID,
+    INSTRUMENT_VERSION,
+    ROUND_DATE,
+    STAMP_MARK,
+    STAMP_SHEET,
+)
+from msp_assessment.processing.portfolio.statistics import write_statistics
+from msp_assessment.workbook_templates import contract
+from msp_assessment.workbook_templates import styles as palette
+from msp_assessment.workbook_templates.cells import (
+    print_setup,
+    set_text,
+    stage_cell,
+    style_header,
+    styled,
+)
+
+SHEETS = ("Resumen", "Incidencias", "Estadísticas", "Respuestas")
+OUTSIDE_LABEL = "Fuera de la lista"
+EVOLUTION = "Evolución"
+
+
+def write_summary(consolidation: Consolidation, instrument: Instrument, target: Path) -> None:
+    """Build the summary workbook and save it to ``target``."""
+    wb = Workbook()
+    resumen = wb.active
+    assert resumen is not None
+    resumen.title = SHEETS[0]
+    _resumen(resumen, consolidation, instrument)
+    _incidencias(wb.create_sheet(SHEETS[1]), consolidation)
+    write_statistics(wb.create_sheet(SHEETS[2]), consolidation, instrument)
+    _respuestas(wb.create_sheet(SHEETS[3]), consolidation, instrument)
+    if consolidation.rounds:
+        from msp_assessment.processing.portfolio.evolution import evolve
+        from msp_assessment.processing.portfolio.evolution_sheet import write_evolution
+
+        evo = evolve(
+            consolidation.counted, consolidation.rounds, instrument, consolidation.round_date
+        )
+        write_evolution(wb.create_sheet(EVOLUTION, 3), evo)
+    for ws in wb.worksheets:
+        _print_setup(ws)
+    _stamp(wb, consolidation, instrument)
+    wb.properties.creator = contract.GENERATOR
+    wb.properties.title = "Resumen de la autoevaluación del desarrollo como MSP"
+    save_workbook(wb, target)
+
+
+def _stamp(wb: Workbook, cons: Consolidation, instrument: Instrument) -> None:
+    """Our mark, for a later round's --previous: the hidden sheet «_msp» (LibreOffice keeps it
+    when it saves the file) with the instrument, its version and this round's date."""
+    ws = wb.create_sheet(STAMP_SHEET)
+    day = cons.round_date
+    rows = [
+        STAMP_MARK,
+        (INSTRUMENT_ID, instrument.id),
+        (INSTRUMENT_VERSION, instrument.version),
+        (ROUND_DATE, day.isoformat() if day else ""),
+    ]
+    for key, value in rows:
+        ws.append([key, value])
+        set_text(ws.cell(row=ws.max_row, column=2), value)
+    ws.sheet_state = "hidden"
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Every sheet prints readably on A4: the wide tables two pages wide (a page holds about half
+    their columns at a size one can read), with the header row and the columns that say whose
+    row it is on every page; Estadísticas, tall with its charts beside the tables, one page
+    wide."""
+    if ws.title == SHEETS[2]:
+        print_setup(ws)
+        return
+    if ws.title == EVOLUTION:
+        print_setup(ws, landscape=True)
+        return
+    who = {SHEETS[0]: "A:B", SHEETS[1]: "A:A", SHEETS[3]: "A:B"}[ws.title]
+    print_setup(ws, landscape=True, pages_wide=2, repeat_rows="1:1", repeat_cols=who)
+
+
+def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
+    headers = resumen_headers(instrument)
+    n_areas = len(instrument.areas)
+    widths = [14, 28, 22, 28, 28, 12, *([16] * (2 * n_areas)), 12, 12]
+    header_row(ws, headers, widths)
+    ws.row_dimensions[1].height = 62
+    ws.freeze_panes = "C2"
+    for row, outcome in enumerate(cons.counted, start=2):
+        score = outcome.score
+        assert score is not None
+        client = outcome.client
+        for col, value in enumerate((client.id, client.company, client.contact, client.email), 1):
+            put_text(ws, row, col, value)
+        put_text(ws, row, 5, Path(outcome.path).name)
+        put_date(ws, row, 6, outcome.date)
+        for i, area in enumerate(score.areas):
+            ws.cell(row=row, column=7 + i, value=area.total)
+            put_decimal(
+                ws, row, 7 + n_areas + i, area.average, fill=palette.stage_fill(area.stage.id)
+            )
+        put_decimal(ws, row, 7 + 2 * n_areas, score.average, font=palette.BOLD)
+        stage_cell(ws, row, 8 + 2 * n_areas, score.stage.id, score.stage.name)
+    last = len(cons.counted) + 1
+    if cons.roster is not None:
+        last = _roster_rows(ws, cons, len(headers) + 1, last)
+    width = len(headers) + (cons.roster is not None)
+    ws.auto_filter.ref = f"A1:{get_column_letter(width)}{max(last, 2)}"
+    if cons.response is not None:
+        put_note(ws, last + 2, cons.response, 8)
+    elif not cons.counted:
+        put_note(ws, 3, NO_CLIENT + " Vea la hoja Incidencias.", 8)
+
+
+SITUATION = {
+    State.SCORED: "Puntuado",
+    State.PROBLEMS: "Con problemas (ver Incidencias)",
+    State.PENDING: "Pendiente",
+}
+
+
+def _roster_rows(ws: Worksheet, cons: Consolidation, col: int, last: int) -> int:
+    """With a client list: a «Situación» column, and a row for each client without a result.
+    Returns the last row of the table."""
+    style_header(ws.cell(row=1, column=col, value="Situación"))
+    ws.column_dimensions[get_column_letter(col)].width = 30
+    outside = {id(o) for o in cons.outside}
+    for row, outcome in enumerate(cons.counted, start=2):
+        situation = OUTSIDE_LABEL if id(outcome) in outside else SITUATION[State.SCORED]
+        ws.cell(row=row, column=col, value=situation)
+    assert cons.roster is not None
+    for entry in cons.roster:
+        if entry.state is State.SCORED:
+            continue
+        last += 1
+        client = entry.client
+        for i, value in enumerate((client.id, client.company, client.contact, client.email), 1):
+            put_text(ws, last, i, value)
+        if entry.outcome is not None:
+            put_text(ws, last, 5, Path(entry.outcome.path).name)
+        ws.cell(row=last, column=col, value=SITUATION[entry.state])
+    return last
+
+
+def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
+    headers = [
+        "Archivo",
+        "Id. cliente",
+        "Empresa",
+        "Contacto",
+        "Email",
+        "Estado",
+        "Nº de problemas",
+        "Problemas",
+        "Qué hay que hacer",
+        "Celdas",
+        "Código",
+    ]
+    header_row(ws, headers, [30, 14, 26, 22, 28, 14, 11, 26, 80, 18, 16])
+    ws.freeze_panes = "B2"
+    outside = {id(o) for o in cons.outside}
+
+    def flagged(o: FileOutcome) -> tuple[Problem, ...]:
+        return (*o.problems, outside_problem(o)) if id(o) in outside else o.problems
+
+    entries: list[tuple[FileOutcome, str, tuple[Problem, ...]]] = [
+        (o, STATUS_LABELS[o.status], flagged(o))
+        for o in cons.issues
+        if not (o.status is Status.UNREADABLE and id(o) in outside)
+    ]
+    entries += [(o, OUTSIDE_LABEL, (outside_problem(o),)) for o in cons.counted if id(o) in outside]
+    entries += [(e.outcome, SUPERSEDED_LABEL, (superseded_problem(e),)) for e in cons.superseded]
+    for row, (outcome, label, problems) in enumerate(entries, start=2):
+        put_text(ws, row, 1, outcome.path)
+        known = outcome.status is not Status.UNREADABLE
+        client = outcome.client
+        for col, value in enumerate((client.id, client.company, client.contact, client.email), 2):
+            put_text(ws, row, col, value if known else None)
+        ws.cell(row=row, column=6, value=label)
+        ws.cell(row=row, column=7, value=len(problems))
+        put_text(ws, row, 8, "\n".join(LABELS[prob.code] for prob in problems))
+        messages = "\n".join(f"{i}. {prob.message}" for i, prob in enumerate(problems, start=1))
+        put_text(ws, row, 9, messages)
+        put_text(ws, row, 10, "\n".join(_where(prob) for prob in problems))
+        put_text(ws, row, 11, "\n".join(prob.code for prob in problems))
+        for col in range(1, 12):
+            styled(ws.cell(row=row, column=col), alignment=palette.WRAP)
+        ws.cell(row=row, column=11).font = palette.CODE_FONT
+        ws.row_dimensions[row].height = min(409, palette.row_height(messages, 95))
+    if entries:
+        ws.auto_filter.ref = f"A1:K{len(entries) + 1}"
+    else:
+        put_note(ws, 3, "Sin incidencias: todos los libros de esta ejecución se han puntuado.", 11)
+
+
+def _where(prob: Problem) -> str:
+    return f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—"
+
+
+def _respuestas(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
+    statements = [st for _, st in instrument.statements]
+    headers = ["Id. cliente", "Empresa", "Archivo", *(st.id for st in statements)]
+    header_row(ws, headers, [14, 28, 28, *([13] * len(statements))])
+    for col, st in enumerate(statements, start=4):
+        ws.cell(row=1, column=col).comment = Comment(
+            st.text, contract.GENERATOR, width=300, height=90
+        )
+    ws.freeze_panes = "D2"
+    for row, outcome in enumerate(cons.counted, start=2):
+        put_text(ws, row, 1, outcome.client.id)
+        put_text(ws, row, 2, outcome.client.company)
+        put_text(ws, row, 3, Path(outcome.path).name)
+        for col, st in enumerate(statements, start=4):
+            ws.cell(row=row, column=col, value=outcome.answers[st.id])
+    if cons.counted:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(cons.counted) + 1}"
+    else:
+        put_note(ws, 3, NO_CLIENT, 8)

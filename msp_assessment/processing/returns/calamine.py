@@ -1,0 +1,101 @@
+"""Returns saved as .ods, .xls or .xlsb: read with python-calamine, written back as .xlsx.
+
+LibreOffice saves .ods by default, and old Excel .xls; asking those clients to save again as
+.xlsx loses some of them. calamine (a Rust reader of all three formats, also a pandas engine)
+gives every sheet's values; the reader then finds the answers by statement text and the identity
+in the hidden ``_msp`` sheet, as it does for any workbook whose defined names are gone.
+
+A copy of such a return cannot be the client's own package: it is a fresh workbook, our template
+with their client data and their answers as they wrote them, plus the Resultados or Revisión
+sheet. Problems found in their file are located again in the fresh copy, so the cells named on
+the Revisión sheet are the cells of the copy they receive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from msp_assessment.instrument import Instrument
+from msp_assessment.problems import Code, Problem, problem, shorten
+from msp_assessment.processing.ooxml.read import Book, Sheet, from_workbook
+from msp_assessment.processing.returns.locate import Located, WorkbookReading, read_book
+from msp_assessment.workbook_templates import TemplateOptions, build_template, contract
+from msp_assessment.workbook_templates.cells import named_cell
+
+FRESH_COPY = "a .ods, .xls or .xlsb return: the copy is our template with its data"
+
+
+def read_other(path: Path) -> Book | Problem:
+    """The Book of an .ods, .xls or .xlsb file, or why it cannot be read."""
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = [_sheet(workbook.get_sheet_by_name(name)) for name in workbook.sheet_names]
+    except PasswordError:
+        return problem(Code.FILE_ENCRYPTED)
+    except Exception as err:  # calamine raises several kinds on broken files
+        return problem(Code.FILE_CORRUPT, detail=shorten(f"{type(err).__name__}: {err}", 120))
+    return Book(sheets)
+
+
+def _sheet(ws: object) -> Sheet:
+    sheet = Sheet(ws.name)  # type: ignore[attr-defined]
+    rows = ws.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None and value != "":
+                sheet.values[(r, c)] = _as_openpyxl_reads(value)
+    for (r1, c1), (r2, c2) in getattr(ws, "merged_cell_ranges", None) or []:
+        sheet.merged.append((r1 + 1, c1 + 1, r2 + 1, c2 + 1))
+    sheet.hide_merged_placeholders()
+    return sheet
+
+
+def _as_openpyxl_reads(value: object) -> object:
+    """calamine's value as openpyxl gives it for an .xlsx: whole numbers as int, dates as
+    datetime."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def fresh_copy(
+    reading: WorkbookReading, instrument: Instrument, problems: list[Problem]
+) -> tuple[Workbook, WorkbookReading, list[Problem]]:
+    """Our template holding what the client wrote, its reading, and ``problems`` located in it."""
+    wb = build_template(instrument, TemplateOptions(client=reading.client))
+    for found in reading.statements:
+        if found.raw is not None:
+            cell = named_cell(wb, contract.answer_name(found.area.number, found.statement.number))
+            cell.value = found.raw  # type: ignore[assignment]  # whatever the client wrote
+    if reading.client_date:
+        date_field = next(f for f in contract.CLIENT_FIELDS if f.key == "date")
+        named_cell(wb, date_field.name).value = reading.client_date
+    copy = read_book(from_workbook(wb), instrument)
+    return wb, copy, [_relocated(p, reading, copy) for p in problems]
+
+
+def _relocated(found: Problem, source: WorkbookReading, copy: WorkbookReading) -> Problem:
+    """``found`` pointing at the same answer, statement or client cell in the copy."""
+    if found.sheet is None or found.cell is None:
+        return found
+    old = Located(found.sheet, found.cell)
+    new: Located | None = None
+    for mine, theirs in zip(copy.statements, source.statements, strict=True):
+        for attr in ("answer_at", "text_at"):
+            if getattr(theirs, attr) == old:
+                new = getattr(mine, attr)
+    for key, where in source.client_cells.items():
+        if where == old:
+            new = copy.client_cells.get(key)
+    if new is None or new == old:
+        return found
+    message = found.message.replace(f"{old.sheet}!{old.cell}", f"{new.sheet}!{new.cell}")
+    return replace(found, sheet=new.sheet, cell=new.cell, message=message)

@@ -1,0 +1,151 @@
+"""Find the files to process and tell a workbook we can open from everything else.
+
+Nothing here opens a workbook with openpyxl: a file is sniffed by its bytes and its zip directory,
+so that encrypted, legacy, OpenDocument, text and oversized (zip bomb) files are refused cheaply.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from msp_assessment.outcome import Skipped
+from msp_assessment.problems import Code, Problem, problem
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# Other spreadsheets: read with python-calamine (.xls, .xlsb, .ods) or reported (.numbers).
+OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers")
+OUTPUT_SUFFIXES = ("-resultados.xlsx",)
+SUMMARY_NAMES = ("resumen.xlsx",)
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+class Format(StrEnum):
+    """What a file is, by its content (never its name)."""
+
+    OOXML = "xlsx"  # .xlsx or .xlsm: read from its XML, copies spliced
+    ODS = "ods"
+    XLS = "xls"
+    XLSB = "xlsb"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits checked before any workbook is loaded."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_uncompressed_bytes: int = 200 * 1024 * 1024
+    max_entries: int = 2_000
+    max_ratio: int = 200  # per entry, for entries over 1 MiB uncompressed
+
+
+def collect(paths: list[Path], *, recursive: bool = False) -> tuple[list[Path], list[Skipped]]:
+    """Files to process, in a stable order, and the files of folders that were passed over.
+
+    Files named explicitly are always processed. In folders: .xlsx/.xlsm and other spreadsheet
+    formats are taken; lock files (``~$…``), hidden files, our own results and anything else are
+    skipped with a note.
+    """
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for path in paths:
+        if path.is_dir():
+            found = path.rglob("*") if recursive else path.iterdir()
+            for child in sorted(found, key=lambda q: str(q)):
+                if child.is_file():
+                    reason = _skip_reason(child, root=path)
+                    if reason:
+                        skipped.append(Skipped(str(child), reason))
+                    else:
+                        files.append(child)
+        else:
+            files.append(path)
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values()), skipped
+
+
+def _skip_reason(path: Path, root: Path) -> str | None:
+    name = path.name.lower()
+    relative = path.relative_to(root).parts
+    if name.startswith("~$"):
+        return "archivo de bloqueo de Excel (se crea mientras el libro está abierto)"
+    if any(part.startswith(".") for part in relative):
+        return "archivo oculto"
+    if name.endswith(OUTPUT_SUFFIXES) or name in SUMMARY_NAMES:
+        return "es un resultado generado por msp-assessment"
+    if name.endswith(WORKBOOK_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES):
+        return None
+    return "no es un libro de Excel (.xlsx o .xlsm)"
+
+
+def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:
+    """A file-level problem, or the format of a spreadsheet within limits."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return problem(Code.FILE_EMPTY)
+        if size > limits.max_file_bytes:
+            detail = f"ocupa {_mb(size)}; el máximo es {_mb(limits.max_file_bytes)}"
+            return problem(Code.FILE_TOO_LARGE, detail=detail)
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            if head == _OLE_MAGIC:
+                content = head + fh.read()
+                if _ENCRYPTED_STREAM in content:
+                    return problem(Code.FILE_ENCRYPTED)
+                return Format.XLS
+        if not head.startswith(b"PK"):
+            return problem(Code.FILE_NOT_WORKBOOK, detail=_describe(head, path))
+        return _check_zip(path, limits)
+    except OSError as err:
+        return problem(Code.FILE_UNREADABLE, detail=err.strerror or type(err).__name__)
+
+
+def _check_zip(path: Path, limits: Limits) -> Problem | Format:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            if len(entries) > limits.max_entries:
+                detail = f"contiene {len(entries)} elementos; el máximo es {limits.max_entries}"
+                return problem(Code.FILE_TOO_LARGE, detail=detail)
+            total = sum(entry.file_size for entry in entries)
+            if total > limits.max_uncompressed_bytes:
+                detail = (
+                    f"descomprimido ocuparía {_mb(total)}; el máximo es "
+                    f"{_mb(limits.max_uncompressed_bytes)}"
+                )
+                return problem(Code.FILE_TOO_LARGE, detail=detail)
+            for entry in entries:
+                ratio = entry.file_size / max(entry.compress_size, 1)
+                if entry.file_size > 1024 * 1024 and ratio > limits.max_ratio:
+                    detail = f"«{entry.filename}» se comprime {ratio:.0f} veces (posible bomba zip)"
+                    return problem(Code.FILE_TOO_LARGE, detail=detail)
+            names = {entry.filename for entry in entries}
+            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+                return Format.ODS
+            if "xl/workbook.bin" in names:
+                return Format.XLSB
+            if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
+                return problem(Code.FILE_NUMBERS)
+            if "xl/workbook.xml" not in names:
+                return problem(Code.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
+        return problem(Code.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
+    return Format.OOXML
+
+
+def _describe(head: bytes, path: Path) -> str:
+    if path.suffix.lower() == ".csv" or all(32 <= b < 127 or b in b"\r\n\t" for b in head):
+        return "parece un archivo de texto o CSV"
+    return "su contenido no es el de un .xlsx"
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")

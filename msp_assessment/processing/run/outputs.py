@@ -1,0 +1,65 @@
+"""Where a run writes: one distinct output name per input, and the checks that keep outputs
+away from the inputs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from msp_assessment.errors import UsageError
+
+
+def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
+    """A distinct output name per input (input → its resolved path): same-named inputs from
+    different folders get -2, -3…
+
+    Deterministic (ordered by full path) and case-insensitive, as file systems on Windows and macOS
+    are.
+    """
+    stems: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path in sorted(resolved, key=lambda f: str(resolved[f])):
+        stem, n = _without_our_suffix(path.stem), 1
+        while (stem if n == 1 else f"{stem}-{n}").casefold() in taken:
+            n += 1
+        chosen = stem if n == 1 else f"{stem}-{n}"
+        taken.add(chosen.casefold())
+        stems[path] = chosen
+    return stems
+
+
+_OUR_SUFFIX = re.compile(r"(?:\s*[-_]\s*|\s+)(?:revisar|resultados)$", re.IGNORECASE)
+
+
+def _without_our_suffix(stem: str) -> str:
+    """A returned copy named after ours («ACME-revisar», «… - revisar») is named after the
+    client's workbook again: its results are «ACME-resultados», not «ACME-revisar-resultados»."""
+    return _OUR_SUFFIX.sub("", stem) or stem
+
+
+def check_output_dir(output_dir: Path, inputs: list[Path], resolved: dict[Path, Path]) -> None:
+    out = output_dir.resolve()
+    for real in resolved.values():
+        if real.parent == out:
+            raise UsageError(
+                f"La carpeta de resultados {output_dir} contiene archivos de entrada; "
+                "elija otra carpeta con -o para no mezclar resultados y originales."
+            )
+    for given in inputs:
+        if given.is_dir() and given.resolve() == out:
+            raise UsageError(
+                f"La carpeta de resultados {output_dir} es también una carpeta de entrada; "
+                "elija otra con -o."
+            )
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{output_dir} existe y no es una carpeta.")
+
+
+def check_not_inputs(targets: list[Path | None], resolved: dict[Path, Path]) -> None:
+    inputs = set(resolved.values())
+    for target in targets:
+        if target is not None and target.resolve() in inputs:
+            raise UsageError(
+                f"{target} es uno de los libros que se procesan; elija otro nombre para no "
+                "sobrescribirlo."
+            )
