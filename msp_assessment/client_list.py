@@ -6,14 +6,13 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from pathlib import Path
-from typing import Any
 
 from msp_assessment.client import Client
-from msp_assessment.problems import TEMPLATES, Code, shorten
+from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.text import EMAIL, cell_text, fold
 
 # Accepted header spellings, as people write them; compared after header_key() (case, accents,
@@ -38,29 +37,13 @@ REQUIRED_COLUMNS = ("id", "company", "email")
 
 
 @dataclass(frozen=True)
-class ListProblem:
-    """A problem in the client list: a code, the line it is on (1 = header) and a message."""
-
-    code: Code
-    line: int | None
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class ClientList:
     clients: tuple[Client, ...]
-    problems: tuple[ListProblem, ...]
+    problems: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _problem(code: Code, line: int | None, **context: object) -> ListProblem:
-    return ListProblem(code, line, TEMPLATES[code].format(line=line, **context))
 
 
 def read_client_list(path: Path) -> ClientList:
@@ -70,9 +53,9 @@ def read_client_list(path: Path) -> ClientList:
             _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
         )
     except (OSError, ValueError, KeyError, csv.Error) as err:
-        return ClientList((), (_problem(Code.LIST_UNREADABLE, None, detail=shorten(err, 100)),))
+        return ClientList((), (problem(Code.LIST_UNREADABLE, detail=shorten(err, 100)),))
     if not rows:
-        return ClientList((), (_problem(Code.LIST_EMPTY, None),))
+        return ClientList((), (problem(Code.LIST_EMPTY),))
     header_line, header = rows[0]
     columns = _columns(header)
     missing = [key for key in REQUIRED_COLUMNS if key not in columns]
@@ -83,10 +66,10 @@ def read_client_list(path: Path) -> ClientList:
         )
         found = ", ".join(f"«{h}»" for h in header if h) or "ninguna"
         return ClientList(
-            (), (_problem(Code.LIST_COLUMNS, header_line, missing=names, found=found),)
+            (), (problem(Code.LIST_COLUMNS, line=header_line, missing=names, found=found),)
         )
     clients: list[Client] = []
-    problems: list[ListProblem] = []
+    problems: list[Problem] = []
     first_line: dict[str, int] = {}
     for line, cells in rows[1:]:
         value = {key: _cell(cells, index) for key, index in columns.items()}
@@ -96,28 +79,28 @@ def read_client_list(path: Path) -> ClientList:
         problems += _row_problems(client, line, first_line)
         clients.append(client)
     if not clients and not problems:
-        problems.append(_problem(Code.LIST_EMPTY, None))
+        problems.append(problem(Code.LIST_EMPTY))
     return ClientList(tuple(clients), tuple(problems))
 
 
-def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list[ListProblem]:
-    found: list[ListProblem] = []
+def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list[Problem]:
+    found: list[Problem] = []
     if not client.id:
-        found.append(_problem(Code.LIST_ID_MISSING, line))
+        found.append(problem(Code.LIST_ID_MISSING, line=line))
     else:
         key = fold(client.id)
         if key in first_line:
             found.append(
-                _problem(Code.LIST_ID_DUPLICATE, line, id=client.id, first=first_line[key])
+                problem(Code.LIST_ID_DUPLICATE, line=line, id=client.id, first=first_line[key])
             )
         else:
             first_line[key] = line
     if not client.company:
-        found.append(_problem(Code.LIST_COMPANY_MISSING, line))
+        found.append(problem(Code.LIST_COMPANY_MISSING, line=line))
     if not client.email:
-        found.append(_problem(Code.LIST_EMAIL_MISSING, line))
+        found.append(problem(Code.LIST_EMAIL_MISSING, line=line))
     elif not deliverable(client.email):
-        found.append(_problem(Code.LIST_EMAIL_INVALID, line, found=shorten(client.email)))
+        found.append(problem(Code.LIST_EMAIL_INVALID, line=line, found=shorten(client.email)))
     return found
 
 

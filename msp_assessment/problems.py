@@ -1,12 +1,13 @@
-"""The registry of problem codes and their Spanish messages.
+"""The registry of problem codes and their Spanish messages, and the one Problem type.
 
-A problem is data: a stable ``code``, where it is (area, statement, sheet, cell) and a message built
-from one template, written as *where → what is wrong → what was found → how to fix it*.
+A problem is data: a stable ``code``, where it is (area, statement, sheet and cell of a workbook, or
+a line of the client list) and a message rendered on demand from one template, written as *where →
+what is wrong → what was found → how to fix it*.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -209,32 +210,54 @@ LABELS: dict[Code, str] = {
     Code.LIST_EMAIL_INVALID: "Email no válido",
 }
 
-UNREADABLE_CODES = frozenset(
-    {
-        Code.FILE_EMPTY,
-        Code.FILE_NOT_WORKBOOK,
-        Code.FILE_NUMBERS,
-        Code.FILE_ENCRYPTED,
-        Code.FILE_CORRUPT,
-        Code.FILE_TOO_LARGE,
-        Code.FILE_UNREADABLE,
-        Code.FILE_UNSAFE,
-        Code.INTERNAL_ERROR,
-    }
-)
+# Codes located by a line of the user's client list (1: its header), not by a workbook's cell.
+LIST_CODES = frozenset(code for code in Code if code.startswith("list_"))
 
 
 @dataclass(frozen=True)
 class Problem:
+    """A problem as data: its code, where it is and what its message needs (``context``).
+
+    The message is rendered from the registry when it is read, so moving a problem (another cell)
+    or recoding it (another code, more context) never means patching text.
+    """
+
     code: Code
-    message: str
     area: int | None = None
     statement: int | None = None
     sheet: str | None = None
     cell: str | None = None
+    line: int | None = None  # a client list's line, for LIST_CODES
+    context: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def message(self) -> str:
+        where = (
+            self.cell if self.sheet is None or self.cell is None else f"{self.sheet}!{self.cell}"
+        )
+        return TEMPLATES[self.code].format(
+            cell=where or "desconocida",
+            statement=self.statement,
+            line=self.line,
+            **dict(self.context),
+        )
+
+    def recoded(self, code: Code, **context: object) -> Problem:
+        """The same place with another code, its context extended by ``context``."""
+        merged = dict(self.context) | context
+        return replace(self, code=code, context=tuple(merged.items()))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        if self.code in LIST_CODES:
+            return {"code": self.code, "line": self.line, "message": self.message}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "area": self.area,
+            "statement": self.statement,
+            "sheet": self.sheet,
+            "cell": self.cell,
+        }
 
 
 def problem(
@@ -244,12 +267,11 @@ def problem(
     statement: int | None = None,
     sheet: str | None = None,
     cell: str | None = None,
+    line: int | None = None,
     **context: object,
 ) -> Problem:
-    """Build a problem from the registry; ``context`` fills the message template."""
-    where = cell if sheet is None or cell is None else f"{sheet}!{cell}"
-    message = TEMPLATES[code].format(cell=where or "desconocida", statement=statement, **context)
-    return Problem(code, message, area, statement, sheet, cell)
+    """A problem of the registry; ``context`` fills its message template."""
+    return Problem(code, area, statement, sheet, cell, line, tuple(context.items()))
 
 
 def shorten(text: object, limit: int = 60) -> str:

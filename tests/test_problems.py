@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import string
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ import pytest
 from msp_assessment.problems import LABELS, TEMPLATES, Code, problem
 
 PACKAGE = Path(__file__).parents[1] / "msp_assessment"
-# Fields the builders fill in themselves: problem() the cell and statement, _problem() the line.
-BUILDER_FIELDS = {"problem": {"cell", "statement"}, "_problem": {"line"}}
+# Fields problem() fills in itself, from where the problem is.
+BUILDER_FIELDS = {"problem": {"cell", "statement", "line"}}
 
 
 def fields(template: str) -> set[str]:
@@ -38,8 +39,32 @@ def _codes(node: ast.expr, rejected: set[str]) -> set[str]:
     raise AssertionError(f"unknown code expression: {ast.unparse(node)}")
 
 
+def _is_recode(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "recoded"
+        and bool(node.args)
+    )
+
+
+def _compared_codes(func: ast.FunctionDef) -> set[str]:
+    """The codes ``func`` compares a problem's code with: ``x.code == Code.NAME``."""
+    return {
+        comparator.attr
+        for node in ast.walk(func)
+        if isinstance(node, ast.Compare)
+        and isinstance(node.left, ast.Attribute)
+        and node.left.attr == "code"
+        for comparator in node.comparators
+        if isinstance(comparator, ast.Attribute)
+        and isinstance(comparator.value, ast.Name)
+        and comparator.value.id == "Code"
+    }
+
+
 def call_sites() -> list[tuple[str, str, set[str]]]:
-    """(where, code, fields supplied) of every problem() and _problem() call in the package."""
+    """(where, code, fields supplied) of every problem() and .recoded() call in the package."""
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in PACKAGE.rglob("*.py")}
     rejected = {
         node.args[0].attr
@@ -64,6 +89,20 @@ def call_sites() -> list[tuple[str, str, set[str]]]:
                             keys = _dict_keys(node.value)
                             local_dicts[target.id] = local_dicts.get(target.id, set()) | keys
             for node in ast.walk(func):
+                if _is_recode(node):
+                    # prob.recoded(Code.X, …) keeps the context of the code it is recoded from,
+                    # which the function tests first: «if prob.code == Code.Y …».
+                    assert isinstance(node, ast.Call)
+                    origins = _compared_codes(func)
+                    assert origins, f"{path.name}:{node.lineno}: recoded without a code check"
+                    supplied = set(BUILDER_FIELDS["problem"]) | {
+                        k.arg for k in node.keywords if k.arg is not None
+                    }
+                    for origin in origins:
+                        where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+                        have = supplied | fields(TEMPLATES[Code[origin]])
+                        sites += [(where, code, have) for code in _codes(node.args[0], rejected)]
+                    continue
                 if not (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Name)
@@ -105,3 +144,27 @@ def test_problem__codes_serialize_as_their_stable_text() -> None:
     built = problem(Code.FILE_EMPTY)
     assert built.to_dict()["code"] == "file_empty"
     assert f"{built.code}" == "file_empty"
+
+
+def test_problem__moved_or_recoded__message_rendered_from_its_new_place_and_code() -> None:
+    missing = problem(
+        Code.ANSWER_MISSING, area=2, statement=3, sheet="Hoja", cell="B9", area_name="T"
+    )
+    moved = replace(missing, sheet="Autoevaluación", cell="C40")
+    assert "(celda Autoevaluación!C40): falta la respuesta" in moved.message
+    assert "B9" not in moved.message
+    recoded = moved.recoded(Code.ANSWER_FORMULA, found="=SUMA(A1)")
+    assert recoded.code is Code.ANSWER_FORMULA
+    assert recoded.message.startswith("Afirmación 3 de «T» (celda Autoevaluación!C40): contiene")
+    assert "«=SUMA(A1)»" in recoded.message
+    assert missing.message.endswith("lista desplegable.")  # the original is unchanged
+
+
+def test_problem__list_problem__located_by_line_in_message_and_json() -> None:
+    built = problem(Code.LIST_ID_DUPLICATE, line=7, id="C-1", first=3)
+    assert built.to_dict() == {
+        "code": "list_id_duplicate",
+        "line": 7,
+        "message": "Línea 7: el id. «C-1» ya está en la línea 3. Cada cliente necesita un id. "
+        "distinto.",
+    }

@@ -29,10 +29,11 @@ from msp_assessment.campaign.messages import (
     write_draft,
 )
 from msp_assessment.client import Client, file_stem
-from msp_assessment.client_list import ListProblem, read_client_list
+from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome
+from msp_assessment.problems import Problem
 from msp_assessment.processing.copies.results import REPORT_SUFFIX, RESULTS_SUFFIX, REVIEW_SUFFIX
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.run.pipeline import RunOptions, run
@@ -109,7 +110,7 @@ class DeliverReport:
     delivered: tuple[Delivered, ...]
     without_results: tuple[ClientStatus, ...]
     contradictions: tuple[Contradiction, ...]
-    problems: tuple[ListProblem, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:

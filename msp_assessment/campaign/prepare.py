@@ -20,8 +20,9 @@ from msp_assessment.campaign.messages import (
     write_draft,
 )
 from msp_assessment.client import Client, file_stem
-from msp_assessment.client_list import ListProblem, read_client_list
+from msp_assessment.client_list import read_client_list
 from msp_assessment.instrument import load_instrument
+from msp_assessment.problems import Problem
 from msp_assessment.workbook_templates import TemplateOptions, write_template
 
 
@@ -46,7 +47,7 @@ class Prepared:
 @dataclass(frozen=True)
 class PrepareReport:
     prepared: tuple[Prepared, ...]
-    problems: tuple[ListProblem, ...]
+    problems: tuple[Problem, ...]
 
     @property
     def ok(self) -> bool:

@@ -25,11 +25,11 @@ from msp_assessment.campaign.messages import (
 )
 from msp_assessment.campaign.send import JOURNAL_NAME, Journal
 from msp_assessment.client import Client, file_stem
-from msp_assessment.client_list import ListProblem, read_client_list
+from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome, Status
-from msp_assessment.problems import Code, grouped, shorten
+from msp_assessment.problems import Code, Problem, grouped, shorten
 from msp_assessment.processing.portfolio.roster import LABELS, ClientStatus, State, match_clients
 from msp_assessment.processing.run.pipeline import RunOptions, run
 from msp_assessment.text import count, fold, format_es
@@ -91,7 +91,7 @@ NEW_TEMPLATE = (
 class StatusReport:
     clients: tuple[ClientStatus, ...]
     unmatched: tuple[FileOutcome, ...]  # returned files that belong to no client of the list
-    problems: tuple[ListProblem, ...] = ()  # the client list's own problems (then nothing else)
+    problems: tuple[Problem, ...] = ()  # the client list's own problems (then nothing else)
     reminders: tuple[str, ...] = ()
 
     @property

@@ -97,5 +97,4 @@ def _relocated(found: Problem, source: WorkbookReading, copy: WorkbookReading) -
             new = copy.client_cells.get(key)
     if new is None or new == old:
         return found
-    message = found.message.replace(f"{old.sheet}!{old.cell}", f"{new.sheet}!{new.cell}")
-    return replace(found, sheet=new.sheet, cell=new.cell, message=message)
+    return replace(found, sheet=new.sheet, cell=new.cell)

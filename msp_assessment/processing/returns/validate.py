@@ -113,22 +113,12 @@ def _client_problems(reading: WorkbookReading, required: set[str]) -> list[Probl
     return out
 
 
-def explain_formulas(
-    checked: Validation, formulas: dict[Located, str], instrument: Instrument
-) -> Validation:
+def explain_formulas(checked: Validation, formulas: dict[Located, str]) -> Validation:
     """Turn «falta la respuesta» into «contiene una fórmula sin valor» where that is the truth."""
     problems = []
     for prob in checked.problems:
         formula = formulas.get(Located(prob.sheet, prob.cell)) if prob.sheet and prob.cell else None
         if prob.code == Code.ANSWER_MISSING and formula and prob.area:
-            prob = problem(
-                Code.ANSWER_FORMULA,
-                area=prob.area,
-                statement=prob.statement,
-                area_name=instrument.areas[prob.area - 1].name,
-                sheet=prob.sheet,
-                cell=prob.cell,
-                found=shorten(formula),
-            )
+            prob = prob.recoded(Code.ANSWER_FORMULA, found=shorten(formula))
         problems.append(prob)
     return Validation(checked.answers, problems)

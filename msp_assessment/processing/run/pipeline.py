@@ -224,7 +224,7 @@ def _process(path: Path, stem: str, instrument: Instrument, options: RunOptions)
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
-        checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)), instrument)
+        checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)))
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
     copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, path))
     return _outcome(path, stem, instrument, options, reading, checked, copy)
