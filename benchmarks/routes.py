@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))  # the test builders: tests/hostile.py, tests/exce
 
 from msp_assessment.examples import write_examples  # noqa: E402
 from msp_assessment.processing.run.pipeline import RunOptions, run  # noqa: E402
-from tests.excel_dialect import excel_dialect  # noqa: E402
-from tests.hostile import build_battery  # noqa: E402
+from tests.support.excel_dialect import excel_dialect  # noqa: E402
+from tests.support.hostile import build_battery  # noqa: E402
 
 
 def examples(folder: Path) -> list[Path]:

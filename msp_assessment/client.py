@@ -1,8 +1,16 @@
-"""Who a workbook belongs to."""
+"""Who a workbook belongs to, and the one rule for «the same client» that every command uses.
+
+The rule: two client blocks are one client when their ids match (case, accents and spacing
+aside); when either has no id, when their companies match. Two different ids are two clients,
+whatever the companies say. ``find_client`` applies it against known clients (a client list, an
+earlier round), ``client_keys`` to a whole batch (the summary), and a file that cannot be read is
+tied to a client only by the name we gave it (``find_by_file_name``).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from msp_assessment.text import fold
@@ -33,3 +41,62 @@ def file_stem(client: Client) -> str:
     """An ASCII file name for a client's files: its id and company."""
     raw = f"{client.id or ''}-{client.company or ''}"
     return re.sub(r"[^a-z0-9]+", "-", fold(raw)).strip("-")[:80] or "cliente"
+
+
+def id_key(client_id: str) -> str:
+    """How client ids compare: «CL-1», «cl-1 » and «CL‑1» with accents aside are one id."""
+    return fold(client_id)
+
+
+def same_client(a: Client, b: Client) -> bool:
+    """The one rule: the same id, or, when either has no id, the same company."""
+    if a.id and b.id:
+        return id_key(a.id) == id_key(b.id)
+    return bool(a.company and b.company) and fold(a.company or "") == fold(b.company or "")
+
+
+def find_client(found: Client, known: Sequence[Client]) -> int | None:
+    """The index of the one client of ``known`` that ``found`` is, by the rule; None when none
+    is, or when several are (a block without id whose company two known clients share)."""
+    matches = [i for i, client in enumerate(known) if same_client(found, client)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def client_keys(found: Sequence[Client], known: Sequence[Client] = ()) -> list[str | None]:
+    """Who each block of ``found`` is, as a key: blocks with one key are one client.
+
+    A block that is one of ``known`` gets that client's key. Otherwise a block with an id is that
+    id; a block without one joins the one id its company is found with in ``found`` (the client
+    left the id out of a later workbook), or stands for its company when there is none or more
+    than one. A block with neither id nor company is nobody (None).
+    """
+    keys: list[str | None] = [None] * len(found)
+    ids_by_company: dict[str, set[str]] = {}
+    for i, block in enumerate(found):
+        index = find_client(block, known) if known else None
+        if index is not None:
+            keys[i] = f"conocido:{index}"
+        elif block.id:
+            keys[i] = "id:" + id_key(block.id)
+        if block.id and block.company:
+            ids_by_company.setdefault(fold(block.company), set()).add(keys[i] or "")
+    for i, block in enumerate(found):
+        if keys[i] is not None or not block.company:
+            continue
+        same = ids_by_company.get(fold(block.company), set())
+        keys[i] = next(iter(same)) if len(same) == 1 else "empresa:" + fold(block.company)
+    return keys
+
+
+def find_by_file_name(name: str, known: Sequence[Client]) -> int | None:
+    """The client a file we cannot read belongs to, by the name we gave it: the workbook
+    ``prepare`` writes («C-001-taller-ruiz.xlsx») or the attachment the client received
+    («Autoevaluación MSP - Taller Ruiz.xlsx»). None unless exactly one client fits."""
+    stem = file_stem(Client(company=name))
+    fits = {
+        i
+        for i, client in enumerate(known)
+        if stem.startswith(file_stem(client))
+        or (client.company and stem.endswith(file_stem(Client(company=client.company))))
+    }
+    return fits.pop() if len(fits) == 1 else None

@@ -11,7 +11,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from pathlib import Path
 
-from msp_assessment.client import Client
+from msp_assessment.client import Client, id_key
 from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.text import EMAIL, cell_text, fold
 
@@ -88,7 +88,7 @@ def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list
     if not client.id:
         found.append(problem(Code.LIST_ID_MISSING, line=line))
     else:
-        key = fold(client.id)
+        key = id_key(client.id)
         if key in first_line:
             found.append(
                 problem(Code.LIST_ID_DUPLICATE, line=line, id=client.id, first=first_line[key])

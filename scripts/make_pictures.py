@@ -21,7 +21,7 @@ from msp_assessment.processing.run.pipeline import RunOptions, run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' poppler helpers, shared with this script
-from tests.poppler import page_pixels, pages_with  # noqa: E402
+from tests.support.poppler import page_pixels, pages_with  # noqa: E402
 
 TARGET = ROOT / "docs" / "img"
 DPI = 110

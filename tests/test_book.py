@@ -16,20 +16,14 @@ from openpyxl.cell.text import InlineFont
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.problems import Code
-from msp_assessment.processing.ooxml.package import MAIN, unzip
-from msp_assessment.processing.ooxml.read import Book, from_workbook, read_package
+from msp_assessment.processing.ooxml.package import MAIN
+from msp_assessment.processing.ooxml.read import Book, from_workbook
 from msp_assessment.processing.returns.locate import open_workbook
 from msp_assessment.processing.run.pipeline import RunOptions, run
-from tests.conftest import require_libreoffice, soffice_convert
-from tests.hostile import ANSWERS, build_battery, rewrite_parts, valid
-from tests.test_fuzz import mutant
+from tests.support.hostile import ANSWERS, build_battery, fast_read, mutant, rewrite_parts, valid
+from tests.support.programs import require_libreoffice, soffice_convert
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-
-
-def fast_read(data: bytes) -> Book | None:
-    parts = unzip(data)
-    return None if parts is None else read_package(parts)
 
 
 def as_data(book: Book) -> object:

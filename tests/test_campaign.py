@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 
 from msp_assessment.client import Client
-from tests import smtp_server
-from tests.smtp_server import PASSWORD, SmtpServer
-from tests.test_mail import CLIENTS, invoke, parse_eml, plain_text, send_args, write_list
+from tests.support import smtp_server
+from tests.support.mail import CLIENTS, invoke, parse_eml, plain_text, send_args, write_list
+from tests.support.smtp_server import PASSWORD, SmtpServer
 
 ROOT = Path(__file__).parents[1]
 SENDER = "Canal MSP <canal@fabricante.es>"

@@ -16,8 +16,8 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
-from tests.poppler import pages_with
-from tests.programs import (
+from tests.support.poppler import pages_with
+from tests.support.programs import (
     gnumeric_save,
     pixels_near,
     run_libreoffice_fill,

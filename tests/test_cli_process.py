@@ -17,8 +17,7 @@ from msp_assessment.instrument import load_instrument
 from msp_assessment.processing.run.pipeline import RunOptions, run
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.conftest import require_libreoffice
-from tests.test_template import run_libreoffice_fill
+from tests.support.programs import require_libreoffice, run_libreoffice_fill
 
 EXAMPLE = {1: [5, 5, 5, 4, 4], 2: [3, 3, 3, 4, 3], 3: [4, 4, 4, 3, 4], 4: [3, 3, 2, 2, 3]}
 

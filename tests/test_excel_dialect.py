@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from msp_assessment.cli import cli
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.excel_dialect import NOTE_CELL, excel_dialect
-from tests.hostile import ANSWERS, valid
-from tests.poppler import page_text, pages_with
-from tests.programs import to_pdf
+from tests.support.excel_dialect import NOTE_CELL, excel_dialect
+from tests.support.hostile import ANSWERS, valid
+from tests.support.poppler import page_text, pages_with
+from tests.support.programs import to_pdf
 
 KEPT = [
     "xl/printerSettings/printerSettings1.bin",

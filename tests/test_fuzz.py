@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import warnings
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,42 +13,9 @@ from openpyxl import load_workbook
 from msp_assessment.problems import Code
 from msp_assessment.processing.run.pipeline import RunOptions, run
 from msp_assessment.workbook_templates import contract
-from tests.hostile import valid
+from tests.support.hostile import mutant, valid
 
 CASES = int(os.environ.get("MSP_FUZZ_CASES", "120"))
-
-
-def flip(data: bytes, rng: random.Random) -> bytes:
-    out = bytearray(data)
-    for _ in range(rng.randint(1, 12)):
-        out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
-    return bytes(out)
-
-
-def truncate(data: bytes, rng: random.Random) -> bytes:
-    return data[: rng.randrange(1, len(data))]
-
-
-def rezip(data: bytes, rng: random.Random, mode: str, tmp: Path) -> bytes:
-    source = tmp / "fuente.zip"
-    source.write_bytes(data)
-    with zipfile.ZipFile(source) as zin:
-        parts = [(n, zin.read(n)) for n in zin.namelist()]
-    target = tmp / "mutado.zip"
-    victim = rng.randrange(len(parts))
-    with warnings.catch_warnings(), zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        warnings.simplefilter("ignore")  # zipfile warns about the duplicated names on purpose
-        for index, (name, content) in enumerate(parts):
-            if index == victim and mode == "delete":
-                continue
-            if index == victim and mode == "xml":
-                cut = rng.randrange(len(content) + 1)
-                junk = rng.choice([b"<", b"&", b"]]>", b"\x00", b"<x>", "ñ".encode("latin-1")])
-                content = content[:cut] + junk + content[cut:]
-            zout.writestr(name, content)
-            if index == victim and mode == "duplicate":
-                zout.writestr(name, content[: len(content) // 2])
-    return target.read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -64,16 +29,6 @@ def mutants(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mode, data = mutant(original, case, rng, work)
         (folder / f"{case:03d}-{mode}.xlsx").write_bytes(data)
     return folder
-
-
-def mutant(original: bytes, case: int, rng: random.Random, work: Path) -> tuple[str, bytes]:
-    """The ``case``-th mutant of ``original`` (the five kinds in turn) and its kind."""
-    mode = ["flip", "truncate", "delete", "duplicate", "xml"][case % 5]
-    if mode == "flip":
-        return mode, flip(original, rng)
-    if mode == "truncate":
-        return mode, truncate(original, rng)
-    return mode, rezip(original, rng, mode, work)
 
 
 def test_fuzz__every_mutant__clean_status_never_an_internal_error(

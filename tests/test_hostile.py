@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from msp_assessment.cli import cli
-from tests.conftest import require_libreoffice, soffice_convert
-from tests.hostile import build_battery, valid
+from tests.support.hostile import build_battery, valid
+from tests.support.programs import require_libreoffice, soffice_convert
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).parents[1] / "msp_assessment"
 
@@ -74,3 +78,114 @@ def test_package__import_graph__has_no_cycle() -> None:
     graph = import_graph()
     assert "msp_assessment.cli.common" in graph["msp_assessment.cli.campaign"]
     assert find_cycle(graph) is None
+
+
+# --- Which way imports run between the rooms of the house (README «Arquitectura») ------------
+
+LEAVES = frozenset(
+    {"errors", "problems", "client", "text", "scoring", "outcome", "_files", "instrument"}
+)
+APART = ("processing.copies", "processing.portfolio", "report")  # none imports another
+
+
+def room(module: str) -> str:
+    """The room a module lives in: ``processing.copies``, ``campaign``, ``text``…"""
+    parts = module.split(".")[1:] or ["__init__"]
+    if parts[0] == "processing" and len(parts) > 1:
+        return f"processing.{parts[1]}"
+    return parts[0]
+
+
+def violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import of ``graph`` that runs the wrong way, as «a -> b: rule»."""
+    found = []
+    for module, imported in sorted(graph.items()):
+        here = room(module)
+        for other in sorted(imported):
+            there = room(other)
+            if there == here:
+                continue
+            edge = f"{module} -> {other}"
+            if there == "cli" and here != "__main__":
+                found.append(f"{edge}: nothing imports cli")
+            if there == "campaign" and here != "cli":
+                found.append(f"{edge}: only cli imports campaign")
+            if here in APART and there in APART:
+                found.append(f"{edge}: copies, portfolio and report never import each other")
+            if here == "processing.ooxml" and there != "text":
+                found.append(f"{edge}: ooxml knows no questionnaire, layout or other room")
+            if here in LEAVES and there not in LEAVES:
+                found.append(f"{edge}: a leaf imports only leaves")
+    rooms: dict[str, set[str]] = {}
+    for module, imported in graph.items():
+        if room(module).startswith("processing."):
+            inside = {room(o) for o in imported if room(o).startswith("processing.")}
+            rooms.setdefault(room(module), set()).update(inside - {room(module)})
+    if (cycle := find_cycle(rooms)) is not None:
+        found.append(f"{' -> '.join(cycle)}: the rooms of processing form a cycle")
+    return found
+
+
+def test_package__imports_run_the_right_way() -> None:
+    assert violations(import_graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("importer", "imported", "rule"),
+    [
+        ("msp_assessment.processing.run.pipeline", "msp_assessment.cli.output", "imports cli"),
+        (
+            "msp_assessment.processing.portfolio.roster",
+            "msp_assessment.campaign.messages",
+            "campaign",
+        ),
+        ("msp_assessment.report.pdf", "msp_assessment.processing.copies.sheets", "each other"),
+        ("msp_assessment.processing.ooxml.sheetml", "msp_assessment.instrument", "ooxml"),
+        ("msp_assessment.outcome", "msp_assessment.processing.returns.intake", "leaf"),
+        ("msp_assessment.processing.ooxml.read", "msp_assessment.processing.run.pipeline", "ooxml"),
+        (
+            "msp_assessment.processing.returns.locate",
+            "msp_assessment.processing.run.pipeline",
+            "cycle",
+        ),
+    ],
+)
+def test_direction_rules__a_planted_wrong_import__is_reported(
+    importer: str, imported: str, rule: str
+) -> None:
+    graph = {module: set(edges) for module, edges in import_graph().items()}
+    graph[importer].add(imported)
+    where = (importer, room(importer))  # an edge names its module, a cycle its rooms
+    assert any(rule in line and any(w in line for w in where) for line in violations(graph))
+
+
+def test_tests__no_test_module_imports_another() -> None:
+    tests = Path(__file__).parent
+    for path in sorted(tests.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+                bad = [n for n in names if n.split(".")[-1].startswith(("test_", "conftest"))]
+                assert not bad, f"{path.relative_to(tests)} imports {bad[0]}: use tests/support"
+
+
+PROBE = """
+import sys
+from pathlib import Path
+from click.testing import CliRunner
+from msp_assessment.cli import cli
+from msp_assessment.processing.run.pipeline import RunOptions, run
+assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
+assert CliRunner().invoke(cli, ["check", sys.argv[1]]).exit_code == 1
+run([Path(sys.argv[1])], RunOptions(jobs=1))
+print(sorted(m for m in ("pandas", "reportlab") if m in sys.modules))
+"""
+
+
+def test_check_and_help__never_import_pandas_or_reportlab() -> None:
+    examples = Path(__file__).parents[1] / "examples"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(examples)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stderr

@@ -6,7 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from msp_assessment.instrument import Instrument
-from tests.conftest import skip_unless_ci
+from tests.support.programs import skip_unless_ci
 
 DATA = Path(__file__).parent / "data"
 SEED = Path(__file__).parents[2] / "shared" / "seed" / "autoevaluacion-msp.md"

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
-from tests.hostile import ANSWERS
+from tests.support.hostile import ANSWERS
 
 FILES = 24
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import skip_unless_ci
+from tests.support.programs import skip_unless_ci
 
 ROOT = Path(__file__).parents[1]
 

@@ -8,9 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -23,51 +20,14 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.client_list import read_client_list
 from msp_assessment.examples import write_filled
-from msp_assessment.processing.returns.locate import open_workbook, read_workbook
+from msp_assessment.processing.ooxml.read import from_workbook
+from msp_assessment.processing.returns.locate import open_workbook, read_book
 from msp_assessment.workbook_templates.cells import named_cell
-from tests import smtp_server
-from tests.smtp_server import PASSWORD, USER, SmtpServer
+from tests.support import smtp_server
+from tests.support.mail import CLIENTS, XLSX, invoke, parse_eml, plain_text, send_args, write_list
+from tests.support.smtp_server import PASSWORD, USER, SmtpServer
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CLIENTS = [
-    ("C-001", "Taller Informático Ruiz", "Marta Ruiz", "marta@tallerruiz.es"),
-    ("C-002", "Soporte Levante", "Jordi Puig", "jordi@soportelevante.es"),
-    ("C-003", "Redes del Norte, S.L.", "Iker Etxeberria", "iker@redesdelnorte.es"),
-    ("C-004", "Cloud Ibérica", "", "info@cloudiberica.es"),
-    ("C-005", "Ñandú Sistemas", "Lucía Gómez", "lucia@nandu.es"),
-]
-
-
-def write_list(
-    path: Path,
-    rows: list[tuple[str, ...]],
-    *,
-    sep: str = ";",
-    bom: bool = True,
-    header: tuple[str, ...] = ("ID", "Empresa", "Contácto", "E-mail"),
-) -> Path:
-    lines = [sep.join(header)] + [sep.join(f'"{v}"' if sep in v else v for v in r) for r in rows]
-    data = "\r\n".join(lines) + "\r\n"
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
-    return path
-
-
-def parse_eml(path: Path) -> EmailMessage:
-    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-    assert isinstance(msg, EmailMessage)
-    return msg
-
-
-def plain_text(msg: EmailMessage) -> str:
-    """The text body; .eml files are written with CRLF (RFC 5322), compared here with \\n."""
-    body = msg.get_body(("plain",))
-    assert body is not None
-    text: str = body.get_content()
-    return text.replace("\r\n", "\n")
-
-
-def invoke(*args: str, **env: str) -> Any:
-    return CliRunner().invoke(cli, list(args), env=env or None)
+# --- client lists ---------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -86,24 +46,6 @@ def prepared(tmp_path: Path) -> Path:
     )
     assert result.exit_code == 0, result.output
     return out
-
-
-def send_args(folder: Path, server: SmtpServer, *extra: str) -> list[str]:
-    return [
-        "send",
-        str(folder),
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        str(server.port),
-        "--starttls",
-        "--user",
-        USER,
-        *extra,
-    ]
-
-
-# --- client lists ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -235,7 +177,7 @@ def test_prepare__draft__spanish_headers_attachment_and_personalized_workbook(
     data = attachment.get_content()
     workbook = prepared / "c-005-nandu-sistemas.xlsx"
     assert data == workbook.read_bytes()
-    reading = read_workbook(open_workbook(workbook), instrument)
+    reading = read_book(from_workbook(open_workbook(workbook)), instrument)
     assert reading.client == Client("C-005", "Ñandú Sistemas", "Lucía Gómez", "lucia@nandu.es")
     # No contact: greeted as the company's team; a comma in the company survives the file name.
     other = plain_text(parse_eml(prepared / "c-004-cloud-iberica.eml"))
@@ -503,7 +445,9 @@ def test_status__reminders__pending_and_problems_with_review_copy(
         pending["Subject"] == "Recordatorio: autoevaluación del desarrollo como MSP (Cloud Ibérica)"
     )
     (blank,) = list(pending.iter_attachments())
-    reading = read_workbook(open_workbook_bytes(blank.get_content(), tmp_path), instrument)
+    reading = read_book(
+        from_workbook(open_workbook_bytes(blank.get_content(), tmp_path)), instrument
+    )
     assert reading.client.id == "C-004"
     fix = parse_eml(folder / "c-002-soporte-levante.eml")
     text = plain_text(fix)
@@ -551,4 +495,4 @@ def test_status__reminder_for_a_workbook_missing_part_of_the_questionnaire__send
     assert attachment.get_filename() == "Autoevaluación MSP - Taller Informático Ruiz.xlsx"
     fresh = open_workbook_bytes(attachment.get_content(), tmp_path)
     assert "Revisión" not in fresh.sheetnames
-    assert read_workbook(fresh, instrument).client.id == "C-001"
+    assert read_book(from_workbook(fresh), instrument).client.id == "C-001"

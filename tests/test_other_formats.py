@@ -17,8 +17,8 @@ from msp_assessment.examples import write_filled
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.conftest import require_libreoffice, soffice_convert
-from tests.hostile import ANSWERS, _insert_rows
+from tests.support.hostile import ANSWERS, _insert_rows
+from tests.support.programs import require_libreoffice, soffice_convert
 
 CLIENT = Client("OD-1", "Hojas Libres S.L.", "Lucía Ortega", "lucia@hojaslibres.es")
 pytestmark = pytest.mark.libreoffice

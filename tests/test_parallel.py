@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from msp_assessment.cli import cli
 from msp_assessment.examples import write_examples
-from tests.hostile import build_battery
+from tests.support.hostile import build_battery
 
 
 def sheet_values(path: Path) -> dict[str, list[tuple[object, ...]]]:

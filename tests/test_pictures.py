@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_libreoffice
-from tests.programs import require_poppler
+from tests.support.programs import require_libreoffice, require_poppler
 
 ROOT = Path(__file__).parents[1]
 PICTURES = [

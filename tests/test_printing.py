@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from msp_assessment.cli import cli
 from msp_assessment.instrument import Instrument
-from tests.poppler import page_count, page_text
-from tests.programs import to_pdf
+from tests.support.poppler import page_count, page_text
+from tests.support.programs import to_pdf
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 pytestmark = pytest.mark.libreoffice

@@ -11,7 +11,8 @@ from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.instrument import Instrument
 from msp_assessment.problems import Code
-from msp_assessment.processing.returns.locate import open_workbook, read_workbook
+from msp_assessment.processing.ooxml.read import from_workbook
+from msp_assessment.processing.returns.locate import open_workbook, read_book
 from msp_assessment.processing.returns.validate import Validation, validate
 from msp_assessment.workbook_templates import contract
 
@@ -20,7 +21,7 @@ ACME = Client("A-1", "Acme", "Ana", "ana@acme.es")
 
 
 def check(path: Path, instrument: Instrument) -> Validation:
-    return validate(read_workbook(open_workbook(path), instrument), instrument)
+    return validate(read_book(from_workbook(open_workbook(path)), instrument), instrument)
 
 
 def codes(validation: Validation) -> list[tuple[str, int | None, int | None, str | None]]:
@@ -105,7 +106,7 @@ def test_names_dropped__statements_found_by_text(tmp_path: Path, instrument: Ins
     for name in list(wb.defined_names):
         del wb.defined_names[name]
     wb.save(path)
-    reading = read_workbook(open_workbook(path), instrument)
+    reading = read_book(from_workbook(open_workbook(path)), instrument)
     result = validate(reading, instrument)
     assert result.problems == []
     assert reading.client.company == "Acme"

@@ -21,7 +21,7 @@ from msp_assessment.instrument import Instrument
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.programs import run_libreoffice_fill
+from tests.support.programs import run_libreoffice_fill
 
 CLIENT = Client("C-7", "Acme Sistemas", "Ana Pérez", "ana@acme.es")
 FULL = {1: [4, 4, 3, 4, 4], 2: [3, 3, 3, 3, 2], 3: [4, 4, 4, 4, 4], 4: [2, 3, 3, 3, 3]}

@@ -17,7 +17,7 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.instrument import Instrument
-from tests.conftest import require_libreoffice, soffice_convert
+from tests.support.programs import require_libreoffice, soffice_convert
 
 DATES = {1: "20/11/2024", 2: "20/11/2025", 3: "20/11/2026"}
 # Client → company as written in each round, and the total of its 20 answers (global average =

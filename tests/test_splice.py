@@ -29,9 +29,8 @@ from msp_assessment.processing.ooxml.sheetml import Draft
 from msp_assessment.scoring import score
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
-from tests.conftest import require_libreoffice, soffice_convert
-from tests.hostile import ANSWERS, rewrite_parts, valid
-from tests.test_book import fast_read
+from tests.support.hostile import ANSWERS, fast_read, rewrite_parts, valid
+from tests.support.programs import require_libreoffice, soffice_convert
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "documento-ejemplo-proactivo.xlsx"
 EDITED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}

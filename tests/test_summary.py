@@ -22,7 +22,7 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_examples, write_filled
 from msp_assessment.instrument import Instrument
-from tests.conftest import require_libreoffice, soffice_convert
+from tests.support.programs import require_libreoffice, soffice_convert
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -396,7 +396,7 @@ def test_summary__custom_path_and_not_over_an_input(tmp_path: Path) -> None:
 def test_process_with_client_list__resumen_covers_every_client__response_rate__outsiders_flagged(
     tmp_path: Path,
 ) -> None:
-    from tests.test_mail import write_list
+    from tests.support.mail import write_list
 
     folder = tmp_path / "recibidos"
     write_examples(folder)

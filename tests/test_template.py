@@ -14,8 +14,7 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.conftest import require_libreoffice
-from tests.programs import run_libreoffice_fill
+from tests.support.programs import require_libreoffice, run_libreoffice_fill
 
 
 def cell_of(wb: openpyxl.Workbook, name: str) -> tuple[Worksheet, str]:

@@ -28,17 +28,17 @@ from msp_assessment.campaign.messages import (
     render,
     write_draft,
 )
-from msp_assessment.client import Client, file_stem
+from msp_assessment.client import Client, file_stem, find_client, same_client
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome
 from msp_assessment.problems import Problem
-from msp_assessment.processing.copies.results import REPORT_SUFFIX, RESULTS_SUFFIX, REVIEW_SUFFIX
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.run.pipeline import RunOptions, run
 from msp_assessment.scoring import AreaScore, Score
-from msp_assessment.text import fold, format_es
+from msp_assessment.text import format_es
+from msp_assessment.workbook_templates import contract
 
 RESULTS_NAME = "Resultados autoevaluación MSP"
 DELIVERY_PLACEHOLDERS = (*PLACEHOLDERS, "puntuacion", "etapa", "area_mas_debil", "consejo")
@@ -155,7 +155,9 @@ def _deliver(
     _check_folder(out_dir, results, options.force)
     instrument = load_instrument()
     # The -revisar copies tell a client with problems from one who never answered.
-    copies = sorted([*results.glob(f"*{RESULTS_SUFFIX}"), *results.glob(f"*{REVIEW_SUFFIX}")])
+    copies = sorted(
+        [*results.glob(f"*{contract.RESULTS_SUFFIX}"), *results.glob(f"*{contract.REVIEW_SUFFIX}")]
+    )
     outcomes = list(run(copies, RunOptions(jobs=1)).files) if copies else []
     contradictions = [
         Contradiction(o.path, found) for o in outcomes if (found := _contradiction(o, clients))
@@ -193,17 +195,16 @@ def _contradiction(outcome: FileOutcome, clients: Sequence[Client]) -> str | Non
     found = outcome.client
     if not found.id or not found.company:
         return None
-    by_id = next((c for c in clients if c.id and fold(c.id) == fold(found.id)), None)
-    if by_id is None or fold(by_id.company or "") == fold(found.company):
+    by_id = find_client(Client(id=found.id), clients)
+    written = Client(company=found.company)
+    if by_id is None or same_client(Client(company=clients[by_id].company), written):
         return None
-    other = next(
-        (c for c in clients if c is not by_id and fold(c.company or "") == fold(found.company)),
-        None,
-    )
+    named = clients[by_id]
+    other = next((c for c in clients if c is not named and same_client(written, c)), None)
     if other is None:
         return None
     return (
-        f"El libro guarda el id. de cliente «{found.id}» ({by_id.company}), pero la empresa "
+        f"El libro guarda el id. de cliente «{found.id}» ({named.company}), pero la empresa "
         f"escrita es «{found.company}», que es otro cliente de la lista (id. «{other.id}»). No se "
         "envía a nadie: compruebe de quién es y corrija el libro o la lista."
     )
@@ -240,7 +241,9 @@ def _draft(
     score = outcome.score
     assert score is not None
     workbook = Path(outcome.path)
-    report_path = workbook.with_name(workbook.name[: -len(RESULTS_SUFFIX)] + REPORT_SUFFIX)
+    report_path = workbook.with_name(
+        workbook.name[: -len(contract.RESULTS_SUFFIX)] + contract.REPORT_SUFFIX
+    )
     if report_path.exists():
         report: bytes = report_path.read_bytes()
         written: str | None = str(report_path)

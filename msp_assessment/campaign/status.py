@@ -24,7 +24,7 @@ from msp_assessment.campaign.messages import (
     write_draft,
 )
 from msp_assessment.campaign.send import JOURNAL_NAME, Journal
-from msp_assessment.client import Client, file_stem
+from msp_assessment.client import Client, file_stem, id_key
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
@@ -32,7 +32,7 @@ from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.problems import Code, Problem, grouped, shorten
 from msp_assessment.processing.portfolio.roster import LABELS, ClientStatus, State, match_clients
 from msp_assessment.processing.run.pipeline import RunOptions, run
-from msp_assessment.text import count, fold, format_es
+from msp_assessment.text import count, format_es
 from msp_assessment.workbook_templates import TemplateOptions, build_template
 
 PENDING_TEXT = MessageText(
@@ -145,7 +145,7 @@ def status(
         clients, unmatched = match_clients(listing.clients, report.files)
         if options.delivered:
             sent = results_sent(options.delivered)
-            clients = [replace(c, results_sent=fold(c.client.id or "") in sent) for c in clients]
+            clients = [replace(c, results_sent=id_key(c.client.id or "") in sent) for c in clients]
         reminders: list[str] = []
         if options.reminders is not None and sender is not None:
             with folder_lock(options.reminders, "escribiendo recordatorios"):
@@ -155,7 +155,8 @@ def status(
 
 
 def results_sent(folders: Sequence[Path]) -> set[str]:
-    """The client ids (folded) whose results message ``send`` delivered from any of ``folders``."""
+    """The client ids (as ``id_key`` compares them) whose results message ``send`` delivered
+    from any of ``folders``."""
     sent: set[str] = set()
     for folder in folders:
         if not (folder / JOURNAL_NAME).exists():
@@ -164,7 +165,7 @@ def results_sent(folders: Sequence[Path]) -> set[str]:
                 "la carpeta de borradores de «deliver» desde la que envió los resultados."
             )
         events = Journal(folder / JOURNAL_NAME).last_events()
-        sent |= {fold(client_id) for client_id, event in events.items() if event == "sent"}
+        sent |= {id_key(client_id) for client_id, event in events.items() if event == "sent"}
     return sent
 
 

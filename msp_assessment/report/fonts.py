@@ -72,10 +72,6 @@ class FixedFont(TTFont):
         """Whether ``text`` has only claimed characters: it is encoded alike in every document."""
         return set(text) <= self._claimed_set
 
-    def built(self) -> int:
-        """How many subsets' objects this process has built (each is then reused)."""
-        return self._parts.cache_info().misses
-
     def _make_parts(self, subset: tuple[int, ...]) -> tuple[str, bytes, int, bytes, bytes]:
         face: Any = self.face
         base = b"".join((SUBSETN(0), b"+", face.name, face.subfontNameX)).decode("pdfdoc")

@@ -47,7 +47,6 @@ GRID = colors.HexColor("#BFBFBF")
 MARGIN_X, MARGIN_TOP = 18 * mm, 14 * mm
 PAGE_WIDTH = A4[0] - 2 * MARGIN_X  # inside the margins
 RADAR_SIZE = 58 * mm
-TIP_WIDTH = PAGE_WIDTH - 64 * mm
 
 
 @cache

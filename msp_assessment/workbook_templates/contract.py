@@ -1,8 +1,8 @@
 """The cell-name contract between the template writer and the reader.
 
 Everything that identifies a place in our workbooks lives here: sheet names, defined names, metadata
-keys and header texts that are not part of the questionnaire. Writer and reader both import this
-module, so a rename happens in one place.
+keys and header texts that are not part of the questionnaire, and the names of the files we write.
+Writer and reader both import this module, so a rename happens in one place.
 """
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ FORM_SHEET = "Autoevaluación"
 META_SHEET = "_msp"
 RESULTS_SHEET = "Resultados"
 REVIEW_SHEET = "Revisión"
+
+# The files a run writes beside each other: a copy per workbook and one summary.
+RESULTS_SUFFIX = "-resultados.xlsx"
+REVIEW_SUFFIX = "-revisar.xlsx"
+REPORT_SUFFIX = "-informe.pdf"
+SUMMARY_NAME = "resumen.xlsx"
 
 ANSWER_HEADER = "Respuesta (1-5)"
 GENERATOR = "msp-assessment"

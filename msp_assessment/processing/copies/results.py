@@ -30,9 +30,6 @@ from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import top_left
 
 V = TypeVar("V")
-RESULTS_SUFFIX = "-resultados.xlsx"
-REVIEW_SUFFIX = "-revisar.xlsx"
-REPORT_SUFFIX = "-informe.pdf"
 
 
 NOT_READ_FAST = "the fast reader declined the package"

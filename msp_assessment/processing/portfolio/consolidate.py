@@ -22,8 +22,9 @@ import pandas as pd
 from msp_assessment._files import write_atomic
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, Stage
-from msp_assessment.outcome import FileOutcome, Status, recency
+from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.problems import Code, Problem, problem
+from msp_assessment.processing.portfolio.counting import Superseded, resolve_clients
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.portfolio.rounds import Round, round_date_of
 from msp_assessment.scoring import stage_for
@@ -42,15 +43,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 class CsvDialect(StrEnum):
     SPANISH = "es"  # ; separator, decimal comma, DD/MM/YYYY, UTF-8 with BOM: Spanish Excel
     STANDARD = "standard"  # , separator, decimal point, ISO dates, UTF-8
-
-
-@dataclass(frozen=True)
-class Superseded:
-    """A workbook that does not count because a newer scored one of the same client does: an
-    older scored workbook, or an older one with problems (the client sent a corrected one)."""
-
-    outcome: FileOutcome
-    by: FileOutcome
 
 
 @dataclass(frozen=True)
@@ -112,7 +104,7 @@ def consolidate(
 ) -> Consolidation:
     """Keep the newest scored workbook per client and compute the portfolio statistics; with
     ``clients``, say where each client of the list stands."""
-    counted, superseded = resolve_clients(outcomes)
+    counted, superseded = resolve_clients(outcomes, clients or ())
     counted.sort(key=_ranking)
     replaced = {id(entry.outcome) for entry in superseded}
     summary = Consolidation(
@@ -177,55 +169,6 @@ def _ranking(outcome: FileOutcome) -> tuple[Fraction, str, str]:
     """Highest global average first; ties by company, then file, so the order is stable."""
     average = outcome.score.average if outcome.score else Fraction(0)
     return (-average, fold(outcome.client.company or ""), outcome.path)
-
-
-def client_key(outcome: FileOutcome) -> str:
-    """Who a workbook belongs to: its client id, else its company, else the file itself."""
-    if outcome.client.id:
-        return "id:" + fold(outcome.client.id)
-    if outcome.client.company:
-        return "empresa:" + fold(outcome.client.company)
-    return "archivo:" + outcome.path
-
-
-def resolve_clients(
-    outcomes: Sequence[FileOutcome],
-) -> tuple[list[FileOutcome], list[Superseded]]:
-    """The workbook that counts for each client, and the ones superseded.
-
-    A client's newest scored workbook (see ``recency``) counts; it supersedes their older scored
-    workbooks and the older ones with problems, which are then resolved: the client corrected
-    them. A workbook with problems newer than every scored one stays to review.
-    """
-    scored = [o for o in outcomes if o.status is Status.SCORED and o.score is not None]
-    counted, superseded = _resolve_duplicates(scored)
-    winners = {client_key(o): o for o in counted}
-    for outcome in outcomes:
-        if outcome.status is not Status.INVALID:
-            continue
-        winner = winners.get(client_key(outcome))
-        if winner is not None and recency(outcome) < recency(winner):
-            superseded.append(Superseded(outcome, winner))
-    superseded.sort(key=lambda entry: entry.outcome.path)
-    return counted, superseded
-
-
-def _resolve_duplicates(
-    scored: list[FileOutcome],
-) -> tuple[list[FileOutcome], list[Superseded]]:
-    """Newest per client wins (see ``recency``); the others are superseded by it."""
-    if not scored:
-        return [], []
-    ordered = sorted(scored, key=recency)
-    frame = pd.DataFrame({"pos": range(len(ordered)), "key": [client_key(o) for o in ordered]})
-    frame["winner"] = frame.groupby("key")["pos"].transform("last")
-    counted = [ordered[pos] for pos in frame.drop_duplicates("key", keep="last")["pos"].tolist()]
-    superseded = [
-        Superseded(ordered[pos], ordered[winner])
-        for pos, winner in zip(frame["pos"].tolist(), frame["winner"].tolist(), strict=True)
-        if pos != winner
-    ]
-    return counted, superseded
 
 
 def outside_problem(outcome: FileOutcome) -> Problem:

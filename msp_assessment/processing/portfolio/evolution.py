@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from msp_assessment.client import Client
+from msp_assessment.client import Client, same_client
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, PastResult
-from msp_assessment.processing.portfolio.rounds import Round, history, same_client
+from msp_assessment.processing.portfolio.rounds import Round, history
 from msp_assessment.scoring import Score
 
 TOP_STATEMENTS = 5

@@ -1,6 +1,6 @@
-"""Who of a client list has answered: each client with the workbooks that are theirs (by the
-client id stored in the workbook, else by company, else, for a file that cannot be read, by the
-name we gave it), and which of them decides their state. status, deliver and the summary share it.
+"""Who of a client list has answered: each client with the workbooks that are theirs (by the one
+identity rule of client.py; a file that cannot be read, by the name we gave it), and which of them
+decides their state. status, deliver and the summary share it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from msp_assessment.client import Client, file_stem
+from msp_assessment.client import Client, client_keys, find_by_file_name
 from msp_assessment.errors import ClientListError
 from msp_assessment.outcome import FileOutcome, Status, recency
-from msp_assessment.text import fold
 
 
 class State(StrEnum):
@@ -56,23 +55,18 @@ class ClientStatus:
 def match_clients(
     clients: Sequence[Client], outcomes: Sequence[FileOutcome]
 ) -> tuple[list[ClientStatus], list[FileOutcome]]:
-    """Each client of the list with the workbooks that are theirs: by the client id stored in
-    the workbook, else by company (case, accents and spacing aside), whatever the files are
-    called; the newest scored one decides. The workbooks of no client on the list, apart."""
-    by_id = {fold(c.id): i for i, c in enumerate(clients) if c.id}
-    by_company: dict[str, int] = {}
-    for i, c in enumerate(clients):
-        if c.company:
-            by_company.setdefault(fold(c.company), i)
+    """Each client of the list with the workbooks that are theirs, by the one rule of
+    ``client.client_keys`` (a file that cannot be read, by the name we gave it), whatever the
+    files are called; the newest scored one decides. The workbooks of no client on the list,
+    apart."""
+    keys = client_keys([o.client for o in outcomes], clients)
+    listed = {f"conocido:{i}": i for i in range(len(clients))}
     matched: dict[int, list[FileOutcome]] = {}
     unmatched: list[FileOutcome] = []
-    for outcome in outcomes:
-        found = outcome.client
-        index = by_id.get(fold(found.id)) if found.id else None
-        if index is None and found.company:
-            index = by_company.get(fold(found.company))
-        if index is None and outcome.status is Status.UNREADABLE:
-            index = _by_file_name(Path(outcome.path), clients)
+    for outcome, key in zip(outcomes, keys, strict=True):
+        index = listed.get(key or "")
+        if index is None and key is None and outcome.status is Status.UNREADABLE:
+            index = find_by_file_name(Path(outcome.path).stem, clients)
         if index is None:
             unmatched.append(outcome)
         else:
@@ -89,20 +83,6 @@ def match_clients(
         else:
             result.append(ClientStatus(client, State.PENDING))
     return result, unmatched
-
-
-def _by_file_name(path: Path, clients: Sequence[Client]) -> int | None:
-    """The client a file we cannot read belongs to, by the name we gave it: the workbook
-    ``prepare`` writes («C-001-taller-ruiz.xlsx») or the attachment the client received
-    («Autoevaluación MSP - Taller Ruiz.xlsx»). None unless exactly one client fits."""
-    name = file_stem(Client(company=path.stem))
-    fits = {
-        i
-        for i, client in enumerate(clients)
-        if name.startswith(file_stem(client))
-        or (client.company and name.endswith(file_stem(Client(company=client.company))))
-    }
-    return fits.pop() if len(fits) == 1 else None
 
 
 def read_roster(path: Path) -> tuple[Client, ...]:

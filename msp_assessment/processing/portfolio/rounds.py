@@ -16,12 +16,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from msp_assessment.client import Client
+from msp_assessment.client import Client, find_client
 from msp_assessment.errors import RoundError
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult
 from msp_assessment.scoring import score
-from msp_assessment.text import cell_text, fold, parse_date
+from msp_assessment.text import cell_text, parse_date
 
 STAMP_SHEET = "_msp"
 STAMP_MARK = ("msp_summary", "resumen")
@@ -128,7 +128,9 @@ def _check_totals(
         if f"Total · {a.name}" in header
     }
     shown = {
-        (cell_text(r[0]), cell_text(r[1])): r for r in rows[1:] if len(r) > 1 and r[1] is not None
+        (cell_text(r[0]) or "", cell_text(r[1]) or ""): r
+        for r in rows[1:]
+        if len(r) > 1 and r[1] is not None
     }
     for client, given in answers:
         row = shown.get((client.id or "", client.company or ""))
@@ -144,21 +146,14 @@ def _check_totals(
 
 
 def history(client: Client, rounds: Sequence[Round]) -> list[PastResult]:
-    """The client's results in earlier rounds, oldest first: by client id, else by company."""
+    """The client's results in earlier rounds, oldest first, matched by the one identity rule
+    (``client.find_client``)."""
     found = []
     for past in rounds:
-        match = next((r for r in past.results if same_client(client, r.client)), None)
-        if match is not None:
-            found.append(match)
+        index = find_client(client, [r.client for r in past.results])
+        if index is not None:
+            found.append(past.results[index])
     return sorted(found, key=lambda r: r.round_date or date.min)
-
-
-def same_client(current: Client, earlier: Client) -> bool:
-    if current.id and earlier.id:
-        return fold(current.id) == fold(earlier.id)
-    return bool(current.company and earlier.company) and fold(current.company or "") == fold(
-        earlier.company or ""
-    )
 
 
 def round_date_of(dates: Sequence[str | None]) -> date | None:

@@ -13,12 +13,11 @@ from pathlib import Path
 
 from msp_assessment.outcome import Skipped
 from msp_assessment.problems import Code, Problem, problem
+from msp_assessment.workbook_templates import contract
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Other spreadsheets: read with python-calamine (.xls, .xlsb, .ods) or reported (.numbers).
 OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers")
-OUTPUT_SUFFIXES = ("-resultados.xlsx",)
-SUMMARY_NAMES = ("resumen.xlsx",)
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
@@ -78,11 +77,11 @@ def _skip_reason(path: Path, root: Path) -> str | None:
         return "archivo de bloqueo de Excel (se crea mientras el libro está abierto)"
     if any(part.startswith(".") for part in relative):
         return "archivo oculto"
-    if name.endswith(OUTPUT_SUFFIXES) or name in SUMMARY_NAMES:
+    if name.endswith(contract.RESULTS_SUFFIX) or name == contract.SUMMARY_NAME:
         return "es un resultado generado por msp-assessment"
     if name.endswith(WORKBOOK_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES):
         return None
-    return "no es un libro de Excel (.xlsx o .xlsm)"
+    return "no es una hoja de cálculo (.xlsx, .xlsm, .ods, .xls o .xlsb)"
 
 
 def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:

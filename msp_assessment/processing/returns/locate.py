@@ -17,7 +17,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Area, Instrument, Statement
-from msp_assessment.processing.ooxml.read import Book, Sheet, from_workbook
+from msp_assessment.processing.ooxml.read import Book, Sheet
 from msp_assessment.text import cell_text, fold, normalize_text
 from msp_assessment.workbook_templates import contract
 
@@ -84,11 +84,6 @@ def formulas_at(path: Path, cells: list[Located]) -> dict[Located, str]:
     finally:
         wb.close()
     return found
-
-
-def read_workbook(wb: Workbook, instrument: Instrument) -> WorkbookReading:
-    """read_book for a workbook openpyxl has loaded."""
-    return read_book(from_workbook(wb), instrument)
 
 
 def read_book(wb: Book, instrument: Instrument) -> WorkbookReading:

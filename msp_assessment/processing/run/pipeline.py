@@ -18,9 +18,6 @@ from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome, Report, Status, change
 from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.copies.results import (
-    REPORT_SUFFIX,
-    RESULTS_SUFFIX,
-    REVIEW_SUFFIX,
     CopySource,
     results_workbook,
     review_workbook,
@@ -31,7 +28,7 @@ from msp_assessment.processing.ooxml.read import from_workbook, read_package
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import Round, history, read_round
 from msp_assessment.processing.returns.calamine import FRESH_COPY, fresh_copy, read_other
-from msp_assessment.processing.returns.intake import SUMMARY_NAMES, Format, Limits, collect, sniff
+from msp_assessment.processing.returns.intake import Format, Limits, collect, sniff
 from msp_assessment.processing.returns.locate import (
     Located,
     WorkbookReading,
@@ -49,8 +46,8 @@ from msp_assessment.processing.run.outputs import check_not_inputs, check_output
 from msp_assessment.processing.run.parallel import default_jobs
 from msp_assessment.processing.run.parallel import outcomes as parallel_outcomes
 from msp_assessment.scoring import score
+from msp_assessment.workbook_templates import contract
 
-SUMMARY_NAME = SUMMARY_NAMES[0]
 SETTLE_EVERY = 256  # files between two _settle() calls
 Progress = Callable[[int, int, FileOutcome], None]
 
@@ -112,9 +109,9 @@ def run(
         raise
     finally:
         gc.unfreeze()
-    from msp_assessment.processing.portfolio.consolidate import resolve_clients
+    from msp_assessment.processing.portfolio.counting import resolve_clients
 
-    _, superseded = resolve_clients(outcomes)
+    _, superseded = resolve_clients(outcomes, roster or ())
     if options.output_dir is not None and not options.review_only:
         outcomes = _close_corrected(outcomes, {id(e.outcome) for e in superseded})
     report = Report(
@@ -166,7 +163,7 @@ def _summarize(
 
     assert options.output_dir is not None
     consolidation = consolidate(report.files, instrument, roster, options.rounds)
-    target = options.summary or options.output_dir / SUMMARY_NAME
+    target = options.summary or options.output_dir / contract.SUMMARY_NAME
     write_summary(consolidation, instrument, target)
     if options.csv is not None:
         try:
@@ -260,7 +257,7 @@ def _outcome(
     if not checked.valid:
         if options.output_dir is not None:
             review = review_workbook(copy, instrument, checked.problems, path.name)
-            output = _write_output(review.data, options.output_dir, stem, REVIEW_SUFFIX)
+            output = _write_output(review.data, options.output_dir, stem, contract.REVIEW_SUFFIX)
             resaved = review.resaved
         return FileOutcome(
             str(path),
@@ -276,12 +273,12 @@ def _outcome(
     past = tuple(history(client, options.rounds))
     if options.output_dir is not None and not options.review_only:
         results = results_workbook(copy, instrument, result, checked.answers, path.name, past)
-        output = _write_output(results.data, options.output_dir, stem, RESULTS_SUFFIX)
+        output = _write_output(results.data, options.output_dir, stem, contract.RESULTS_SUFFIX)
         resaved = results.resaved
         if options.pdf:
             from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
 
-            report = options.output_dir / f"{stem}{REPORT_SUFFIX}"
+            report = options.output_dir / f"{stem}{contract.REPORT_SUFFIX}"
             write_bytes(results_pdf(instrument, result, client, when, past), report)
     return FileOutcome(
         str(path),
@@ -303,10 +300,10 @@ def _write_output(data: bytes, folder: Path, stem: str, suffix: str) -> str:
     either to review or scored, never both)."""
     target = folder / f"{stem}{suffix}"
     write_bytes(data, target)
-    other = REVIEW_SUFFIX if suffix == RESULTS_SUFFIX else RESULTS_SUFFIX
+    other = contract.REVIEW_SUFFIX if suffix == contract.RESULTS_SUFFIX else contract.RESULTS_SUFFIX
     (folder / f"{stem}{other}").unlink(missing_ok=True)
-    if suffix == REVIEW_SUFFIX:  # a report from an earlier run would say it was scored
-        (folder / f"{stem}{REPORT_SUFFIX}").unlink(missing_ok=True)
+    if suffix == contract.REVIEW_SUFFIX:  # a report from an earlier run would say it was scored
+        (folder / f"{stem}{contract.REPORT_SUFFIX}").unlink(missing_ok=True)
     return str(target)
 
 

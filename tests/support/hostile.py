@@ -6,6 +6,8 @@ status and the problem codes, in order.
 
 from __future__ import annotations
 
+import random
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -18,6 +20,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.problems import Code
+from msp_assessment.processing.ooxml.package import unzip
+from msp_assessment.processing.ooxml.read import Book, read_package
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 
@@ -356,3 +360,54 @@ BATTERY: dict[str, Callable[[Path], Expected]] = {
 def build_battery(folder: Path) -> dict[str, Expected]:
     folder.mkdir(parents=True, exist_ok=True)
     return {name: build(folder) for name, build in BATTERY.items()}
+
+
+# --- Mutants: flipped bytes, truncation, missing or doubled parts, broken XML ---------------
+
+
+def flip(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 12)):
+        out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+    return bytes(out)
+
+
+def truncate(data: bytes, rng: random.Random) -> bytes:
+    return data[: rng.randrange(1, len(data))]
+
+
+def rezip(data: bytes, rng: random.Random, mode: str, tmp: Path) -> bytes:
+    source = tmp / "fuente.zip"
+    source.write_bytes(data)
+    with zipfile.ZipFile(source) as zin:
+        parts = [(n, zin.read(n)) for n in zin.namelist()]
+    target = tmp / "mutado.zip"
+    victim = rng.randrange(len(parts))
+    with warnings.catch_warnings(), zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicated names on purpose
+        for index, (name, content) in enumerate(parts):
+            if index == victim and mode == "delete":
+                continue
+            if index == victim and mode == "xml":
+                cut = rng.randrange(len(content) + 1)
+                junk = rng.choice([b"<", b"&", b"]]>", b"\x00", b"<x>", "ñ".encode("latin-1")])
+                content = content[:cut] + junk + content[cut:]
+            zout.writestr(name, content)
+            if index == victim and mode == "duplicate":
+                zout.writestr(name, content[: len(content) // 2])
+    return target.read_bytes()
+
+
+def mutant(original: bytes, case: int, rng: random.Random, work: Path) -> tuple[str, bytes]:
+    """The ``case``-th mutant of ``original`` (the five kinds in turn) and its kind."""
+    mode = ["flip", "truncate", "delete", "duplicate", "xml"][case % 5]
+    if mode == "flip":
+        return mode, flip(original, rng)
+    if mode == "truncate":
+        return mode, truncate(original, rng)
+    return mode, rezip(original, rng, mode, work)
+
+
+def fast_read(data: bytes) -> Book | None:
+    parts = unzip(data)
+    return None if parts is None else read_package(parts)

@@ -1,0 +1,54 @@
+"""Which workbook counts for each client: the newest scored one; the others are superseded.
+
+Kept apart from the summary's tables (and from pandas) so that a run that writes no summary, a
+check or a status, decides it the same way, at no cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from msp_assessment.client import Client, client_keys
+from msp_assessment.outcome import FileOutcome, Status, recency
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A workbook that does not count because a newer scored one of the same client does: an
+    older scored workbook, or an older one with problems (the client sent a corrected one)."""
+
+    outcome: FileOutcome
+    by: FileOutcome
+
+
+def resolve_clients(
+    outcomes: Sequence[FileOutcome], clients: Sequence[Client] = ()
+) -> tuple[list[FileOutcome], list[Superseded]]:
+    """The workbook that counts for each client, and the ones superseded.
+
+    Who is who follows the one rule of ``client.client_keys`` (with ``clients``, the client
+    list's). A client's newest scored workbook (see ``recency``) counts; it supersedes their older
+    scored workbooks and the older ones with problems, which are then resolved: the client
+    corrected them. A workbook with problems newer than every scored one stays to review.
+    """
+    keys = client_keys([o.client for o in outcomes], clients)
+    key_of = {id(o): key or "archivo:" + o.path for o, key in zip(outcomes, keys, strict=True)}
+    scored = sorted(
+        (o for o in outcomes if o.status is Status.SCORED and o.score is not None), key=recency
+    )
+    newest: dict[str, FileOutcome] = {}
+    for outcome in scored:
+        newest[key_of[id(outcome)]] = outcome  # oldest first: the last one stays
+    counted = sorted(newest.values(), key=recency)
+    superseded = [
+        Superseded(o, newest[key_of[id(o)]]) for o in scored if newest[key_of[id(o)]] is not o
+    ]
+    for outcome in outcomes:
+        if outcome.status is not Status.INVALID:
+            continue
+        winner = newest.get(key_of[id(outcome)])
+        if winner is not None and recency(outcome) < recency(winner):
+            superseded.append(Superseded(outcome, winner))
+    superseded.sort(key=lambda entry: entry.outcome.path)
+    return counted, superseded
