@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the test builders: tests/hostile.py, tests/excel_dialect.py
 
 from msp_assessment.examples import write_examples  # noqa: E402
-from msp_assessment.processing.run.pipeline import RunOptions, run  # noqa: E402
+from msp_assessment.processing.run.options import RunOptions  # noqa: E402
+from msp_assessment.processing.run.pipeline import run  # noqa: E402
 from tests.support.excel_dialect import excel_dialect  # noqa: E402
 from tests.support.hostile import build_battery  # noqa: E402
 

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from msp_assessment.instrument import Instrument, load_instrument
     from msp_assessment.outcome import FileOutcome, Report, Status
     from msp_assessment.problems import Code, Problem
-    from msp_assessment.processing.run.pipeline import RunOptions, run
+    from msp_assessment.processing.run.options import RunOptions
+    from msp_assessment.processing.run.pipeline import run
     from msp_assessment.workbook_templates import TemplateOptions, build_template, write_template
 
 __version__ = "0.1.0"

@@ -149,9 +149,14 @@ class Report:
     csv: str | None = None
     superseded: tuple[tuple[str, str], ...] = ()  # (workbook, the newer one that counts instead)
 
+    def count(self, status: Status) -> int:
+        """How many files ended with ``status``."""
+        return sum(1 for f in self.files if f.status is status)
+
     @property
     def counts(self) -> dict[str, int]:
-        return {s.value: sum(1 for f in self.files if f.status is s) for s in Status}
+        """Every status's count, keyed by its stable text (as the JSON writes it)."""
+        return {s.value: self.count(s) for s in Status}
 
     @property
     def ok(self) -> bool:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from msp_assessment import TemplateOptions, write_template
 from msp_assessment.examples import EXAMPLES, uniform_answers, write_examples, write_filled
-from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' poppler helpers, shared with this script

@@ -19,7 +19,8 @@ from msp_assessment.problems import Code
 from msp_assessment.processing.ooxml.package import MAIN
 from msp_assessment.processing.ooxml.read import Book, from_workbook
 from msp_assessment.processing.returns.locate import open_workbook
-from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
 from tests.support.hostile import ANSWERS, build_battery, fast_read, mutant, rewrite_parts, valid
 from tests.support.programs import require_libreoffice, soffice_convert
 

@@ -14,7 +14,8 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_examples, write_filled
 from msp_assessment.instrument import load_instrument
-from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 from tests.support.programs import require_libreoffice, run_libreoffice_fill
@@ -218,16 +219,16 @@ def test_libreoffice_filled_template__processed_and_scored(
 def test_unexpected_error_in_one_file__batch_goes_on(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from msp_assessment.processing.run import pipeline as batch
+    from msp_assessment.processing.run import one_file
 
-    real = batch.read_book
+    real = one_file.read_book
 
     def explode_on_one(book, instrument):  # type: ignore[no-untyped-def]
         if "Soporte Levante" in book.sheets[0].values.values():
             raise RuntimeError("fallo simulado")
         return real(book, instrument)
 
-    monkeypatch.setattr(batch, "read_book", explode_on_one)
+    monkeypatch.setattr(one_file, "read_book", explode_on_one)
     report = run([inbox], RunOptions(output_dir=tmp_path / "o"))
     broken = next(f for f in report.files if f.path.endswith("soporte-levante-estable.xlsx"))
     assert broken.status.value == "unreadable"
@@ -239,7 +240,8 @@ def test_unexpected_error_in_one_file__batch_goes_on(
 
 
 def test_review_only__writes_just_the_review_copies(inbox: Path, tmp_path: Path) -> None:
-    from msp_assessment.processing.run.pipeline import RunOptions, run
+    from msp_assessment.processing.run.options import RunOptions
+    from msp_assessment.processing.run.pipeline import run
 
     out = tmp_path / "revisiones"
     report = run([inbox], RunOptions(output_dir=out, review_only=True))

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from msp_assessment.problems import Code
-from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
 from msp_assessment.workbook_templates import contract
 from tests.support.hostile import mutant, valid
 

@@ -209,7 +209,7 @@ def test_previous__edited_answers__refused__unless_forced(
     args = ["process", str(inbox), "-o", str(tmp_path / "o"), "--previous", str(edited)]
     refused = CliRunner().invoke(cli, args)
     assert refused.exit_code == 2 and "se ha editado a mano" in refused.output
-    forced = CliRunner().invoke(cli, [*args, "--force", "--json"])
+    forced = CliRunner().invoke(cli, [*args, "--accept-edited", "--json"])
     assert forced.exit_code == 0
     assert json.loads(forced.stdout)["files"][0]["previous"] != []
 

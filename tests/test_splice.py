@@ -317,16 +317,18 @@ def test_review__opened_and_resaved_by_libreoffice__keeps_list_marks_and_notes(
 def test_examples__processed_without_openpyxl_loading_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from msp_assessment.processing.run import pipeline as batch
+    from msp_assessment.processing.run import one_file
+    from msp_assessment.processing.run.options import RunOptions
+    from msp_assessment.processing.run.pipeline import run
 
     def refuse(path: Path) -> None:
         raise AssertionError(f"openpyxl loaded {path}")
 
-    monkeypatch.setattr(batch, "open_workbook", refuse)
+    monkeypatch.setattr(one_file, "open_workbook", refuse)
     inbox = tmp_path / "entrada"
     shutil.copytree(EXAMPLE.parent, inbox)
     (inbox / "exportado-como-csv.xlsx").unlink()  # refused before any reading
-    report = batch.run([inbox], batch.RunOptions(output_dir=tmp_path / "out", jobs=1))
+    report = run([inbox], RunOptions(output_dir=tmp_path / "out", jobs=1))
     assert report.counts == {"scored": 4, "invalid": 1, "unreadable": 0}
 
 

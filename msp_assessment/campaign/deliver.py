@@ -35,7 +35,8 @@ from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome
 from msp_assessment.problems import Problem
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
-from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
 from msp_assessment.scoring import AreaScore, Score
 from msp_assessment.text import format_es
 from msp_assessment.workbook_templates import contract

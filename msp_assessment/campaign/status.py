@@ -31,7 +31,8 @@ from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.problems import Code, Problem, grouped, shorten
 from msp_assessment.processing.portfolio.roster import LABELS, ClientStatus, State, match_clients
-from msp_assessment.processing.run.pipeline import RunOptions, run
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
 from msp_assessment.text import count, format_es
 from msp_assessment.workbook_templates import TemplateOptions, build_template
 
@@ -94,11 +95,14 @@ class StatusReport:
     problems: tuple[Problem, ...] = ()  # the client list's own problems (then nothing else)
     reminders: tuple[str, ...] = ()
 
+    def count(self, state: State) -> int:
+        """How many clients of the list are in ``state``."""
+        return sum(1 for c in self.clients if c.state is state)
+
     @property
     def counts(self) -> dict[str, int]:
-        counts = {s.value: sum(1 for c in self.clients if c.state is s) for s in State}
-        counts["unmatched"] = len(self.unmatched)
-        return counts
+        """Each state's count and the files of no client, keyed as the JSON writes them."""
+        return {s.value: self.count(s) for s in State} | {"unmatched": len(self.unmatched)}
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -21,7 +21,7 @@ from msp_assessment.client import Client
 
 if TYPE_CHECKING:
     from msp_assessment.outcome import Report
-    from msp_assessment.processing.run.pipeline import RunOptions
+    from msp_assessment.processing.run.options import RunOptions
 
 
 @click.group(
@@ -135,7 +135,7 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option(
     "--csv-dialect",
-    type=click.Choice(["es", "standard"]),
+    type=click.Choice(["es", "standard"]),  # CsvDialect's values
     default="es",
     show_default=True,
     help="es: «;», coma decimal y BOM, como lo abre Excel en español; standard: «,» y punto.",
@@ -148,9 +148,17 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     help="resumen.xlsx de una ronda anterior para comparar (se puede repetir).",
 )
 @click.option(
-    "--force",
+    "--accept-edited",
     is_flag=True,
     help="Usa un resumen anterior aunque su hoja Respuestas no cuadre con su Resumen.",
+)
+# The name it had before: «force» means «overwrite» in every other command.
+@click.option(
+    "--force",
+    "accept_edited_alias",
+    is_flag=True,
+    hidden=True,
+    help="Nombre anterior de --accept-edited.",
 )
 @click.option(
     "--clients",
@@ -171,7 +179,8 @@ def process(
     csv_path: Path | None,
     csv_dialect: str,
     previous: tuple[Path, ...],
-    force: bool,
+    accept_edited: bool,
+    accept_edited_alias: bool,
     clients: Path | None,
     pdf: bool,
     as_json: bool,
@@ -181,12 +190,14 @@ def process(
 ) -> None:
     """Valida y puntúa los libros devueltos y escribe sus resultados y un resumen.
 
-    RUTA son archivos o carpetas (en las carpetas se leen los .xlsx y .xlsm). Por cada libro
-    correcto se escribe NOMBRE-resultados.xlsx, por cada libro con problemas NOMBRE-revisar.xlsx,
-    y para toda la ejecución resumen.xlsx (clientes, incidencias, estadísticas y respuestas).
-    Sale con 0 si todos se han puntuado y con 1 si alguno tiene problemas o no se puede leer.
+    RUTA son archivos o carpetas (en las carpetas se leen los .xlsx, .xlsm, .ods, .xls y .xlsb).
+    Por cada libro correcto se escribe NOMBRE-resultados.xlsx, por cada libro con problemas
+    NOMBRE-revisar.xlsx, y para toda la ejecución resumen.xlsx (clientes, incidencias,
+    estadísticas y respuestas). Sale con 0 si todos se han puntuado y con 1 si alguno tiene
+    problemas o no se puede leer.
     """
-    from msp_assessment.processing.run.pipeline import RunOptions
+    from msp_assessment.processing.portfolio.consolidate import CsvDialect
+    from msp_assessment.processing.run.options import RunOptions
 
     options = RunOptions(
         output_dir=output,
@@ -194,12 +205,12 @@ def process(
         debug=debug,
         summary=summary,
         csv=csv_path,
-        csv_dialect=csv_dialect,
+        csv_dialect=CsvDialect(csv_dialect),
         jobs=jobs,
         pdf=pdf,
         clients=clients,
         previous=previous,
-        force=force,
+        accept_edited=accept_edited or accept_edited_alias,
     )
     _run_and_report(paths, options, as_json)
 
@@ -213,7 +224,7 @@ def check(
 
     Sale con 0 si todos se pueden puntuar y con 1 si alguno tiene problemas o no se puede leer.
     """
-    from msp_assessment.processing.run.pipeline import RunOptions
+    from msp_assessment.processing.run.options import RunOptions
 
     _run_and_report(paths, RunOptions(recursive=recursive, debug=debug, jobs=jobs), as_json)
 
@@ -250,11 +261,13 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
 
 
 def _next_after_run(report: Report, options: RunOptions) -> None:
+    from msp_assessment.outcome import Status
+
     if options.output_dir is None:
         next_step(
             "escriba los resultados y el resumen con «msp-assessment process RUTA -o CARPETA»."
         )
-    elif report.counts["scored"]:
+    elif report.count(Status.SCORED):
         next_step(
             f"prepare el correo de resultados de cada cliente con «msp-assessment deliver "
             f"CLIENTES {options.output_dir} -o CARPETA --from REMITENTE»."

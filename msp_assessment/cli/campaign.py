@@ -262,6 +262,8 @@ def status(
     """
     from msp_assessment.campaign.status import StatusOptions, describe
     from msp_assessment.campaign.status import status as run_status
+    from msp_assessment.outcome import Status
+    from msp_assessment.processing.portfolio.roster import State
 
     options = StatusOptions(recursive, reminders, sender, _deadline(deadline), delivered)
     report = run_status(clients, list(paths), options)
@@ -275,18 +277,20 @@ def status(
     for entry in report.clients:
         click.echo(describe(entry))
     for outcome in report.unmatched:
-        who = outcome.client.display_name if outcome.status != "unreadable" else "ilegible"
+        unreadable = outcome.status is Status.UNREADABLE
+        who = "ilegible" if unreadable else outcome.client.display_name
         click.echo(f"{'SIN CLIENTE EN LA LISTA':<24} · {outcome.path} · {who}")
-    counts = report.counts
+    scored, problems = report.count(State.SCORED), report.count(State.PROBLEMS)
+    pending = report.count(State.PENDING)
     click.echo(
-        f"Clientes: {len(report.clients)} · {count(counts['scored'], 'puntuado')} · "
-        f"{counts['problems']} con problemas · {count(counts['pending'], 'pendiente')} · "
-        f"{count(counts['unmatched'], 'libro sin cliente', 'libros sin cliente')}"
+        f"Clientes: {len(report.clients)} · {count(scored, 'puntuado')} · "
+        f"{problems} con problemas · {count(pending, 'pendiente')} · "
+        f"{count(len(report.unmatched), 'libro sin cliente', 'libros sin cliente')}"
     )
     if report.reminders:
         click.echo(f"Recordatorios: {len(report.reminders)} en {reminders}")
         next_step(f"envíelos con «msp-assessment send {reminders} --smtp-host SERVIDOR …».")
-    elif counts["pending"] or counts["problems"]:
+    elif pending or problems:
         next_step(
             "escriba recordatorios con --reminders CARPETA --from REMITENTE, o procese lo recibido "
             "con «msp-assessment process RUTA -o RESULTADOS»."

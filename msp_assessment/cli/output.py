@@ -49,12 +49,12 @@ def render_report(report: Report) -> Iterator[str]:
     replaced_by = dict(report.superseded)
     for outcome in report.files:
         yield describe(outcome, replaced_by.get(outcome.path))
-    counts = report.counts
     corrected = sum(1 for f in report.files if f.status is Status.INVALID and f.path in replaced_by)
+    n_scored, unreadable = report.count(Status.SCORED), report.count(Status.UNREADABLE)
     yield (
-        f"Total: {count(len(report.files), 'archivo')} · {count(counts['scored'], 'puntuado')} · "
-        f"{counts['invalid'] - corrected} para revisar · "
-        f"{count(counts['unreadable'], 'ilegible')}"
+        f"Total: {count(len(report.files), 'archivo')} · {count(n_scored, 'puntuado')} · "
+        f"{report.count(Status.INVALID) - corrected} para revisar · "
+        f"{count(unreadable, 'ilegible')}"
         + (f" · {count(corrected, 'sustituido')}" if corrected else "")
     )
     scored = {f.path for f in report.files if f.status is Status.SCORED}

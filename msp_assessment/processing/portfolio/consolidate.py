@@ -17,8 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 from statistics import median
 
-import pandas as pd
-
 from msp_assessment._files import write_atomic
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, Stage
@@ -133,6 +131,8 @@ def consolidate(
 
     n = len(counted)
     statements = [st for _, st in instrument.statements]
+    import pandas as pd  # only where a summary is written
+
     sums = pd.DataFrame(
         [[o.answers[st.id] for st in statements] for o in counted],
         columns=[st.id for st in statements],
@@ -240,6 +240,8 @@ def write_csv(
                 o.score.stage.name,
             ]
         )
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=resumen_headers(instrument), dtype="string")
     buffer = io.StringIO()
     frame.to_csv(

@@ -41,7 +41,7 @@ class Round:
     statement_means: dict[str, Fraction]  # statement id → mean over the round's clients
 
 
-def read_round(path: Path, instrument: Instrument, *, force: bool = False) -> Round:
+def read_round(path: Path, instrument: Instrument, *, accept_edited: bool = False) -> Round:
     """The results of an earlier round's summary; RoundError when it cannot be used."""
     from openpyxl import load_workbook
 
@@ -66,7 +66,7 @@ def read_round(path: Path, instrument: Instrument, *, force: bool = False) -> Ro
             f"herramienta compara rondas de {instrument.id} {instrument.version}."
         )
     answers = _answers(wb, path, instrument)
-    if not force:
+    if not accept_edited:
         _check_totals(wb, path, instrument, answers)
     when = parse_date(stamp.get(ROUND_DATE))
     results = tuple(
@@ -141,7 +141,8 @@ def _check_totals(
                 raise RoundError(
                     f"{path}: las respuestas de «{client.company}» ({area.name}: {total}) no "
                     f"coinciden con su hoja {RESUMEN} ({written}); el resumen se ha editado a "
-                    "mano. Use el original o, si los cambios son buenos, repita con --force."
+                    "mano. Use el original o, si los cambios son buenos, repita con "
+                    "--accept-edited."
                 )
 
 

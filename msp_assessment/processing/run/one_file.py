@@ -1,0 +1,217 @@
+"""One returned file to one outcome: read, validate, score, write its copy (and report).
+
+What goes wrong with one file is that file's outcome; only an output that cannot be written stops
+the run (no later file could be written either).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from defusedxml import DefusedXmlException
+from openpyxl import Workbook
+
+from msp_assessment.errors import OutputError
+from msp_assessment.outcome import FileOutcome, Status, change
+from msp_assessment.problems import Code, Problem, problem, shorten
+from msp_assessment.processing.copies.results import (
+    CopySource,
+    results_workbook,
+    review_workbook,
+    write_bytes,
+)
+from msp_assessment.processing.ooxml.package import unzip
+from msp_assessment.processing.ooxml.read import from_workbook, read_package
+from msp_assessment.processing.portfolio.rounds import history
+from msp_assessment.processing.returns.calamine import FRESH_COPY, fresh_copy, read_other
+from msp_assessment.processing.returns.intake import Format, sniff
+from msp_assessment.processing.returns.locate import (
+    Located,
+    WorkbookReading,
+    formulas_at,
+    open_workbook,
+    read_book,
+)
+from msp_assessment.processing.returns.validate import (
+    Validation,
+    explain_formulas,
+    validate,
+)
+from msp_assessment.processing.run.options import RunPlan
+from msp_assessment.scoring import score
+from msp_assessment.workbook_templates import contract
+
+
+def safe_process(path: Path, *, plan: RunPlan) -> FileOutcome:
+    """process_file, where any unexpected error becomes this file's outcome, not the batch's end.
+
+    An OutputError (disk full, no permission) still stops the run: no later file could be
+    written either.
+    """
+    try:
+        return process_file(path, plan)
+    except OutputError:
+        raise
+    except Exception as err:
+        if plan.options.debug:
+            raise
+        detail = shorten(f"{type(err).__name__}: {err}", 120)
+        internal = problem(Code.INTERNAL_ERROR, detail=detail)
+        return FileOutcome(str(path), Status.UNREADABLE, problems=(internal,))
+
+
+def process_file(path: Path, plan: RunPlan) -> FileOutcome:
+    """One file to one outcome; a broken file is an outcome, never an exception."""
+    try:
+        return _process(path, plan)
+    except _UnopenableError as err:  # openpyxl had to open it, and could not
+        if plan.options.debug:
+            raise
+        return FileOutcome(str(path), Status.UNREADABLE, problems=(_open_problem(err.error),))
+
+
+def _process(path: Path, plan: RunPlan) -> FileOutcome:
+    display, instrument, options = str(path), plan.instrument, plan.options
+    found = sniff(path, options.limits)
+    if isinstance(found, Problem):
+        return FileOutcome(display, Status.UNREADABLE, problems=(found,))
+    if found is not Format.OOXML:
+        return _process_other(path, plan)
+    parts = unzip(path.read_bytes())
+    book = read_package(parts) if parts is not None else None
+    wb: Workbook | None = None
+    if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
+        wb = _loaded(None, path)
+        book = from_workbook(wb)
+    reading = read_book(book, instrument)
+    checked = validate(reading, instrument, options.required)
+    if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
+        checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)))
+    # The client's own package for the splice; openpyxl only when the fast reader declined it.
+    copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, path))
+    return _outcome(path, plan, reading, checked, copy)
+
+
+def _process_other(path: Path, plan: RunPlan) -> FileOutcome:
+    """An .ods, .xls or .xlsb return: read by calamine, copied into a fresh template."""
+    instrument, options = plan.instrument, plan.options
+    book = read_other(path)
+    if isinstance(book, Problem):
+        return FileOutcome(str(path), Status.UNREADABLE, problems=(book,))
+    reading = read_book(book, instrument)
+    checked = validate(reading, instrument, options.required)
+    wb, located, problems = fresh_copy(reading, instrument, checked.problems)
+    checked = replace(checked, problems=problems)
+    copy = CopySource(located, None, lambda: wb, FRESH_COPY)
+    return _outcome(path, plan, reading, checked, copy)
+
+
+def _outcome(
+    path: Path, plan: RunPlan, reading: WorkbookReading, checked: Validation, copy: CopySource
+) -> FileOutcome:
+    """The file's outcome, with its -revisar or -resultados copy written when asked."""
+    instrument, options, stem = plan.instrument, plan.options, plan.stems[path]
+    client, when, modified = reading.client, reading.client_date, _mtime(path)
+    output = resaved = None
+    if not checked.valid:
+        if options.output_dir is not None:
+            review = review_workbook(copy, instrument, checked.problems, path.name)
+            output = _write_output(review.data, options.output_dir, stem, contract.REVIEW_SUFFIX)
+            resaved = review.resaved
+        return FileOutcome(
+            str(path),
+            Status.INVALID,
+            problems=tuple(checked.problems),
+            output=output,
+            resaved=resaved,
+            client=client,
+            date=when,
+            modified=modified,
+        )
+    result = score(instrument, checked.answers)
+    past = tuple(history(client, plan.rounds))
+    if options.output_dir is not None and not options.review_only:
+        results = results_workbook(copy, instrument, result, checked.answers, path.name, past)
+        output = _write_output(results.data, options.output_dir, stem, contract.RESULTS_SUFFIX)
+        resaved = results.resaved
+        if options.pdf:
+            from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
+
+            report = options.output_dir / f"{stem}{contract.REPORT_SUFFIX}"
+            write_bytes(results_pdf(instrument, result, client, when, past), report)
+    return FileOutcome(
+        str(path),
+        Status.SCORED,
+        score=result,
+        output=output,
+        answers=checked.answers,
+        resaved=resaved,
+        client=client,
+        date=when,
+        modified=modified,
+        previous=past,
+        change=change(result, past[-1]) if past else None,
+    )
+
+
+def _write_output(data: bytes, folder: Path, stem: str, suffix: str) -> str:
+    """Write one file's copy; the copy of the other kind from an earlier run goes (a workbook is
+    either to review or scored, never both)."""
+    target = folder / f"{stem}{suffix}"
+    write_bytes(data, target)
+    other = contract.REVIEW_SUFFIX if suffix == contract.RESULTS_SUFFIX else contract.RESULTS_SUFFIX
+    (folder / f"{stem}{other}").unlink(missing_ok=True)
+    if suffix == contract.REVIEW_SUFFIX:  # a report from an earlier run would say it was scored
+        (folder / f"{stem}{contract.REPORT_SUFFIX}").unlink(missing_ok=True)
+    return str(target)
+
+
+class _UnopenableError(Exception):
+    """openpyxl could not load a workbook it had to (the error is openpyxl's)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _loaded(wb: Workbook | None, path: Path) -> Workbook:
+    if wb is not None:
+        return wb
+    try:
+        return open_workbook(path)
+    except Exception as err:  # openpyxl raises many kinds on malformed packages
+        raise _UnopenableError(err) from err
+
+
+def _open_problem(err: Exception) -> Problem:
+    """Why openpyxl could not open a package: unsafe XML (defusedxml said no) or just broken."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return problem(Code.FILE_UNSAFE, detail=UNSAFE_XML.get(type(cause).__name__, "DTD"))
+        cause = cause.__cause__ or cause.__context__
+    return problem(Code.FILE_CORRUPT, detail=shorten(f"{type(err).__name__}: {err}", 120))
+
+
+UNSAFE_XML = {
+    "EntitiesForbidden": "declara entidades XML",
+    "ExternalReferenceForbidden": "hace referencia a entidades externas",
+    "DTDForbidden": "contiene una DTD",
+}
+
+
+def _missing_cells(checked: Validation) -> list[Located]:
+    return [
+        Located(prob.sheet, prob.cell)
+        for prob in checked.problems
+        if prob.code == Code.ANSWER_MISSING and prob.sheet and prob.cell
+    ]
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None

@@ -1,0 +1,45 @@
+"""What a run is asked (RunOptions) and what run() works out from it before the first file
+(RunPlan): the same for every file, read once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from msp_assessment.client import Client
+from msp_assessment.instrument import Instrument
+from msp_assessment.processing.portfolio.consolidate import CsvDialect
+from msp_assessment.processing.portfolio.rounds import Round
+from msp_assessment.processing.returns.intake import Limits
+from msp_assessment.processing.returns.validate import DEFAULT_REQUIRED
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asks of a run; ``run()`` works out the rest into a ``RunPlan``."""
+
+    output_dir: Path | None = None  # None: check only, write nothing
+    recursive: bool = False
+    required: tuple[str, ...] = DEFAULT_REQUIRED
+    limits: Limits = field(default_factory=Limits)
+    debug: bool = False  # let unexpected exceptions propagate
+    summary: Path | None = None  # default: output_dir / resumen.xlsx (only when writing)
+    csv: Path | None = None
+    csv_dialect: CsvDialect = CsvDialect.SPANISH
+    jobs: int | None = None  # worker processes; None: one per CPU
+    review_only: bool = False  # write only the -revisar copies (what reminders attach)
+    pdf: bool = False  # also the one-page PDF report beside each -resultados copy
+    clients: Path | None = None  # a client list: the summary covers every client on it
+    previous: tuple[Path, ...] = ()  # earlier rounds' resumen.xlsx, to compare with
+    accept_edited: bool = False  # use an earlier summary even if its Respuestas was edited
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What ``run()`` works out once: what every file is processed with."""
+
+    options: RunOptions
+    instrument: Instrument
+    stems: dict[Path, str]  # each input → the distinct name its outputs take
+    roster: tuple[Client, ...] | None = None  # the client list, when one was given
+    rounds: tuple[Round, ...] = ()  # the earlier rounds, as read
