@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from msp_assessment.text import fold
+from msp_assessment.text import distinct_names, fold
 
 MAX_DISPLAY = 80  # characters of a client's name on one line of terminal output
 
@@ -41,6 +41,12 @@ def file_stem(client: Client) -> str:
     """An ASCII file name for a client's files: its id and company."""
     raw = f"{client.id or ''}-{client.company or ''}"
     return re.sub(r"[^a-z0-9]+", "-", fold(raw)).strip("-")[:80] or "cliente"
+
+
+def file_stems(clients: Sequence[Client]) -> list[str]:
+    """The file name of each client of a list, distinct within it: every command that writes a
+    file per client (prepare, reminders, deliver) names a client's files the same way."""
+    return distinct_names([file_stem(client) for client in clients])
 
 
 def id_key(client_id: str) -> str:

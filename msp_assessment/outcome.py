@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
+from pathlib import PurePath
 from typing import Any
 
 from msp_assessment.client import Client
@@ -108,6 +109,13 @@ class FileOutcome:
     resaved: str | None = None
     previous: tuple[PastResult, ...] = ()  # the client's results in earlier rounds, oldest first
     change: Change | None = None  # against the latest of them
+    # The file as the user knows it: relative to the folder they passed (run() sets it).
+    relative_name: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """What the summary calls the file: never a path that depends on where it lies."""
+        return self.relative_name or PurePath(self.path).name
 
     def to_dict(self) -> dict[str, Any]:
         areas = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -126,3 +127,18 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     """``n`` and its noun, singular only for one (Spanish says «0 libros»). ``plural`` defaults
     to the singular plus «s»; give it for any other form («borradores», «libros sin cliente»)."""
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def distinct_names(names: Sequence[str]) -> list[str]:
+    """Each name made distinct from the ones before it, case aside (as file systems on Windows
+    and macOS compare names): «acme», «acme-2», «acme-3»."""
+    taken: set[str] = set()
+    chosen = []
+    for name in names:
+        n = 1
+        while (name if n == 1 else f"{name}-{n}").casefold() in taken:
+            n += 1
+        unique = name if n == 1 else f"{name}-{n}"
+        taken.add(unique.casefold())
+        chosen.append(unique)
+    return chosen

@@ -154,3 +154,25 @@ def test_every_command__acme_is_one_client_with_its_newest_workbook(
     (file,) = json.loads(later.stdout)["files"]
     assert [p["average"] for p in file["previous"]] == [4.0]
     assert file["change"]["average_text"] == "-2,00"
+
+
+def test_two_clients_with_one_file_stem__distinct_files__same_names_in_prepare_and_reminders(
+    tmp_path: Path,
+) -> None:
+    # Different ids, but «C/1» and «C-1» fold to one file name: «c-1-acme».
+    rows = [("C/1", "Acme", "Ana", "ana@acme.es"), ("C-1", "Acme", "Luis", "luis@acme.es")]
+    clients = write_list(tmp_path / "clientes.csv", rows)
+    prepared = invoke("prepare", str(clients), "-o", str(tmp_path / "envio"), "--from", SENDER)
+    assert prepared.exit_code == 0, prepared.output
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    reminders = tmp_path / "recordatorios"
+    done = invoke(
+        "status", str(clients), str(inbox), "--reminders", str(reminders), "--from", SENDER
+    )
+    assert done.exit_code == 0, done.output
+    for folder in (tmp_path / "envio", reminders):
+        drafts = sorted(folder.glob("*.eml"))
+        assert [d.name for d in drafts] == ["c-1-acme-2.eml", "c-1-acme.eml"]
+        to = {d.name: parse_eml(d)["To"].addresses[0].addr_spec for d in drafts}
+        assert to == {"c-1-acme.eml": "ana@acme.es", "c-1-acme-2.eml": "luis@acme.es"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from msp_assessment.problems import Code, Problem
@@ -96,3 +97,31 @@ def test_collect__folder__skips_lock_hidden_outputs_and_other_files_with_reasons
     assert "bloqueo" in reasons["~$b.xlsx"]
     files, _ = collect([tmp_path], recursive=True)
     assert "c.xlsx" in [f.name for f in files]
+
+
+def test_summary__files_named_relative_to_the_folder_passed__wherever_it_lies(
+    tmp_path: Path,
+) -> None:
+    from msp_assessment.client import Client
+    from msp_assessment.examples import uniform_answers, write_filled
+    from msp_assessment.processing.run.options import RunOptions
+    from msp_assessment.processing.run.pipeline import run
+
+    deep = tmp_path / ("carpeta-con-un-nombre-largo-" * 4) / "recibidos"
+    (deep / "zona-norte").mkdir(parents=True)
+    answers = uniform_answers({a: [3, 3, 3, 3, 3] for a in range(1, 5)})
+    write_filled(deep / "zona-norte" / "acme.xlsx", answers, client=Client("A-1", "Acme"))
+    (deep / "roto.xlsx").write_bytes(b"no es un libro")
+    alone = tmp_path / "suelto.xlsx"
+    write_filled(alone, answers, client=Client("B-1", "Beta"))
+    report = run([deep, alone], RunOptions(output_dir=tmp_path / "out", recursive=True, jobs=1))
+    assert sorted(f.file_name for f in report.files) == [
+        "roto.xlsx",
+        "suelto.xlsx",
+        "zona-norte/acme.xlsx",
+    ]
+    summary = openpyxl.load_workbook(tmp_path / "out" / "resumen.xlsx")
+    resumen = [r[4] for r in summary["Resumen"].iter_rows(min_row=2, values_only=True) if r[1]]
+    assert sorted(resumen) == ["suelto.xlsx", "zona-norte/acme.xlsx"]
+    incidencias = [r[0] for r in summary["Incidencias"].iter_rows(min_row=2, values_only=True)]
+    assert incidencias == ["roto.xlsx"]

@@ -28,7 +28,7 @@ from msp_assessment.campaign.messages import (
     render,
     write_draft,
 )
-from msp_assessment.client import Client, file_stem, find_client, same_client
+from msp_assessment.client import Client, file_stems, find_client, same_client
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
@@ -175,9 +175,11 @@ def _deliver(
                 placeholders=DELIVERY_PLACEHOLDERS,
             )
     delivered = []
-    for entry in matched:
+    stems = file_stems([entry.client for entry in matched])  # as prepare named them
+    for entry, stem in zip(matched, stems, strict=True):
         if entry.state is State.SCORED and entry.outcome is not None:
-            delivered.append(_draft(entry.client, entry.outcome, instrument, text, sender, out_dir))
+            draft = out_dir / f"{stem}.eml"
+            delivered.append(_draft(entry.client, entry.outcome, instrument, text, sender, draft))
     without = tuple(entry for entry in matched if entry.state is not State.SCORED)
     return DeliverReport(tuple(delivered), without, tuple(contradictions))
 
@@ -235,7 +237,7 @@ def _draft(
     instrument: Instrument,
     text: MessageText,
     sender: Address,
-    out_dir: Path,
+    draft: Path,
 ) -> Delivered:
     from msp_assessment.report.pdf import results_pdf
 
@@ -256,6 +258,5 @@ def _draft(
         (attachment_name(client.company, RESULTS_NAME, ".xlsx"), workbook.read_bytes()),
     ]
     msg = build_draft(client, sender, text, None, attachments, extra=_fill(outcome, instrument))
-    draft = out_dir / f"{file_stem(client)}.eml"
     write_draft(msg, draft)
     return Delivered(client, str(draft), str(workbook), written, score.average, score.stage.name)

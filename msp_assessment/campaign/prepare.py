@@ -19,7 +19,7 @@ from msp_assessment.campaign.messages import (
     render,
     write_draft,
 )
-from msp_assessment.client import Client, file_stem
+from msp_assessment.client import Client, file_stems
 from msp_assessment.client_list import read_client_list
 from msp_assessment.instrument import load_instrument
 from msp_assessment.problems import Problem
@@ -86,13 +86,7 @@ def _write_all(
     refuse_existing_drafts(out_dir, options.force)
     instrument = load_instrument()
     prepared = []
-    taken: set[str] = set()
-    for client in clients:
-        stem, n = file_stem(client), 1
-        while (stem if n == 1 else f"{stem}-{n}") in taken:
-            n += 1
-        stem = stem if n == 1 else f"{stem}-{n}"
-        taken.add(stem)
+    for client, stem in zip(clients, file_stems(clients), strict=True):
         workbook = out_dir / f"{stem}.xlsx"
         write_template(
             workbook, options=TemplateOptions(client=client), force=True, instrument=instrument

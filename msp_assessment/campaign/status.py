@@ -24,7 +24,7 @@ from msp_assessment.campaign.messages import (
     write_draft,
 )
 from msp_assessment.campaign.send import JOURNAL_NAME, Journal
-from msp_assessment.client import Client, file_stem, id_key
+from msp_assessment.client import Client, file_stems, id_key
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
@@ -186,7 +186,8 @@ def _write_reminders(
 ) -> list[str]:
     instrument = load_instrument()
     written = []
-    for entry in clients:
+    stems = file_stems([entry.client for entry in clients])  # as prepare named them
+    for entry, stem in zip(clients, stems, strict=True):
         client = entry.client
         if entry.state is State.SCORED:
             continue
@@ -199,7 +200,7 @@ def _write_reminders(
             text, extra, attachments = _problems_reminder(entry.outcome, client, instrument)
         text = with_deadline(text, deadline)
         msg = build_draft(client, sender, text, deadline, attachments, extra=extra)
-        target = folder / f"{file_stem(client)}.eml"
+        target = folder / f"{stem}.eml"
         write_draft(msg, target)
         written.append(str(target))
     return written

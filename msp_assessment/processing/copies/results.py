@@ -174,9 +174,8 @@ def _top_left(reading: WorkbookReading, at: Located) -> str:
     """The cell that holds what ``at`` shows: itself, or its merged range's first cell."""
     sheet = reading.book.sheet(at.sheet)
     assert sheet is not None
-    row, col = coordinate_to_tuple(at.cell)
-    bounds = sheet.merged_at(row, col)
-    return at.cell if bounds is None else f"{get_column_letter(bounds[1])}{bounds[0]}"
+    row, col = sheet.top_left(*coordinate_to_tuple(at.cell))
+    return f"{get_column_letter(col)}{row}"
 
 
 def _cells(wb: Workbook, by_sheet: Mapping[str, Mapping[str, V]]) -> Iterator[tuple[Cell, V]]:

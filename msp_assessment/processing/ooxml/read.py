@@ -79,6 +79,11 @@ class Sheet:
             )
         return found
 
+    def top_left(self, row: int, col: int) -> tuple[int, int]:
+        """The cell that holds what (row, col) shows: itself, or its merged range's first."""
+        bounds = self.merged_at(row, col)
+        return (row, col) if bounds is None else (bounds[0], bounds[1])
+
     def scan(self, max_row: int, max_col: int) -> Iterator[tuple[int, int, object]]:
         """(row, col, value) of every non-empty cell in the first rows and columns, row by row."""
         inside = [(r, c) for (r, c) in self.values if r <= max_row and c <= max_col]

@@ -179,7 +179,7 @@ def outside_problem(outcome: FileOutcome) -> Problem:
 def superseded_problem(entry: Superseded) -> Problem:
     winner = entry.by
     when = winner.date or "sin fecha"
-    return problem(Code.SUPERSEDED, winner=Path(winner.path).name, date=when)
+    return problem(Code.SUPERSEDED, winner=winner.file_name, date=when)
 
 
 # --- The Resumen table, shared by the workbook and the CSV ------------------------------------
@@ -232,7 +232,7 @@ def write_csv(
             [
                 *(safe_csv_text(v or "") for v in (client.id, client.company, client.contact)),
                 safe_csv_text(client.email or ""),
-                safe_csv_text(Path(o.path).name),
+                safe_csv_text(o.file_name),
                 when(o.date),
                 *(str(a.total) for a in o.score.areas),
                 *(number(a.average) for a in o.score.areas),

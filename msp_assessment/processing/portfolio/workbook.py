@@ -124,7 +124,7 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
         client = outcome.client
         for col, value in enumerate((client.id, client.company, client.contact, client.email), 1):
             put_text(ws, row, col, value)
-        put_text(ws, row, 5, Path(outcome.path).name)
+        put_text(ws, row, 5, outcome.file_name)
         put_date(ws, row, 6, outcome.date)
         for i, area in enumerate(score.areas):
             ws.cell(row=row, column=7 + i, value=area.total)
@@ -169,7 +169,7 @@ def _roster_rows(ws: Worksheet, cons: Consolidation, col: int, last: int) -> int
         for i, value in enumerate((client.id, client.company, client.contact, client.email), 1):
             put_text(ws, last, i, value)
         if entry.outcome is not None:
-            put_text(ws, last, 5, Path(entry.outcome.path).name)
+            put_text(ws, last, 5, entry.outcome.file_name)
         ws.cell(row=last, column=col, value=SITUATION[entry.state])
     return last
 
@@ -203,7 +203,7 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
     entries += [(o, OUTSIDE_LABEL, (outside_problem(o),)) for o in cons.counted if id(o) in outside]
     entries += [(e.outcome, SUPERSEDED_LABEL, (superseded_problem(e),)) for e in cons.superseded]
     for row, (outcome, label, problems) in enumerate(entries, start=2):
-        put_text(ws, row, 1, outcome.path)
+        put_text(ws, row, 1, outcome.file_name)
         known = outcome.status is not Status.UNREADABLE
         client = outcome.client
         for col, value in enumerate((client.id, client.company, client.contact, client.email), 2):
@@ -241,7 +241,7 @@ def _respuestas(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> N
     for row, outcome in enumerate(cons.counted, start=2):
         put_text(ws, row, 1, outcome.client.id)
         put_text(ws, row, 2, outcome.client.company)
-        put_text(ws, row, 3, Path(outcome.path).name)
+        put_text(ws, row, 3, outcome.file_name)
         for col, st in enumerate(statements, start=4):
             ws.cell(row=row, column=col, value=outcome.answers[st.id])
     if cons.counted:

@@ -7,6 +7,7 @@ so that encrypted, legacy, OpenDocument, text and oversized (zip bomb) files are
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -68,6 +69,17 @@ def collect(paths: list[Path], *, recursive: bool = False) -> tuple[list[Path], 
     for file in files:
         unique.setdefault(file.resolve(), file)
     return list(unique.values()), skipped
+
+
+def relative_names(files: Sequence[Path], paths: Sequence[Path]) -> dict[Path, str]:
+    """Each file's name as the user knows it: relative to the folder of ``paths`` it was found in
+    (``sub/acme.xlsx`` with --recursive), else its own name."""
+    folders = [p for p in paths if p.is_dir()]
+    names = {}
+    for file in files:
+        root = next((f for f in folders if file.is_relative_to(f)), None)
+        names[file] = file.relative_to(root).as_posix() if root else file.name
+    return names
 
 
 def _skip_reason(path: Path, root: Path) -> str | None:

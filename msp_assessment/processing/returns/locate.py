@@ -189,9 +189,7 @@ def cell_value(wb: Book, at: Located) -> tuple[object, str | None]:
     sheet = _sheet(wb, at.sheet)
     row, col = coordinate_to_tuple(at.cell)
     bounds = sheet.merged_at(row, col)
-    if bounds is None:
-        return sheet.value(row, col), None
-    return sheet.value(bounds[0], bounds[1]), range_text(bounds)
+    return sheet.value(*sheet.top_left(row, col)), None if bounds is None else range_text(bounds)
 
 
 def range_text(bounds: tuple[int, int, int, int]) -> str:

@@ -51,7 +51,7 @@ def safe_process(path: Path, *, plan: RunPlan) -> FileOutcome:
     written either.
     """
     try:
-        return process_file(path, plan)
+        outcome = process_file(path, plan)
     except OutputError:
         raise
     except Exception as err:
@@ -59,7 +59,8 @@ def safe_process(path: Path, *, plan: RunPlan) -> FileOutcome:
             raise
         detail = shorten(f"{type(err).__name__}: {err}", 120)
         internal = problem(Code.INTERNAL_ERROR, detail=detail)
-        return FileOutcome(str(path), Status.UNREADABLE, problems=(internal,))
+        outcome = FileOutcome(str(path), Status.UNREADABLE, problems=(internal,))
+    return replace(outcome, relative_name=plan.names[path])
 
 
 def process_file(path: Path, plan: RunPlan) -> FileOutcome:

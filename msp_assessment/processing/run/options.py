@@ -41,5 +41,6 @@ class RunPlan:
     options: RunOptions
     instrument: Instrument
     stems: dict[Path, str]  # each input → the distinct name its outputs take
+    names: dict[Path, str]  # each input → its name as the user knows it (see relative_names)
     roster: tuple[Client, ...] | None = None  # the client list, when one was given
     rounds: tuple[Round, ...] = ()  # the earlier rounds, as read

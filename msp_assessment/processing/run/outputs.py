@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from msp_assessment.errors import UsageError
+from msp_assessment.text import distinct_names
 
 
 def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
@@ -16,16 +17,9 @@ def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
     Deterministic (ordered by full path) and case-insensitive, as file systems on Windows and macOS
     are.
     """
-    stems: dict[Path, str] = {}
-    taken: set[str] = set()
-    for path in sorted(resolved, key=lambda f: str(resolved[f])):
-        stem, n = _without_our_suffix(path.stem), 1
-        while (stem if n == 1 else f"{stem}-{n}").casefold() in taken:
-            n += 1
-        chosen = stem if n == 1 else f"{stem}-{n}"
-        taken.add(chosen.casefold())
-        stems[path] = chosen
-    return stems
+    ordered = sorted(resolved, key=lambda f: str(resolved[f]))
+    names = distinct_names([_without_our_suffix(path.stem) for path in ordered])
+    return dict(zip(ordered, names, strict=True))
 
 
 _OUR_SUFFIX = re.compile(r"(?:\s*[-_]\s*|\s+)(?:revisar|resultados)$", re.IGNORECASE)

@@ -14,7 +14,7 @@ from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import read_round
-from msp_assessment.processing.returns.intake import collect
+from msp_assessment.processing.returns.intake import collect, relative_names
 from msp_assessment.processing.run.one_file import safe_process
 from msp_assessment.processing.run.options import RunOptions, RunPlan
 from msp_assessment.processing.run.outputs import check_not_inputs, check_output_dir, output_stems
@@ -46,7 +46,8 @@ def run(
         check_output_dir(options.output_dir, list(paths), resolved)
         check_not_inputs([options.summary, options.csv], resolved)
         remove_stale_temporaries(options.output_dir)
-    plan = RunPlan(options, instrument, output_stems(resolved), roster, rounds)
+    names = relative_names(files, list(paths))
+    plan = RunPlan(options, instrument, output_stems(resolved), names, roster, rounds)
     work = partial(safe_process, plan=plan)
     outcomes = []
     jobs = options.jobs or default_jobs()
