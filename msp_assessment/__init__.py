@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from msp_assessment.client import Client
+    from msp_assessment.errors import MspError
     from msp_assessment.instrument import Instrument, load_instrument
     from msp_assessment.outcome import FileOutcome, Report, Status
     from msp_assessment.problems import Code, Problem
@@ -27,7 +28,8 @@ _EXPORTS = {
     "Instrument": "msp_assessment.instrument",
     "Problem": "msp_assessment.problems",
     "Report": "msp_assessment.outcome",
-    "RunOptions": "msp_assessment.processing.run.pipeline",
+    "MspError": "msp_assessment.errors",
+    "RunOptions": "msp_assessment.processing.run.options",
     "Status": "msp_assessment.outcome",
     "TemplateOptions": "msp_assessment.workbook_templates",
     "build_template": "msp_assessment.workbook_templates",
@@ -41,6 +43,7 @@ __all__ = [
     "Code",
     "FileOutcome",
     "Instrument",
+    "MspError",
     "Problem",
     "Report",
     "RunOptions",

@@ -25,6 +25,8 @@ from tests.support.programs import (
     without_drawings,
 )
 
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
 DRAWN = 60  # pixels of the series colour a chart adds at 80 dpi; an empty chart adds none
 
 

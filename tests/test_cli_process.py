@@ -20,6 +20,8 @@ from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 from tests.support.programs import require_libreoffice, run_libreoffice_fill
 
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
 EXAMPLE = {1: [5, 5, 5, 4, 4], 2: [3, 3, 3, 4, 3], 3: [4, 4, 4, 3, 4], 4: [3, 3, 2, 2, 3]}
 
 

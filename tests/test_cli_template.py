@@ -12,6 +12,8 @@ from msp_assessment.cli import cli
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
 
 def test_template_command__default_name__written_in_current_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -21,7 +21,7 @@ from tests.support.hostile import ANSWERS, _insert_rows
 from tests.support.programs import require_libreoffice, soffice_convert
 
 CLIENT = Client("OD-1", "Hojas Libres S.L.", "Lucía Ortega", "lucia@hojaslibres.es")
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.writes_workbooks]
 
 
 def saved_as(source: Path, kind: str, folder: Path) -> Path:

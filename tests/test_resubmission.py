@@ -23,6 +23,8 @@ from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import named_cell
 from tests.support.programs import run_libreoffice_fill
 
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
 CLIENT = Client("C-7", "Acme Sistemas", "Ana Pérez", "ana@acme.es")
 FULL = {1: [4, 4, 3, 4, 4], 2: [3, 3, 3, 3, 2], 3: [4, 4, 4, 4, 4], 4: [2, 3, 3, 3, 3]}
 MISSING = [(1, 4), (2, 5), (3, 2)]  # answers the first return lacks

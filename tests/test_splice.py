@@ -32,6 +32,8 @@ from msp_assessment.workbook_templates import styles as palette
 from tests.support.hostile import ANSWERS, fast_read, rewrite_parts, valid
 from tests.support.programs import require_libreoffice, soffice_convert
 
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
 EXAMPLE = Path(__file__).parent.parent / "examples" / "documento-ejemplo-proactivo.xlsx"
 EDITED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
 

@@ -16,6 +16,8 @@ from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
 from tests.support.programs import require_libreoffice, run_libreoffice_fill
 
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
 
 def cell_of(wb: openpyxl.Workbook, name: str) -> tuple[Worksheet, str]:
     cell = named_cell(wb, name)

@@ -36,6 +36,8 @@ from msp_assessment.processing.ooxml.package import (
 from msp_assessment.processing.ooxml.styles_part import add_fill_copies, append_styles
 from msp_assessment.workbook_templates import styles as palette
 
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
 NS = f'xmlns="{MAIN}" xmlns:r="{DOC_RELS}"'
 
 

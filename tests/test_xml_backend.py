@@ -6,6 +6,9 @@ import importlib.util
 import os
 
 import openpyxl.xml
+import pytest
+
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
 
 
 def test_openpyxl_xml_writer__follows_the_openpyxl_lxml_variable() -> None:

@@ -1,4 +1,4 @@
-"""Commands prepare, send and status: thin click wrappers over msp_assessment.campaign."""
+"""Commands prepare, send, status and deliver: thin click wrappers over msp_assessment.campaign."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """What every command module shares: click's Spanish words, context settings and the options
-several commands take. The command modules import this; cli.py gathers their commands."""
+several commands take, and the one place where errors become Spanish lines. The command modules
+import this; cli/__init__.py gathers their commands."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the Resultados and Revisión sheets show, laid out as a ``Draft`` (xlsx/sheetml.py writes
+"""What the Resultados and Revisión sheets show, laid out as a ``Draft`` (ooxml/sheetml.py writes
 it as SpreadsheetML, and the splice adds it to the client's own package)."""
 
 from __future__ import annotations
