@@ -50,7 +50,7 @@ def file_stems(clients: Sequence[Client]) -> list[str]:
 
 
 def id_key(client_id: str) -> str:
-    """How client ids compare: «CL-1», «cl-1 » and «CL‑1» with accents aside are one id."""
+    """How client ids compare: case, accents and spacing aside («CL-1» and «cl-1 » are one)."""
     return fold(client_id)
 
 
@@ -61,11 +61,38 @@ def same_client(a: Client, b: Client) -> bool:
     return bool(a.company and b.company) and fold(a.company or "") == fold(b.company or "")
 
 
+class ClientIndex:
+    """Known clients (a list, an earlier round) indexed by the rule, so that finding a block
+    among thousands costs a look-up, not a scan."""
+
+    def __init__(self, known: Sequence[Client]) -> None:
+        self._by_id: dict[str, list[int]] = {}
+        self._by_company: dict[str, list[int]] = {}
+        self._without_id: set[int] = set()
+        for i, client in enumerate(known):
+            if client.id:
+                self._by_id.setdefault(id_key(client.id), []).append(i)
+            else:
+                self._without_id.add(i)
+            if client.company:
+                self._by_company.setdefault(fold(client.company), []).append(i)
+
+    def find(self, found: Client) -> int | None:
+        """The index of the one known client that ``found`` is, by the rule; None when none is,
+        or when several are (a block without id whose company two known clients share)."""
+        same_company = self._by_company.get(fold(found.company), []) if found.company else []
+        if found.id:  # the same id, or a known client without id and the same company
+            matches = self._by_id.get(id_key(found.id), []) + [
+                i for i in same_company if i in self._without_id
+            ]
+        else:
+            matches = same_company
+        return matches[0] if len(matches) == 1 else None
+
+
 def find_client(found: Client, known: Sequence[Client]) -> int | None:
-    """The index of the one client of ``known`` that ``found`` is, by the rule; None when none
-    is, or when several are (a block without id whose company two known clients share)."""
-    matches = [i for i, client in enumerate(known) if same_client(found, client)]
-    return matches[0] if len(matches) == 1 else None
+    """The index of the one client of ``known`` that ``found`` is (see ``ClientIndex.find``)."""
+    return ClientIndex(known).find(found)
 
 
 def client_keys(found: Sequence[Client], known: Sequence[Client] = ()) -> list[str | None]:
@@ -78,8 +105,9 @@ def client_keys(found: Sequence[Client], known: Sequence[Client] = ()) -> list[s
     """
     keys: list[str | None] = [None] * len(found)
     ids_by_company: dict[str, set[str]] = {}
+    index_of_known = ClientIndex(known)
     for i, block in enumerate(found):
-        index = find_client(block, known) if known else None
+        index = index_of_known.find(block)
         if index is not None:
             keys[i] = f"conocido:{index}"
         elif block.id:

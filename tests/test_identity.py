@@ -12,8 +12,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from msp_assessment.client import Client, client_keys, find_client, same_client
+from msp_assessment.client import Client, ClientIndex, client_keys, find_client, same_client
 from msp_assessment.examples import uniform_answers, write_filled
 from tests.support.mail import invoke, parse_eml, write_list
 
@@ -79,6 +81,19 @@ def test_rule__ids_decide__company_only_when_an_id_is_missing() -> None:
     # In a batch: a block without id joins the one id its company is seen with.
     keys = client_keys([Client("CL-1", "Acme"), Client(None, "ACME "), Client(None, "Zeta")])
     assert keys[0] == keys[1] != keys[2]
+
+
+_TEXTS = st.sampled_from([None, "", "CL-1", "cl-1 ", "CL-2", "Acme", "ACME ", "Ácme", "Beta"])
+_BLOCKS = st.builds(Client, id=_TEXTS, company=_TEXTS)
+
+
+@given(known=st.lists(_BLOCKS, max_size=6), found=_BLOCKS)
+def test_client_index__finds_what_the_rule_says__one_match_or_none(
+    known: list[Client], found: Client
+) -> None:
+    matches = [i for i, client in enumerate(known) if same_client(found, client)]
+    expected = matches[0] if len(matches) == 1 else None
+    assert ClientIndex(known).find(found) == expected
 
 
 def test_every_command__acme_is_one_client_with_its_newest_workbook(

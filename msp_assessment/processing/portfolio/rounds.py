@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from msp_assessment.client import Client, find_client
+from msp_assessment.client import Client, ClientIndex
 from msp_assessment.errors import RoundError
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult
@@ -39,6 +40,11 @@ class Round:
     date: date | None
     results: tuple[PastResult, ...]
     statement_means: dict[str, Fraction]  # statement id → mean over the round's clients
+
+    @cached_property
+    def clients(self) -> ClientIndex:
+        """The round's clients, indexed by the identity rule."""
+        return ClientIndex([r.client for r in self.results])
 
 
 def read_round(path: Path, instrument: Instrument, *, accept_edited: bool = False) -> Round:
@@ -151,7 +157,7 @@ def history(client: Client, rounds: Sequence[Round]) -> list[PastResult]:
     (``client.find_client``)."""
     found = []
     for past in rounds:
-        index = find_client(client, [r.client for r in past.results])
+        index = past.clients.find(client)
         if index is not None:
             found.append(past.results[index])
     return sorted(found, key=lambda r: r.round_date or date.min)
