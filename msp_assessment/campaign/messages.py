@@ -19,7 +19,7 @@ from pathlib import Path
 from msp_assessment._files import write_atomic
 from msp_assessment.client import Client
 from msp_assessment.errors import CampaignError
-from msp_assessment.text import EMAIL, parse_date, spanish_date
+from msp_assessment.text import EMAIL, spanish_date
 
 CLIENT_HEADER = "X-MSP-Client-Id"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -78,13 +78,6 @@ def with_deadline(text: MessageText, deadline: date | None) -> MessageText:
 
 def invitation_text(deadline: date | None) -> MessageText:
     return with_deadline(MessageText(INVITATION_SUBJECT, INVITATION_BODY), deadline)
-
-
-def parse_deadline(text: str) -> date:
-    parsed = parse_date(text)
-    if parsed is None:
-        raise CampaignError(f"Fecha límite no válida: «{text}». Escríbala como 31/12/2026.")
-    return parsed
 
 
 def parse_sender(text: str) -> Address:

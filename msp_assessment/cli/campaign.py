@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from msp_assessment.cli.common import (
+    DAY,
     command,
     echo_json,
     next_step,
@@ -29,18 +30,6 @@ SEND_LABELS = {
 }
 
 
-def _deadline(value: str | None) -> date | None:
-    from msp_assessment.campaign.messages import parse_deadline
-    from msp_assessment.errors import CampaignError
-
-    if value is None:
-        return None
-    try:
-        return parse_deadline(value)
-    except CampaignError as err:
-        raise click.BadParameter(str(err), param_hint="'--deadline'") from None
-
-
 def _list_option(func: Any) -> Any:
     return click.argument(
         "clients", metavar="CLIENTES", type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -48,7 +37,10 @@ def _list_option(func: Any) -> Any:
 
 
 _deadline_option = click.option(
-    "--deadline", metavar="FECHA", help="Fecha límite para responder (31/12/2026 o 2026-12-31)."
+    "--deadline",
+    type=DAY,
+    metavar="FECHA",
+    help="Fecha límite para responder (31/12/2026 o 2026-12-31).",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")
 # What prepare and deliver share: they both write a folder of drafts from one sender.
@@ -82,7 +74,7 @@ def prepare(
     clients: Path,
     output: Path,
     sender: str,
-    deadline: str | None,
+    deadline: date | None,
     message: Path | None,
     force: bool,
     as_json: bool,
@@ -98,7 +90,7 @@ def prepare(
     from msp_assessment.campaign.prepare import prepare as run_prepare
 
     text = MessageText.from_file(message) if message else None
-    options = PrepareOptions(sender, _deadline(deadline), text, force)
+    options = PrepareOptions(sender, deadline, text, force)
     report = run_prepare(clients, output, options)
     if as_json:
         echo_json(report.to_dict())
@@ -251,7 +243,7 @@ def status(
     recursive: bool,
     reminders: Path | None,
     sender: str | None,
-    deadline: str | None,
+    deadline: date | None,
     delivered: tuple[Path, ...],
     as_json: bool,
 ) -> None:
@@ -265,7 +257,7 @@ def status(
     from msp_assessment.outcome import Status
     from msp_assessment.processing.portfolio.roster import State
 
-    options = StatusOptions(recursive, reminders, sender, _deadline(deadline), delivered)
+    options = StatusOptions(recursive, reminders, sender, deadline, delivered)
     report = run_status(clients, list(paths), options)
     if as_json:
         echo_json(report.to_dict())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,25 @@ class Command(click.Command):
                 f"No se pudo escribir o leer{where}: {describe_os_error(err)}. Compruebe que la "
                 "carpeta existe, que tiene permiso de escritura y que hay espacio en el disco."
             ) from None
+
+
+class Day(click.ParamType):  # type: ignore[type-arg]  # generic only in newer clicks (>=8.2)
+    """A date typed by a person: 31/12/2026, 31-12-26 or 2026-12-31."""
+
+    name = "fecha"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from msp_assessment.text import parse_date
+
+        if isinstance(value, date):
+            return value
+        parsed = parse_date(str(value))
+        if parsed is None:
+            self.fail(f"Fecha límite no válida: «{value}». Escríbala como 31/12/2026.", param, ctx)
+        return parsed
+
+
+DAY = Day()
 
 
 def command() -> Callable[[Callable[..., Any]], click.Command]:
