@@ -137,9 +137,27 @@ def test_add_print_area__repeated_header_row__print_titles_too() -> None:
     ) in out
 
 
-def test_add_print_area__self_closing_defined_names__declined() -> None:
+@pytest.mark.parametrize("empty", ["<definedNames/>", "<definedNames />"])
+def test_add_print_area__empty_defined_names__filled_in_place(empty: str) -> None:
+    # Google Sheets writes it, and so does openpyxl for a workbook without names.
+    out = workbook_part.add_print_area(workbook(f"<sheets></sheets>{empty}<calcPr/>"), "R", "F", 3)
+    assert out == workbook(
+        '<sheets></sheets><definedNames><definedName name="_xlnm.Print_Area" '
+        "localSheetId=\"0\">'R'!$A$1:$F$3</definedName></definedNames><calcPr/>"
+    )
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        "<definedNames/><definedNames/>",
+        '<definedNames x="1"></definedNames>',
+        "<x:definedNames></x:definedNames>",
+    ],
+)
+def test_add_print_area__defined_names_in_an_unexpected_form__declined(names: str) -> None:
     with pytest.raises(SpliceDeclinedError):
-        workbook_part.add_print_area(workbook("<sheets></sheets><definedNames/>"), "R", "F", 3)
+        workbook_part.add_print_area(workbook(f"<sheets></sheets>{names}"), "R", "F", 3)
 
 
 @pytest.mark.parametrize(

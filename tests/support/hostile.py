@@ -411,3 +411,54 @@ def mutant(original: bytes, case: int, rng: random.Random, work: Path) -> tuple[
 def fast_read(data: bytes) -> Book | None:
     parts = unzip(data)
     return None if parts is None else read_package(parts)
+
+
+# --- Strict Open XML, as Excel's «Hoja de cálculo Open XML estricta» writes it ---------------
+
+_TO_STRICT = [
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties",
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+        b"http://purl.oclc.org/ooxml/officeDocument/extendedProperties",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+        b"http://purl.oclc.org/ooxml/officeDocument/customProperties",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/officeDocument/2006/",
+        b"http://purl.oclc.org/ooxml/officeDocument/",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/",
+        b"http://purl.oclc.org/ooxml/spreadsheetml/",
+    ),
+    (
+        b"http://schemas.openxmlformats.org/drawingml/2006/",
+        b"http://purl.oclc.org/ooxml/drawingml/",
+    ),
+]
+
+
+def as_strict(path: Path, target: Path) -> Path:
+    """``path`` saved as Strict Open XML: every namespace in its Strict form, the workbook
+    marked ``conformance="strict"`` (what Excel writes; the tool must read it and send back a
+    copy Excel opens)."""
+
+    def strict(parts: dict[str, bytes]) -> dict[str, bytes]:
+        out = {}
+        for name, data in parts.items():
+            if name.endswith((".xml", ".rels")):
+                for old, new in _TO_STRICT:
+                    data = data.replace(old, new)
+                if name == "xl/workbook.xml":
+                    data = data.replace(b"<workbook ", b'<workbook conformance="strict" ', 1)
+            out[name] = data
+        return out
+
+    target.write_bytes(path.read_bytes())
+    rewrite_parts(target, strict)
+    return target

@@ -11,6 +11,8 @@ from io import BytesIO
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from msp_assessment.processing.ooxml.strict import to_transitional
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -51,6 +53,15 @@ class Parts:
     infos: list[zipfile.ZipInfo]
     data: dict[str, bytes]
     trees: dict[str, ElementTree.Element] = field(default_factory=dict, compare=False)
+    rewritten: bool = False  # a Strict package, its parts in transitional form (strict.py)
+
+    def zipped(self) -> bytes:
+        """The parts as a package again (what openpyxl reads when the parts were rewritten)."""
+        out = BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+            for info in self.infos:
+                target.writestr(info.filename, self.data[info.filename])
+        return out.getvalue()
 
     def tree(self, part: str) -> ElementTree.Element:
         """``part`` parsed, once. Parse only what ``check_xml`` has passed."""
@@ -60,13 +71,16 @@ class Parts:
 
 
 def unzip(package: bytes) -> Parts | None:
-    """The parts of ``package``, or None when it is not a zip file that can be read whole."""
+    """The parts of ``package`` (a Strict package as its transitional twin, see strict.py), or
+    None when it is not a zip file that can be read whole."""
     try:
         with zipfile.ZipFile(BytesIO(package)) as source:
             infos = source.infolist()
-            return Parts(infos, {info.filename: source.read(info) for info in infos})
+            data = {info.filename: source.read(info) for info in infos}
     except Exception:  # a broken archive: openpyxl says what is wrong with it
         return None
+    transitional = to_transitional(data)
+    return Parts(infos, transitional, rewritten=transitional is not data)
 
 
 def check_xml(raw: bytes) -> None:

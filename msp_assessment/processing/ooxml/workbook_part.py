@@ -9,6 +9,7 @@ from msp_assessment.processing.ooxml.package import DOC_RELS, SpliceDeclinedErro
 _ROOT_START = re.compile(rb"<workbook\b[^>]*>")
 _LOCAL_SHEET = re.compile(rb"""localSheetId=["']([0-9]+)["']""")
 _WORKBOOK_VIEW = re.compile(rb"<workbookView\b[^>]*?(/?)>")
+_DEFINED_NAMES = re.compile(rb"<definedNames\s*/?>")  # unprefixed, no attributes: all we edit
 _VIEW_TAB = re.compile(rb"""\s(?:activeTab|firstSheet)=["'][0-9]*["']""")
 
 
@@ -53,10 +54,14 @@ def add_print_area(
 
 
 def _add_defined_names(data: bytes, area: bytes) -> bytes:
-    if b"<definedNames>" in data:
-        return data.replace(b"<definedNames>", b"<definedNames>" + area, 1)
-    if b"<definedNames" in data:
+    found = _DEFINED_NAMES.findall(data)
+    closing = data.count(b"</definedNames>")
+    if len(found) > 1 or data.count(b"definedNames") != len(found) + closing:
         raise SpliceDeclinedError("definedNames not in the expected form")
+    if found and found[0].endswith(b"/>"):  # empty: Google Sheets, and openpyxl with no names
+        return data.replace(found[0], b"<definedNames>" + area + b"</definedNames>", 1)
+    if found:
+        return data.replace(found[0], found[0] + area, 1)
     after = max(
         data.rfind(tag) + len(tag)
         for tag in (b"</sheets>", b"</functionGroups>", b"</externalReferences>")

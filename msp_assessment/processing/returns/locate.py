@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
@@ -57,7 +58,7 @@ class WorkbookReading:
     totals_at: dict[int, Located] = field(default_factory=dict)
 
 
-def open_workbook(path: Path) -> Workbook:
+def open_workbook(path: Path | IO[bytes]) -> Workbook:
     """Load with cached formula values (what the client saw), never macros."""
     return load_workbook(path, data_only=True, keep_vba=False, keep_links=False)
 

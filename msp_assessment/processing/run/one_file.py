@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
+from io import BytesIO
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -82,16 +83,18 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
         return _process_other(path, plan)
     parts = unzip(path.read_bytes())
     book = read_package(parts) if parts is not None else None
+    # openpyxl reads the file, or the package as we rewrote it (Strict, which it reads as empty).
+    source: Path | BytesIO = BytesIO(parts.zipped()) if parts and parts.rewritten else path
     wb: Workbook | None = None
     if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
-        wb = _loaded(None, path)
+        wb = _loaded(None, source)
         book = from_workbook(wb)
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
         checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)))
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
-    copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, path))
+    copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, source))
     return _outcome(path, plan, reading, checked, copy)
 
 
@@ -177,11 +180,13 @@ class _UnopenableError(Exception):
         self.error = error
 
 
-def _loaded(wb: Workbook | None, path: Path) -> Workbook:
+def _loaded(wb: Workbook | None, source: Path | BytesIO) -> Workbook:
     if wb is not None:
         return wb
     try:
-        return open_workbook(path)
+        if isinstance(source, BytesIO):
+            source.seek(0)
+        return open_workbook(source)
     except Exception as err:  # openpyxl raises many kinds on malformed packages
         raise _UnopenableError(err) from err
 

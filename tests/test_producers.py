@@ -1,0 +1,104 @@
+"""Returns as the programs clients use write them: Strict Open XML, Google Sheets, files that lost
+their names; each scored like the template it came from, and its copy written back."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from msp_assessment.instrument import load_instrument
+from msp_assessment.outcome import Status
+from msp_assessment.processing.ooxml.read import from_workbook
+from msp_assessment.processing.returns.locate import read_book
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
+from msp_assessment.workbook_templates import contract
+from tests.support.hostile import as_strict, rewrite_parts, valid
+from tests.support.programs import require_libreoffice, soffice_convert
+
+pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
+
+TOTALS = [23, 16, 19, 13]  # the battery's answers: 3,55 Proactivo
+
+
+def assert_scored_copy(folder: Path, out: Path) -> Path:
+    report = run([folder], RunOptions(output_dir=out, jobs=1))
+    (outcome,) = report.files
+    assert outcome.status is Status.SCORED, outcome.problems
+    assert outcome.score is not None and [a.total for a in outcome.score.areas] == TOTALS
+    assert outcome.output is not None
+    copy = Path(outcome.output)
+    with zipfile.ZipFile(copy) as package:  # transitional, whatever came in
+        assert not any(b"purl.oclc.org" in package.read(n) for n in package.namelist())
+    wb = openpyxl.load_workbook(copy, data_only=True)
+    assert wb.sheetnames[0] == contract.RESULTS_SHEET
+    # Found as the reader finds them (by name, else by text): the client's copy may have none.
+    reading = read_book(from_workbook(wb), load_instrument())
+    totals = [wb[at.sheet][at.cell].value for _, at in sorted(reading.totals_at.items())]
+    assert totals == TOTALS
+    points = reading.statements[0].points_at
+    assert points is not None and wb[points.sheet][points.cell].value == 5
+    return copy
+
+
+def test_strict_open_xml__our_template__scored__copy_is_transitional(tmp_path: Path) -> None:
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    as_strict(valid(tmp_path / "plantilla.xlsx"), inbox / "estricto.xlsx")
+    assert_scored_copy(inbox, tmp_path / "out")
+
+
+def test_strict_open_xml__openpyxl_route__reads_the_rewritten_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from msp_assessment.processing.run import one_file
+
+    monkeypatch.setattr(one_file, "read_package", lambda parts: None)  # as if declined
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    as_strict(valid(tmp_path / "plantilla.xlsx"), inbox / "estricto.xlsx")
+    assert_scored_copy(inbox, tmp_path / "out")
+
+
+@pytest.mark.parametrize("names", ["<definedNames/>", ""])
+def test_workbook_without_names__google_sheets_or_numbers__copy_written_back(
+    tmp_path: Path, names: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Google Sheets writes ``<definedNames/>``, Numbers no names at all; the openpyxl route
+    (taken whenever the splice declines the client's package) writes ``<definedNames/>`` too."""
+    from msp_assessment.processing.copies import results
+
+    def no_names(parts: dict[str, bytes]) -> dict[str, bytes]:
+        workbook = parts["xl/workbook.xml"]
+        pattern = rb"<definedNames>.*?</definedNames>"
+        parts["xl/workbook.xml"] = re.sub(pattern, names.encode(), workbook, flags=re.S)
+        return parts
+
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    rewrite_parts(valid(inbox / "google.xlsx"), no_names)
+    real = results._copy
+
+    def declining_first(source, *args):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        return real(replace(source, package=None), *args)  # the openpyxl route
+
+    monkeypatch.setattr(results, "_copy", declining_first)
+    assert_scored_copy(inbox, tmp_path / "out")
+
+
+@pytest.mark.libreoffice
+def test_strict_open_xml__copy_opens_in_libreoffice(tmp_path: Path) -> None:
+    require_libreoffice()
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    as_strict(valid(tmp_path / "plantilla.xlsx"), inbox / "estricto.xlsx")
+    copy = assert_scored_copy(inbox, tmp_path / "out")
+    csv = soffice_convert(copy, "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path / "lo")
+    text = csv.read_text(encoding="utf-8")
+    assert "Proactivo" in text and "3,55" in text
