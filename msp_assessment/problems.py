@@ -24,6 +24,8 @@ class Code(StrEnum):
     FILE_TOO_LARGE = "file_too_large"
     FILE_UNREADABLE = "file_unreadable"
     FILE_UNSAFE = "file_unsafe"
+    FILE_FORMAT_UNREADABLE = "file_format_unreadable"
+    FILE_READER_STOPPED = "file_reader_stopped"
     INTERNAL_ERROR = "internal_error"
     # Workbook-level and answer-level problems (status "invalid").
     NOT_ASSESSMENT = "not_assessment"
@@ -86,6 +88,15 @@ TEMPLATES: dict[Code, str] = {
         "El libro contiene construcciones XML que no se aceptan por seguridad ({detail}); no se "
         "ha leído. Pida al cliente que rellene la plantilla original con Excel, LibreOffice, "
         "Google Sheets o Numbers y la envíe de nuevo."
+    ),
+    Code.FILE_FORMAT_UNREADABLE: (
+        "El archivo es un libro {kind} que esta herramienta no consigue leer ({detail}). Pida al "
+        "cliente que lo abra y lo guarde como «Libro de Excel (.xlsx)»."
+    ),
+    Code.FILE_READER_STOPPED: (
+        "El archivo hace que el lector de libros {kind} se detenga ({detail}); no se ha leído y "
+        "el resto del lote no se ve afectado. Pida al cliente que lo abra y lo guarde como «Libro "
+        "de Excel (.xlsx)»."
     ),
     Code.INTERNAL_ERROR: (
         "msp-assessment no pudo procesar este archivo por un error interno ({detail}). El resto "
@@ -183,6 +194,8 @@ LABELS: dict[Code, str] = {
     Code.FILE_TOO_LARGE: "Supera un límite de seguridad",
     Code.FILE_UNREADABLE: "No se pudo leer",
     Code.FILE_UNSAFE: "XML no admitido por seguridad",
+    Code.FILE_FORMAT_UNREADABLE: "Formato que no se puede leer",
+    Code.FILE_READER_STOPPED: "Detiene al lector",
     Code.INTERNAL_ERROR: "Error interno",
     Code.NOT_ASSESSMENT: "No es la autoevaluación",
     Code.UNKNOWN_INSTRUMENT: "Otro cuestionario",

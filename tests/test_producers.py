@@ -102,3 +102,51 @@ def test_strict_open_xml__copy_opens_in_libreoffice(tmp_path: Path) -> None:
     csv = soffice_convert(copy, "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path / "lo")
     text = csv.read_text(encoding="utf-8")
     assert "Proactivo" in text and "3,55" in text
+
+
+def _indented_like_gnumeric(ods: Path, target: Path) -> Path:
+    """``ods`` with its content.xml indented as Gnumeric writes it: calamine took the
+    whitespace between table elements for a cell and called the file damaged."""
+
+    def indent(parts: dict[str, bytes]) -> dict[str, bytes]:
+        content = parts["content.xml"]
+        parts["content.xml"] = re.sub(rb"(<table:table-(?:row|cell)\b)", rb"\n  \1", content)
+        return parts
+
+    target.write_bytes(ods.read_bytes())
+    rewrite_parts(target, indent)
+    return target
+
+
+@pytest.mark.libreoffice
+def test_other_formats__chosen_by_content_not_name__and_gnumeric_indentation(
+    tmp_path: Path,
+) -> None:
+    require_libreoffice()
+    source = valid(tmp_path / "plantilla.xlsx")
+    xls = soffice_convert(source, "xls", tmp_path / "lo")
+    ods = soffice_convert(source, "ods", tmp_path / "lo")
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    (inbox / "era-un-xls.xlsx").write_bytes(xls.read_bytes())  # saved under another name
+    (inbox / "era-un-ods.xls").write_bytes(ods.read_bytes())
+    _indented_like_gnumeric(ods, inbox / "gnumeric.ods")
+    report = run([inbox], RunOptions(output_dir=tmp_path / "out", jobs=1))
+    got = {
+        Path(o.path).name: (o.status, o.score and [a.total for a in o.score.areas])
+        for o in report.files
+    }
+    assert got == {name: (Status.SCORED, TOTALS) for name in got} and len(got) == 3
+
+
+def test_gnumeric_ods__indented_content__scored(tmp_path: Path) -> None:
+    from tests.support.programs import gnumeric_ods, require_gnumeric
+
+    require_gnumeric()
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    gnumeric_ods(valid(tmp_path / "plantilla.xlsx"), inbox / "gnumeric.ods")
+    report = run([inbox], RunOptions(output_dir=tmp_path / "out", jobs=1))
+    (outcome,) = report.files
+    assert outcome.status is Status.SCORED, outcome.problems
+    assert outcome.score is not None and [a.total for a in outcome.score.areas] == TOTALS

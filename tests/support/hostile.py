@@ -96,9 +96,10 @@ def binary_noise(folder: Path) -> Expected:
 
 
 def legacy_ole(folder: Path) -> Expected:
-    """An OLE container (what .xls files are) that holds no workbook: calamine cannot read it."""
+    """An OLE container (what .xls files are) that holds no workbook: calamine cannot read it,
+    and cannot say whether it is damaged, so the client is asked to save it as .xlsx."""
     (folder / "viejo.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
-    return Expected("unreadable", (Code.FILE_CORRUPT,))
+    return Expected("unreadable", (Code.FILE_FORMAT_UNREADABLE,))
 
 
 def encrypted(folder: Path) -> Expected:

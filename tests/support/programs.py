@@ -102,6 +102,17 @@ def require_gnumeric() -> None:
         skip_unless_ci("falta Gnumeric (ssconvert: apt-get install gnumeric)")
 
 
+def gnumeric_ods(source: Path, target: Path) -> Path:
+    """``source`` saved by Gnumeric as OpenDocument (.ods), indented as Gnumeric writes it."""
+    subprocess.run(
+        ["ssconvert", "--export-type=Gnumeric_OpenCalc:odf", str(source), str(target)],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    return target
+
+
 def gnumeric_save(source: Path, target: Path) -> Path:
     """``source`` opened and saved again as .xlsx by Gnumeric."""
     require_gnumeric()

@@ -14,7 +14,10 @@ the Revisión sheet are the cells of the copy they receive.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from dataclasses import replace
+from io import BytesIO
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,6 +25,8 @@ from openpyxl import Workbook
 from msp_assessment.instrument import Instrument
 from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.ooxml.read import Book, Sheet, from_workbook
+from msp_assessment.processing.returns.apart import Stopped, run_apart
+from msp_assessment.processing.returns.intake import Format, Limits
 from msp_assessment.processing.returns.locate import Located, WorkbookReading, read_book
 from msp_assessment.workbook_templates import TemplateOptions, build_template, contract
 from msp_assessment.workbook_templates.cells import named_cell
@@ -29,18 +34,79 @@ from msp_assessment.workbook_templates.cells import named_cell
 FRESH_COPY = "a .ods, .xls or .xlsb return: the copy is our template with its data"
 
 
-def read_other(path: Path) -> Book | Problem:
-    """The Book of an .ods, .xls or .xlsb file, or why it cannot be read."""
+_KIND = {Format.ODS: ".ods", Format.XLS: ".xls", Format.XLSB: ".xlsb"}
+# Gnumeric writes .ods indented, and calamine takes the whitespace between its table elements
+# for cell text; outside the paragraphs (where a space is text) it means nothing.
+_PARAGRAPH = re.compile(rb"<text:(p|h)\b.*?</text:\1>|<text:(?:p|h)\b[^>]*/>", re.S)
+_BETWEEN_TAGS = re.compile(rb">\s+<")
+
+
+def read_other(path: Path, kind: Format, limits: Limits) -> Book | Problem:
+    """The Book of an .ods, .xls or .xlsb file (``kind``, by its content, whatever its name), or
+    why it cannot be read. calamine runs apart (apart.py): whatever the file makes it do, it
+    ends as this file's problem."""
+    data = path.read_bytes()
+    read = run_apart(_read, data, memory=limits.reader_memory_bytes, seconds=limits.reader_seconds)
+    if isinstance(read, Stopped):
+        return problem(Code.FILE_READER_STOPPED, kind=_KIND[kind], detail=read.why)
+    if isinstance(read, str):
+        return problem(Code.FILE_FORMAT_UNREADABLE, kind=_KIND[kind], detail=shorten(read, 120))
+    if read is None:
+        return problem(Code.FILE_ENCRYPTED)
+    return read
+
+
+def _read(data: bytes) -> Book | str | None:
+    """What calamine reads from ``data``: a Book; None for a password-protected file; or why
+    not, as text. Runs in the child process."""
     from python_calamine import CalamineWorkbook, PasswordError
 
+    def book(raw: bytes) -> Book:
+        workbook = CalamineWorkbook.from_filelike(BytesIO(raw))  # the reader chosen by content
+        return Book([_sheet(workbook.get_sheet_by_name(name)) for name in workbook.sheet_names])
+
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheets = [_sheet(workbook.get_sheet_by_name(name)) for name in workbook.sheet_names]
+        return book(data)
     except PasswordError:
-        return problem(Code.FILE_ENCRYPTED)
-    except Exception as err:  # calamine raises several kinds on broken files
-        return problem(Code.FILE_CORRUPT, detail=shorten(f"{type(err).__name__}: {err}", 120))
-    return Book(sheets)
+        return None
+    except Exception as err:  # calamine raises several kinds on what it cannot read
+        first = f"{type(err).__name__}: {err}"
+    unindented = _without_indentation(data)
+    if unindented is None:
+        return first
+    try:
+        return book(unindented)
+    except Exception:
+        return first
+
+
+def _without_indentation(data: bytes) -> bytes | None:
+    """An .ods package with the whitespace between its elements dropped (never inside a
+    paragraph), or None when ``data`` is no .ods package."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as source:
+            parts = [(info, source.read(info)) for info in source.infolist()]
+    except Exception:
+        return None
+    if not any(info.filename == "content.xml" for info, _ in parts):
+        return None
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, raw in parts:
+            if info.filename == "content.xml":
+                raw = _squeeze(raw)
+            target.writestr(info.filename, raw)
+    return out.getvalue()
+
+
+def _squeeze(xml: bytes) -> bytes:
+    kept, last = [], 0
+    for paragraph in _PARAGRAPH.finditer(xml):
+        kept.append(_BETWEEN_TAGS.sub(b"><", xml[last : paragraph.start()]))
+        kept.append(paragraph.group(0))
+        last = paragraph.end()
+    kept.append(_BETWEEN_TAGS.sub(b"><", xml[last:]))
+    return b"".join(kept)
 
 
 def _sheet(ws: object) -> Sheet:

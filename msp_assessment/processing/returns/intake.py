@@ -36,12 +36,15 @@ class Format(StrEnum):
 
 @dataclass(frozen=True)
 class Limits:
-    """Safety limits checked before any workbook is loaded."""
+    """Safety limits: checked before any workbook is loaded, or held to while one is read."""
 
     max_file_bytes: int = 50 * 1024 * 1024
     max_uncompressed_bytes: int = 200 * 1024 * 1024
     max_entries: int = 2_000
     max_ratio: int = 200  # per entry, for entries over 1 MiB uncompressed
+    # What the reader of .ods, .xls and .xlsb may take beyond what its process has (apart.py).
+    reader_memory_bytes: int = 1024 * 1024 * 1024
+    reader_seconds: float = 60.0
 
 
 def collect(paths: list[Path], *, recursive: bool = False) -> tuple[list[Path], list[Skipped]]:

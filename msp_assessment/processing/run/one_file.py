@@ -80,7 +80,7 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
     if isinstance(found, Problem):
         return FileOutcome(display, Status.UNREADABLE, problems=(found,))
     if found is not Format.OOXML:
-        return _process_other(path, plan)
+        return _process_other(path, found, plan)
     parts = unzip(path.read_bytes())
     book = read_package(parts) if parts is not None else None
     # openpyxl reads the file, or the package as we rewrote it (Strict, which it reads as empty).
@@ -98,10 +98,10 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
     return _outcome(path, plan, reading, checked, copy)
 
 
-def _process_other(path: Path, plan: RunPlan) -> FileOutcome:
+def _process_other(path: Path, kind: Format, plan: RunPlan) -> FileOutcome:
     """An .ods, .xls or .xlsb return: read by calamine, copied into a fresh template."""
     instrument, options = plan.instrument, plan.options
-    book = read_other(path)
+    book = read_other(path, kind, options.limits)
     if isinstance(book, Problem):
         return FileOutcome(str(path), Status.UNREADABLE, problems=(book,))
     reading = read_book(book, instrument)
