@@ -76,6 +76,8 @@ def unzip(package: bytes) -> Parts | None:
     try:
         with zipfile.ZipFile(BytesIO(package)) as source:
             infos = source.infolist()
+            for info in infos:  # «xl\\workbook.xml», as some Windows zip tools write names
+                info.filename = info.filename.replace("\\", "/")
             data = {info.filename: source.read(info) for info in infos}
     except Exception:  # a broken archive: openpyxl says what is wrong with it
         return None

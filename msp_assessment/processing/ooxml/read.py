@@ -220,8 +220,8 @@ class _Package:
 
     def date_styles(self) -> tuple[set[int], set[int]]:
         """Indexes of the cell formats that show dates, and of those that show durations."""
-        if STYLES_PART not in self.names:
-            raise DeclinedError("no styles part")
+        if STYLES_PART not in self.names:  # openpyxl then reads every number as a number
+            return set(), set()
         styles = self.xml(STYLES_PART)
         formats = styles.find(f"{{{MAIN}}}numFmts")
         custom = {

@@ -141,18 +141,30 @@ def _check_zip(path: Path, limits: Limits) -> Problem | Format:
                 if entry.file_size > 1024 * 1024 and ratio > limits.max_ratio:
                     detail = f"«{entry.filename}» se comprime {ratio:.0f} veces (posible bomba zip)"
                     return problem(Code.FILE_TOO_LARGE, detail=detail)
-            names = {entry.filename for entry in entries}
+            # Entry names as written by any zip tool: «xl\\workbook.xml» (Windows), any case.
+            names = {entry.filename.replace("\\", "/").casefold() for entry in entries}
             if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
                 return Format.ODS
-            if "xl/workbook.bin" in names:
+            if "content.xml" in names and _ODS_MIMETYPE in _read(archive, "META-INF/manifest.xml"):
+                return Format.ODS  # an .ods that lost its mimetype entry
+            if any(name.endswith("workbook.bin") for name in names):
                 return Format.XLSB
-            if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
-                return problem(Code.FILE_NUMBERS)
-            if "xl/workbook.xml" not in names:
+            if any(name.endswith((".iwa", "index.zip")) for name in names):
+                return problem(Code.FILE_NUMBERS)  # also a .numbers package zipped as a folder
+            if not any(name.rsplit("/", 1)[-1] == "workbook.xml" for name in names):
                 return problem(Code.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
         return problem(Code.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
     return Format.OOXML
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The entry ``name`` of ``archive`` (up to 1 MiB), or nothing when there is none."""
+    try:
+        with archive.open(name) as entry:
+            return entry.read(1024 * 1024)
+    except KeyError:
+        return b""
 
 
 def _describe(head: bytes, path: Path) -> str:

@@ -364,8 +364,10 @@ def _beside_label(wb: Book, at: Located, field: contract.ClientField) -> bool:
 
 
 def _client_cells_by_label(wb: Book, labels: dict[str, contract.ClientField]) -> dict[str, Located]:
-    sheet = wb.sheet(contract.FORM_SHEET) or wb.sheets[0]
+    sheet = wb.sheet(contract.FORM_SHEET) or (wb.sheets[0] if wb.sheets else None)
     found: dict[str, Located] = {}
+    if sheet is None:  # a workbook without worksheets: nothing to find, not our questionnaire
+        return found
     for row, col, value in sheet.scan(60, 3):
         if isinstance(value, str) and fold(value) in labels:
             key = labels[fold(value)].key

@@ -95,7 +95,15 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
         checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)))
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
     copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, source))
-    return _outcome(path, plan, reading, checked, copy)
+    try:
+        return _outcome(path, plan, reading, checked, copy)
+    except OutputError:
+        raise
+    except Exception:
+        # The workbook was read, but neither the splice nor openpyxl can write it back (openpyxl
+        # fails to open some packages the fast reader reads, or to save some charts): its copy
+        # is our template with the client's data and answers, as for an .ods return.
+        return _fresh(path, plan, reading, checked)
 
 
 def _process_other(path: Path, kind: Format, plan: RunPlan) -> FileOutcome:
@@ -105,11 +113,14 @@ def _process_other(path: Path, kind: Format, plan: RunPlan) -> FileOutcome:
     if isinstance(book, Problem):
         return FileOutcome(str(path), Status.UNREADABLE, problems=(book,))
     reading = read_book(book, instrument)
-    checked = validate(reading, instrument, options.required)
-    wb, located, problems = fresh_copy(reading, instrument, checked.problems)
-    checked = replace(checked, problems=problems)
+    return _fresh(path, plan, reading, validate(reading, instrument, options.required))
+
+
+def _fresh(path: Path, plan: RunPlan, reading: WorkbookReading, checked: Validation) -> FileOutcome:
+    """The outcome with a copy that is our template holding the client's data and answers."""
+    wb, located, problems = fresh_copy(reading, plan.instrument, checked.problems)
     copy = CopySource(located, None, lambda: wb, FRESH_COPY)
-    return _outcome(path, plan, reading, checked, copy)
+    return _outcome(path, plan, reading, replace(checked, problems=problems), copy)
 
 
 def _outcome(
