@@ -23,6 +23,9 @@ OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_FLAT_ODS = b'office:mimetype="application/vnd.oasis.opendocument.spreadsheet"'
+_OLD_EXCEL = "es del formato de Excel 2.x a 4.0"
+_FODS = "es una hoja de cálculo OpenDocument en XML plano"
 
 
 class Format(StrEnum):
@@ -116,6 +119,11 @@ def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:
                     return problem(Code.FILE_ENCRYPTED)
                 return Format.XLS
         if not head.startswith(b"PK"):
+            if head[:2] == b"\x09\x00" or head[:2] in (b"\x09\x02", b"\x09\x04"):
+                # A BIFF2-4 workbook (Excel 2 to 4, 1987-1992): no container, no reader for it.
+                return problem(Code.FILE_FORMAT_UNREADABLE, kind=".xls", detail=_OLD_EXCEL)
+            if head.startswith(b"<?xml") and _FLAT_ODS in _start(path):
+                return problem(Code.FILE_FORMAT_UNREADABLE, kind=".fods", detail=_FODS)
             return problem(Code.FILE_NOT_WORKBOOK, detail=_describe(head, path))
         return _check_zip(path, limits)
     except OSError as err:
@@ -156,6 +164,12 @@ def _check_zip(path: Path, limits: Limits) -> Problem | Format:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
         return problem(Code.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
     return Format.OOXML
+
+
+def _start(path: Path) -> bytes:
+    """The first 4 KiB of ``path``: enough for an XML document's root element."""
+    with path.open("rb") as fh:
+        return fh.read(4096)
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> bytes:

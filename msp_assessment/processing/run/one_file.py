@@ -6,10 +6,12 @@ the run (no later file could be written either).
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import replace
 from functools import partial
 from io import BytesIO
 from pathlib import Path
+from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 from openpyxl import Workbook
@@ -203,13 +205,18 @@ def _loaded(wb: Workbook | None, source: Path | BytesIO) -> Workbook:
 
 
 def _open_problem(err: Exception) -> Problem:
-    """Why openpyxl could not open a package: unsafe XML (defusedxml said no) or just broken."""
+    """Why openpyxl could not open a package: unsafe XML (defusedxml said no), a broken package
+    (a bad zip, malformed XML, a part it names that is not there), or something openpyxl does not
+    read in a package that may well be sound (then the client saves it again as .xlsx)."""
     cause: BaseException | None = err
     while cause is not None:
         if isinstance(cause, DefusedXmlException):
             return problem(Code.FILE_UNSAFE, detail=UNSAFE_XML.get(type(cause).__name__, "DTD"))
         cause = cause.__cause__ or cause.__context__
-    return problem(Code.FILE_CORRUPT, detail=shorten(f"{type(err).__name__}: {err}", 120))
+    detail = shorten(f"{type(err).__name__}: {err}", 120)
+    if isinstance(err, zipfile.BadZipFile | ElementTree.ParseError | KeyError | EOFError):
+        return problem(Code.FILE_CORRUPT, detail=detail)
+    return problem(Code.FILE_FORMAT_UNREADABLE, kind=".xlsx", detail=detail)
 
 
 UNSAFE_XML = {
