@@ -4,6 +4,8 @@ their names; each scored like the template it came from, and its copy written ba
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -18,7 +20,12 @@ from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
 from msp_assessment.workbook_templates import contract
 from tests.support.hostile import as_strict, rewrite_parts, valid
-from tests.support.programs import require_libreoffice, soffice_convert
+from tests.support.programs import (
+    gnumeric_ods,
+    require_gnumeric,
+    require_libreoffice,
+    soffice_convert,
+)
 
 pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
 
@@ -140,8 +147,6 @@ def test_other_formats__chosen_by_content_not_name__and_gnumeric_indentation(
 
 
 def test_gnumeric_ods__indented_content__scored(tmp_path: Path) -> None:
-    from tests.support.programs import gnumeric_ods, require_gnumeric
-
     require_gnumeric()
     inbox = tmp_path / "recibidos"
     inbox.mkdir()
@@ -150,3 +155,102 @@ def test_gnumeric_ods__indented_content__scored(tmp_path: Path) -> None:
     (outcome,) = report.files
     assert outcome.status is Status.SCORED, outcome.problems
     assert outcome.score is not None and [a.total for a in outcome.score.areas] == TOTALS
+
+
+LIBREOFFICE_FILTERS = [
+    ("xlsx", "Calc MS Excel 2007 XML"),
+    ("xlsx", "Calc Office Open XML"),
+    ("xlsm", "Calc MS Excel 2007 VBA XML"),
+    ("xls", "MS Excel 97"),
+    ("ods", "calc8"),
+]
+GNUMERIC_FORMATS = [
+    ("xlsx", "Gnumeric_Excel:xlsx2"),
+    ("xlsx", "Gnumeric_Excel:xlsx"),
+    ("xls", "Gnumeric_Excel:excel_biff8"),
+    ("xls", "Gnumeric_Excel:excel_biff7"),
+    ("ods", "Gnumeric_OpenCalc:odf"),
+    ("ods", "Gnumeric_OpenCalc:openoffice"),
+]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(("ext", "filter_name"), LIBREOFFICE_FILTERS)
+def test_our_template__saved_by_libreoffice_with_each_filter__scored_and_written_back(
+    tmp_path: Path, ext: str, filter_name: str
+) -> None:
+    require_libreoffice()
+    inbox = tmp_path / "recibidos"
+    soffice_convert(valid(tmp_path / "cliente.xlsx"), f"{ext}:{filter_name}", inbox)
+    for profile in inbox.glob(".lo-profile"):  # soffice_convert's own, beside the file
+        shutil.rmtree(profile)
+    copy = assert_scored_copy(inbox, tmp_path / "out")
+    text = soffice_convert(copy, "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path / "lo")
+    assert "3,55" in text.read_text(encoding="utf-8")  # LibreOffice opens what we send back
+
+
+@pytest.mark.parametrize(("ext", "export_type"), GNUMERIC_FORMATS)
+def test_our_template__saved_by_gnumeric_in_each_format__scored_and_written_back(
+    tmp_path: Path, ext: str, export_type: str
+) -> None:
+    require_gnumeric()
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    subprocess.run(
+        [
+            "ssconvert",
+            f"--export-type={export_type}",
+            str(valid(tmp_path / "c.xlsx")),
+            str(inbox / f"gnumeric.{ext}"),
+        ],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    assert_scored_copy(inbox, tmp_path / "out")
+
+
+@pytest.mark.libreoffice
+def test_flat_ods__from_libreoffice__unreadable_with_a_true_message(tmp_path: Path) -> None:
+    require_libreoffice()
+    flat = soffice_convert(
+        valid(tmp_path / "c.xlsx"), "fods:OpenDocument Spreadsheet Flat XML", tmp_path / "lo"
+    )
+    (outcome,) = run([flat], RunOptions(jobs=1)).files
+    assert outcome.status is Status.UNREADABLE
+    (found,) = outcome.problems
+    assert found.code == "file_format_unreadable"
+    assert "OpenDocument en XML plano" in found.message and "(.xlsx)" in found.message
+
+
+def test_excel_template__saved_under_an_xlsx_name__scored__copy_is_a_workbook(
+    tmp_path: Path,
+) -> None:
+    template = b"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml"
+    workbook = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+    def as_template(parts: dict[str, bytes]) -> dict[str, bytes]:
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(workbook, template)
+        return parts
+
+    inbox = tmp_path / "recibidos"
+    inbox.mkdir()
+    rewrite_parts(valid(inbox / "plantilla-de-excel.xlsx"), as_template)
+    copy = assert_scored_copy(inbox, tmp_path / "out")
+    with zipfile.ZipFile(copy) as package:
+        types = package.read("[Content_Types].xml")
+    assert workbook in types and template not in types
+    report = run([inbox], RunOptions(output_dir=tmp_path / "otra", jobs=1))
+    assert report.files[0].resaved is None  # the client's own package, spliced
+
+
+def test_xls_with_an_old_password__encrypted__not_damaged(tmp_path: Path) -> None:
+    """An .xls protected the BIFF8 way (XOR or RC4: a FILEPASS record after the BOF)."""
+    bof = b"\x09\x08\x10\x00" + bytes(16)
+    writeprot, filepass = b"\x86\x00\x00\x00", b"\x2f\x00\x06\x00" + bytes(6)
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    (tmp_path / "clave.xls").write_bytes(ole + bof + writeprot + filepass + bytes(512))
+    (tmp_path / "sin-clave.xls").write_bytes(ole + bof + writeprot + b"\x0a\x00\x00\x00")
+    outcomes = {Path(o.path).name: o for o in run([tmp_path], RunOptions(jobs=1)).files}
+    assert [p.code for p in outcomes["clave.xls"].problems] == ["file_encrypted"]
+    assert [p.code for p in outcomes["sin-clave.xls"].problems] != ["file_encrypted"]

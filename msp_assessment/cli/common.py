@@ -5,6 +5,8 @@ import this; cli/__init__.py gathers their commands."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -35,6 +37,9 @@ class Command(click.Command):
             raise click.UsageError(str(err), ctx) from None
         except MspError as err:
             raise click.ClickException(str(err)) from None
+        except BrokenPipeError:  # the output went to a reader that stopped (| head): say nothing
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as err:
             where = f" {err.filename}" if err.filename else ""
             raise click.ClickException(

@@ -81,8 +81,29 @@ def unzip(package: bytes) -> Parts | None:
             data = {info.filename: source.read(info) for info in infos}
     except Exception:  # a broken archive: openpyxl says what is wrong with it
         return None
-    transitional = to_transitional(data)
-    return Parts(infos, transitional, rewritten=transitional is not data)
+    normal = as_workbook(to_transitional(data))
+    return Parts(infos, normal, rewritten=normal is not data)
+
+
+# A template («Plantilla de Excel», .xltx/.xltm) saved under an .xlsx name: read, and sent back, as
+# the workbook it is (Excel refuses an .xlsx whose main part says template).
+_TEMPLATE_TYPES = (
+    (
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+        WORKBOOK_TYPES[0].encode(),
+    ),
+    (b"application/vnd.ms-excel.template.macroEnabled.main+xml", WORKBOOK_TYPES[1].encode()),
+)
+
+
+def as_workbook(data: dict[str, bytes]) -> dict[str, bytes]:
+    """A package's parts with a template's main part typed as a workbook's."""
+    types = data.get("[Content_Types].xml", b"")
+    if not any(template in types for template, _ in _TEMPLATE_TYPES):
+        return data
+    for template, workbook in _TEMPLATE_TYPES:
+        types = types.replace(template, workbook)
+    return {**data, "[Content_Types].xml": types}
 
 
 def check_xml(raw: bytes) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 import zipfile
 from dataclasses import replace
 from io import BytesIO
@@ -46,7 +47,9 @@ def read_other(path: Path, kind: Format, limits: Limits) -> Book | Problem:
     why it cannot be read. calamine runs apart (apart.py): whatever the file makes it do, it
     ends as this file's problem."""
     data = path.read_bytes()
-    read = run_apart(_read, data, memory=limits.reader_memory_bytes, seconds=limits.reader_seconds)
+    read = run_apart(
+        _read, (data, _KIND[kind]), memory=limits.reader_memory_bytes, seconds=limits.reader_seconds
+    )
     if isinstance(read, Stopped):
         return problem(Code.FILE_READER_STOPPED, kind=_KIND[kind], detail=read.why)
     if isinstance(read, str):
@@ -56,14 +59,22 @@ def read_other(path: Path, kind: Format, limits: Limits) -> Book | Problem:
     return read
 
 
-def _read(data: bytes) -> Book | str | None:
-    """What calamine reads from ``data``: a Book; None for a password-protected file; or why
-    not, as text. Runs in the child process."""
+def _read(file: tuple[bytes, str]) -> Book | str | None:
+    """What calamine reads from a file's bytes, given the extension its content calls for: a
+    Book; None for a password-protected file; or why not, as text. Runs in the child process."""
     from python_calamine import CalamineWorkbook, PasswordError
 
+    data, suffix = file
+
     def book(raw: bytes) -> Book:
-        workbook = CalamineWorkbook.from_filelike(BytesIO(raw))  # the reader chosen by content
-        return Book([_sheet(workbook.get_sheet_by_name(name)) for name in workbook.sheet_names])
+        # calamine picks its reader by the extension: the one the content says, whatever the
+        # client named the file (its own detection misses an encrypted .ods).
+        with tempfile.NamedTemporaryFile(suffix=suffix) as named:
+            named.write(raw)
+            named.flush()
+            workbook = CalamineWorkbook.from_path(named.name)
+            names = workbook.sheet_names
+            return Book([_sheet(workbook.get_sheet_by_name(name)) for name in names])
 
     try:
         return book(data)

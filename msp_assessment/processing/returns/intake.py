@@ -6,6 +6,7 @@ so that encrypted, legacy, OpenDocument, text and oversized (zip bomb) files are
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:
             head = fh.read(8)
             if head == _OLE_MAGIC:
                 content = head + fh.read()
-                if _ENCRYPTED_STREAM in content:
+                if _ENCRYPTED_STREAM in content or _biff_encrypted(content):
                     return problem(Code.FILE_ENCRYPTED)
                 return Format.XLS
         if not head.startswith(b"PK"):
@@ -164,6 +165,22 @@ def _check_zip(path: Path, limits: Limits) -> Problem | Format:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
         return problem(Code.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
     return Format.OOXML
+
+
+def _biff_encrypted(content: bytes) -> bool:
+    """Whether an .xls is password-protected the old way (XOR or RC4): a FILEPASS record among
+    the first records after the workbook's BOF (BIFF8: id 0x0809, 16 bytes)."""
+    position = content.find(b"\x09\x08\x10\x00")
+    for _ in range(8 if position >= 0 else 0):
+        if position + 4 > len(content):
+            break
+        record, length = struct.unpack_from("<HH", content, position)
+        if record == 0x002F:  # FILEPASS
+            return True
+        if record == 0x000A:  # EOF of the globals
+            break
+        position += 4 + length
+    return False
 
 
 def _start(path: Path) -> bytes:
