@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.processing.run.pipeline import run
 from tests.support.corpus import CORPUS, TABLE, verdicts
 from tests.support.programs import skip_unless_ci
 
@@ -40,3 +42,15 @@ def test_corpus__each_file__the_verdict_of_the_table(source: str, tmp_path: Path
     for copy in (tmp_path / "out").glob("*-revisar.xlsx"):
         with zipfile.ZipFile(copy) as package:
             assert package.testzip() is None
+
+
+def test_excel_xlsb_that_calamine_cannot_read__client_asked_for_a_xlsx() -> None:
+    """python-calamine 0.9.1, the newest, still fails on some .xlsb files Excel writes."""
+    path = CORPUS / "nacnudus+tidyxl/inst/extdata/examples.xlsb"
+    if not path.is_file():
+        skip_unless_ci(f"el corpus compartido no está en {CORPUS}")
+    (outcome,) = run([path], RunOptions(jobs=1)).files
+    (problem,) = outcome.problems
+    assert problem.code == "file_format_unreadable"
+    assert "libro .xlsb" in problem.message and "«Libro de Excel (.xlsx)»" in problem.message
+    assert "dañado" not in problem.message

@@ -7,6 +7,7 @@ the run (no later file could be written either).
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import replace
 from functools import partial
 from io import BytesIO
@@ -205,17 +206,17 @@ def _loaded(wb: Workbook | None, source: Path | BytesIO) -> Workbook:
 
 
 def _open_problem(err: Exception) -> Problem:
-    """Why openpyxl could not open a package: unsafe XML (defusedxml said no), a package we know
-    is damaged (a bad zip, malformed XML), or one openpyxl does not read although it may be sound
-    (a part named in another case, which Excel accepts; a feature it does not know): the client
-    then saves it again as .xlsx."""
+    """Why openpyxl could not open a package: unsafe XML (defusedxml said no); a package we know
+    is damaged (a bad zip or CRC, a broken compressed stream, malformed XML); or one openpyxl does
+    not read although it may be sound (a part named in another case, which Excel accepts; a
+    feature it does not know), which the client then saves again as .xlsx."""
     cause: BaseException | None = err
     while cause is not None:
         if isinstance(cause, DefusedXmlException):
             return problem(Code.FILE_UNSAFE, detail=UNSAFE_XML.get(type(cause).__name__, "DTD"))
         cause = cause.__cause__ or cause.__context__
     detail = shorten(f"{type(err).__name__}: {err}", 120)
-    if isinstance(err, zipfile.BadZipFile | ElementTree.ParseError | EOFError):
+    if isinstance(err, zipfile.BadZipFile | zlib.error | ElementTree.ParseError | EOFError):
         return problem(Code.FILE_CORRUPT, detail=detail)
     return problem(Code.FILE_FORMAT_UNREADABLE, kind=".xlsx", detail=detail)
 
