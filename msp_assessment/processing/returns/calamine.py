@@ -46,6 +46,8 @@ def read_other(path: Path, kind: Format, limits: Limits) -> Book | Problem:
     """The Book of an .ods, .xls or .xlsb file (``kind``, by its content, whatever its name), or
     why it cannot be read. calamine runs apart (apart.py): whatever the file makes it do, it
     ends as this file's problem."""
+    import python_calamine  # noqa: F401  # loaded here once: every forked reader inherits it
+
     data = path.read_bytes()
     read = run_apart(
         _read, (data, _KIND[kind]), memory=limits.reader_memory_bytes, seconds=limits.reader_seconds
