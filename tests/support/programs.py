@@ -102,27 +102,27 @@ def require_gnumeric() -> None:
         skip_unless_ci("falta Gnumeric (ssconvert: apt-get install gnumeric)")
 
 
-def gnumeric_ods(source: Path, target: Path) -> Path:
-    """``source`` saved by Gnumeric as OpenDocument (.ods), indented as Gnumeric writes it."""
+def gnumeric_export(source: Path, target: Path, export_type: str) -> Path:
+    """``source`` opened and saved by Gnumeric with ``export_type`` (``ssconvert
+    --list-exporters``: Gnumeric_Excel:xlsx2, Gnumeric_OpenCalc:odf…)."""
+    require_gnumeric()
     subprocess.run(
-        ["ssconvert", "--export-type=Gnumeric_OpenCalc:odf", str(source), str(target)],
+        ["ssconvert", f"--export-type={export_type}", str(source), str(target)],
+        check=True,
         capture_output=True,
         timeout=300,
-        check=True,
     )
     return target
+
+
+def gnumeric_ods(source: Path, target: Path) -> Path:
+    """``source`` saved by Gnumeric as OpenDocument (.ods), indented as Gnumeric writes it."""
+    return gnumeric_export(source, target, "Gnumeric_OpenCalc:odf")
 
 
 def gnumeric_save(source: Path, target: Path) -> Path:
     """``source`` opened and saved again as .xlsx by Gnumeric."""
-    require_gnumeric()
-    subprocess.run(
-        ["ssconvert", "--export-type=Gnumeric_Excel:xlsx2", str(source), str(target)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return target
+    return gnumeric_export(source, target, "Gnumeric_Excel:xlsx2")
 
 
 def require_poppler() -> None:
