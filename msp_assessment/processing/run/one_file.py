@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from io import BytesIO
@@ -87,7 +88,8 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
     parts = unzip(path.read_bytes())
     book = read_package(parts) if parts is not None else None
     # openpyxl reads the file, or the package as we rewrote it (Strict, which it reads as empty).
-    source: Path | BytesIO = BytesIO(parts.zipped()) if parts and parts.rewritten else path
+    rewritten = parts if parts is not None and parts.rewritten else None
+    source: Source = (lambda: BytesIO(rewritten.zipped())) if rewritten else (lambda: path)
     wb: Workbook | None = None
     if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
         wb = _loaded(None, source)
@@ -103,6 +105,8 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
     except OutputError:
         raise
     except Exception:
+        if options.debug:
+            raise
         # The workbook was read, but neither the splice nor openpyxl can write it back (openpyxl
         # fails to open some packages the fast reader reads, or to save some charts): its copy
         # is our template with the client's data and answers, as for an .ods return.
@@ -194,13 +198,14 @@ class _UnopenableError(Exception):
         self.error = error
 
 
-def _loaded(wb: Workbook | None, source: Path | BytesIO) -> Workbook:
+Source = Callable[[], Path | BytesIO]  # what openpyxl opens, made only when it is needed
+
+
+def _loaded(wb: Workbook | None, source: Source) -> Workbook:
     if wb is not None:
         return wb
     try:
-        if isinstance(source, BytesIO):
-            source.seek(0)
-        return open_workbook(source)
+        return open_workbook(source())
     except Exception as err:  # openpyxl raises many kinds on malformed packages
         raise _UnopenableError(err) from err
 
