@@ -53,7 +53,9 @@ class Parts:
     infos: list[zipfile.ZipInfo]
     data: dict[str, bytes]
     trees: dict[str, ElementTree.Element] = field(default_factory=dict, compare=False)
-    rewritten: bool = False  # a Strict package, its parts in transitional form (strict.py)
+    # The parts differ from the file's: a Strict package in transitional form (strict.py), a
+    # template typed as a workbook, entry names written with backslashes.
+    rewritten: bool = False
 
     def zipped(self) -> bytes:
         """The parts as a package again (what openpyxl reads when the parts were rewritten)."""
@@ -76,13 +78,15 @@ def unzip(package: bytes) -> Parts | None:
     try:
         with zipfile.ZipFile(BytesIO(package)) as source:
             infos = source.infolist()
+            renamed = False
             for info in infos:  # «xl\\workbook.xml», as some Windows zip tools write names
+                renamed = renamed or "\\" in info.filename
                 info.filename = info.filename.replace("\\", "/")
             data = {info.filename: source.read(info) for info in infos}
     except Exception:  # a broken archive: openpyxl says what is wrong with it
         return None
     normal = as_workbook(to_transitional(data))
-    return Parts(infos, normal, rewritten=normal is not data)
+    return Parts(infos, normal, rewritten=renamed or normal is not data)
 
 
 # A template («Plantilla de Excel», .xltx/.xltm) saved under an .xlsx name: read, and sent back, as

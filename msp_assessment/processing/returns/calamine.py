@@ -33,9 +33,11 @@ from msp_assessment.workbook_templates import TemplateOptions, build_template, c
 from msp_assessment.workbook_templates.cells import named_cell
 
 FRESH_COPY = "a .ods, .xls or .xlsb return: the copy is our template with its data"
+NOT_WRITABLE = (
+    "a package neither the splice nor openpyxl writes back: the copy is our template with its data"
+)
 
 
-_KIND = {Format.ODS: ".ods", Format.XLS: ".xls", Format.XLSB: ".xlsb"}
 # Gnumeric writes .ods indented, and calamine takes the whitespace between its table elements
 # for cell text; outside the paragraphs (where a space is text) it means nothing.
 _PARAGRAPH = re.compile(rb"<text:(p|h)\b.*?</text:\1>|<text:(?:p|h)\b[^>]*/>", re.S)
@@ -48,47 +50,49 @@ def read_other(path: Path, kind: Format, limits: Limits) -> Book | Problem:
     ends as this file's problem."""
     import python_calamine  # noqa: F401  # loaded here once: every forked reader inherits it
 
-    data = path.read_bytes()
+    suffix = f".{kind.value}"
     read = run_apart(
-        _read, (data, _KIND[kind]), memory=limits.reader_memory_bytes, seconds=limits.reader_seconds
+        _read, (path, suffix), memory=limits.reader_memory_bytes, seconds=limits.reader_seconds
     )
     if isinstance(read, Stopped):
-        return problem(Code.FILE_READER_STOPPED, kind=_KIND[kind], detail=read.why)
+        return problem(Code.FILE_READER_STOPPED, kind=suffix, detail=read.why)
     if isinstance(read, str):
-        return problem(Code.FILE_FORMAT_UNREADABLE, kind=_KIND[kind], detail=shorten(read, 120))
+        return problem(Code.FILE_FORMAT_UNREADABLE, kind=suffix, detail=shorten(read, 120))
     if read is None:
         return problem(Code.FILE_ENCRYPTED)
     return read
 
 
-def _read(file: tuple[bytes, str]) -> Book | str | None:
-    """What calamine reads from a file's bytes, given the extension its content calls for: a
+def _read(file: tuple[Path, str]) -> Book | str | None:
+    """What calamine reads from ``path``, as the format ``suffix`` its content calls for: a
     Book; None for a password-protected file; or why not, as text. Runs in the child process."""
     from python_calamine import CalamineWorkbook, PasswordError
 
-    data, suffix = file
+    path, suffix = file
 
-    def book(raw: bytes) -> Book:
-        # calamine picks its reader by the extension: the one the content says, whatever the
-        # client named the file (its own detection misses an encrypted .ods).
+    def book(source: Path) -> Book:
+        workbook = CalamineWorkbook.from_path(str(source))
+        return Book([_sheet(workbook.get_sheet_by_name(n)) for n in workbook.sheet_names])
+
+    def book_of(raw: bytes) -> Book:
+        # calamine picks its reader by the extension: a copy named as the content says, whatever
+        # the client called the file (calamine's own detection misses an encrypted .ods).
         with tempfile.NamedTemporaryFile(suffix=suffix) as named:
             named.write(raw)
             named.flush()
-            workbook = CalamineWorkbook.from_path(named.name)
-            names = workbook.sheet_names
-            return Book([_sheet(workbook.get_sheet_by_name(name)) for name in names])
+            return book(Path(named.name))
 
     try:
-        return book(data)
+        return book(path) if path.suffix.lower() == suffix else book_of(path.read_bytes())
     except PasswordError:
         return None
     except Exception as err:  # calamine raises several kinds on what it cannot read
         first = f"{type(err).__name__}: {err}"
-    unindented = _without_indentation(data)
+    unindented = _without_indentation(path.read_bytes())
     if unindented is None:
         return first
     try:
-        return book(unindented)
+        return book_of(unindented)
     except Exception:
         return first
 

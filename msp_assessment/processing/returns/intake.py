@@ -113,17 +113,18 @@ def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:
             detail = f"ocupa {_mb(size)}; el máximo es {_mb(limits.max_file_bytes)}"
             return problem(Code.FILE_TOO_LARGE, detail=detail)
         with path.open("rb") as fh:
-            head = fh.read(8)
+            start = fh.read(4096)  # enough for the magic bytes and an XML root element
+            head = start[:8]
             if head == _OLE_MAGIC:
-                content = head + fh.read()
+                content = start + fh.read()
                 if _ENCRYPTED_STREAM in content or _biff_encrypted(content):
                     return problem(Code.FILE_ENCRYPTED)
                 return Format.XLS
         if not head.startswith(b"PK"):
-            if head[:2] == b"\x09\x00" or head[:2] in (b"\x09\x02", b"\x09\x04"):
+            if head[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04"):
                 # A BIFF2-4 workbook (Excel 2 to 4, 1987-1992): no container, no reader for it.
                 return problem(Code.FILE_FORMAT_UNREADABLE, kind=".xls", detail=_OLD_EXCEL)
-            if head.startswith(b"<?xml") and _FLAT_ODS in _start(path):
+            if head.startswith(b"<?xml") and _FLAT_ODS in start:
                 return problem(Code.FILE_FORMAT_UNREADABLE, kind=".fods", detail=_FODS)
             return problem(Code.FILE_NOT_WORKBOOK, detail=_describe(head, path))
         return _check_zip(path, limits)
@@ -181,12 +182,6 @@ def _biff_encrypted(content: bytes) -> bool:
             break
         position += 4 + length
     return False
-
-
-def _start(path: Path) -> bytes:
-    """The first 4 KiB of ``path``: enough for an XML document's root element."""
-    with path.open("rb") as fh:
-        return fh.read(4096)
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> bytes:

@@ -63,7 +63,7 @@ def open_workbook(path: Path | IO[bytes]) -> Workbook:
     return load_workbook(path, data_only=True, keep_vba=False, keep_links=False)
 
 
-def formulas_at(path: Path, cells: list[Located]) -> dict[Located, str]:
+def formulas_at(path: Path | IO[bytes], cells: list[Located]) -> dict[Located, str]:
     """The formulas (not their values) in ``cells``: a second, read-only look at the file.
 
     Used only to explain answers that read as empty: a formula a program never calculated has

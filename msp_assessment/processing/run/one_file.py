@@ -30,7 +30,12 @@ from msp_assessment.processing.copies.results import (
 from msp_assessment.processing.ooxml.package import unzip
 from msp_assessment.processing.ooxml.read import from_workbook, read_package
 from msp_assessment.processing.portfolio.rounds import history
-from msp_assessment.processing.returns.calamine import FRESH_COPY, fresh_copy, read_other
+from msp_assessment.processing.returns.calamine import (
+    FRESH_COPY,
+    NOT_WRITABLE,
+    fresh_copy,
+    read_other,
+)
 from msp_assessment.processing.returns.intake import Format, sniff
 from msp_assessment.processing.returns.locate import (
     Located,
@@ -97,7 +102,7 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
-        checked = explain_formulas(checked, formulas_at(path, _missing_cells(checked)))
+        checked = explain_formulas(checked, formulas_at(source(), _missing_cells(checked)))
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
     copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, source))
     try:
@@ -110,7 +115,7 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
         # The workbook was read, but neither the splice nor openpyxl can write it back (openpyxl
         # fails to open some packages the fast reader reads, or to save some charts): its copy
         # is our template with the client's data and answers, as for an .ods return.
-        return _fresh(path, plan, reading, checked)
+        return _fresh(path, plan, reading, checked, NOT_WRITABLE)
 
 
 def _process_other(path: Path, kind: Format, plan: RunPlan) -> FileOutcome:
@@ -120,13 +125,17 @@ def _process_other(path: Path, kind: Format, plan: RunPlan) -> FileOutcome:
     if isinstance(book, Problem):
         return FileOutcome(str(path), Status.UNREADABLE, problems=(book,))
     reading = read_book(book, instrument)
-    return _fresh(path, plan, reading, validate(reading, instrument, options.required))
+    checked = validate(reading, instrument, options.required)
+    return _fresh(path, plan, reading, checked, FRESH_COPY)
 
 
-def _fresh(path: Path, plan: RunPlan, reading: WorkbookReading, checked: Validation) -> FileOutcome:
-    """The outcome with a copy that is our template holding the client's data and answers."""
+def _fresh(
+    path: Path, plan: RunPlan, reading: WorkbookReading, checked: Validation, why: str
+) -> FileOutcome:
+    """The outcome with a copy that is our template holding the client's data and answers
+    (``why``: what benchmarks/routes.py reports for it)."""
     wb, located, problems = fresh_copy(reading, plan.instrument, checked.problems)
-    copy = CopySource(located, None, lambda: wb, FRESH_COPY)
+    copy = CopySource(located, None, lambda: wb, why)
     return _outcome(path, plan, reading, replace(checked, problems=problems), copy)
 
 
