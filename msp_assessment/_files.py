@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from msp_assessment.errors import OutputError
+from msp_assessment.text import fit_bytes
 
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what atomic_path names its files
+TEMPORARY_EXTRA_BYTES = len(".") + len(".12345678.tmp")  # what it adds to the target's name
+MAX_NAME_BYTES = 255  # of a file name, on Linux and macOS
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
@@ -36,7 +39,9 @@ def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
     caller flushes later (see ``flush_to_disk``).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # A name near the system's 255 bytes leaves no room for ours around it: cut it.
+    name = fit_bytes(target.name, MAX_NAME_BYTES - TEMPORARY_EXTRA_BYTES)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from msp_assessment.client import Client, id_key
 from msp_assessment.problems import Code, Problem, problem, shorten
-from msp_assessment.text import EMAIL, cell_text, fold
+from msp_assessment.text import EMAIL, cell_text, fold, printable
 
 # Accepted header spellings, as people write them; compared after header_key() (case, accents,
 # spaces and punctuation do not matter: «Cód. cliente» is «cod cliente», «Nº cliente» «no cliente»).
@@ -47,7 +47,7 @@ class ClientList:
 
 
 def read_client_list(path: Path) -> ClientList:
-    """Clients of a .csv (``,`` or ``;``, UTF-8 with or without BOM, or Windows-1252) or .xlsx."""
+    """Clients of a .csv (``,``, ``;`` or tab; UTF-8, UTF-16 or Windows-1252) or .xlsx."""
     try:
         rows = list(
             _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
@@ -95,6 +95,7 @@ def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list
             )
         else:
             first_line[key] = line
+    found += _unsafe_text(client, line)
     if not client.company:
         found.append(problem(Code.LIST_COMPANY_MISSING, line=line))
     if not client.email:
@@ -104,13 +105,39 @@ def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list
     return found
 
 
+# RFC 2047 encoded words («=?utf-8?q?…?=»): a mail program decodes them in a header, so a list
+# field holding one could smuggle a line break, and with it a header, into every draft.
+ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bq]\?", re.IGNORECASE)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _unsafe_text(client: Client, line: int) -> list[Problem]:
+    """A problem for every field holding a control character or an encoded word: they go into
+    the headers of every draft, where they could add recipients (CVE-2024-6923)."""
+    found = []
+    for key, value in client.to_dict().items():
+        if value is None:
+            continue
+        if _CONTROL.search(value):
+            why = "contiene caracteres de control"
+        elif ENCODED_WORD.search(value):
+            why = "contiene una palabra codificada de correo («=?…?=»)"
+        else:
+            continue
+        column = COLUMNS[key][0]
+        shown = shorten(printable(value))
+        found.append(problem(Code.LIST_TEXT_UNSAFE, line=line, column=column, why=why, found=shown))
+    return found
+
+
 def deliverable(address: str) -> bool:
     """A plausible address that the email library can also put in a To header."""
     if not EMAIL.match(address):
         return False
     try:
         Address(addr_spec=address)
-    except (ValueError, IndexError, HeaderParseError):
+        address.rpartition("@")[2].encode("idna")  # an internationalised domain, in ASCII
+    except (ValueError, IndexError, HeaderParseError, UnicodeError):
         return False
     return True
 
@@ -139,18 +166,29 @@ def _cell(cells: list[str], index: int) -> str | None:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")  # what Spanish Excel writes for «CSV (delimitado por comas)»
+    text = _decoded(path.read_bytes())
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = max((",", ";", "\t"), key=first.count)  # «Texto Unicode» separates with tabs
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
     for cells in reader:
         yield line, cells
         line = reader.line_num + 1
+
+
+def _decoded(data: bytes) -> str:
+    """A CSV's text: UTF-16 (Excel's «Texto Unicode», with its BOM or recognisable by its zero
+    bytes), UTF-8 with or without BOM, else Windows-1252, what Spanish Excel writes for «CSV
+    (delimitado por comas)»."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    head = data[:200]
+    if head and head.count(0) * 3 >= len(head):  # UTF-16 without its BOM: every other byte 0
+        return data.decode("utf-16-le" if head[1::2].count(0) > head[::2].count(0) else "utf-16-be")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:

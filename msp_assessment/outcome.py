@@ -6,6 +6,9 @@ result in an earlier round (``PastResult``) with the change since (``Change``). 
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -18,6 +21,14 @@ from msp_assessment.instrument import Stage
 from msp_assessment.problems import Problem
 from msp_assessment.scoring import Score
 from msp_assessment.text import parse_date, signed_es, to_decimal
+
+
+def result_stamp(client: Client, answers: Mapping[str, int], when: str | None) -> str:
+    """What one result is, as a short id: the same client block, answers and date give the same
+    stamp. A PDF report carries its result's stamp, so that a report is attached to the result it
+    was made from, never to another client's workbook of the same file name."""
+    content = json.dumps([client.to_dict(), sorted(answers.items()), when], ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()[:24]
 
 
 class Status(StrEnum):

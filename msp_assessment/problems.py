@@ -42,6 +42,7 @@ class Code(StrEnum):
     ANSWER_FORMULA = "answer_formula"
     CLIENT_MISSING = "client_missing"
     CLIENT_EMAIL_INVALID = "client_email_invalid"
+    CLIENT_DATE_FUTURE = "client_date_future"
     # Summary-level: a scored workbook that a newer one of the same client replaces; a workbook
     # of no client on the list given with --clients.
     SUPERSEDED = "superseded"
@@ -55,6 +56,7 @@ class Code(StrEnum):
     LIST_COMPANY_MISSING = "list_company_missing"
     LIST_EMAIL_MISSING = "list_email_missing"
     LIST_EMAIL_INVALID = "list_email_invalid"
+    LIST_TEXT_UNSAFE = "list_text_unsafe"
 
 
 _SAVE_AS_XLSX = "Ábralo y guárdelo como «Libro de Excel (.xlsx)»."
@@ -153,6 +155,10 @@ TEMPLATES: dict[Code, str] = {
         "Datos de la empresa (celda {cell}): «{found}» no parece un email válido. Escriba una "
         "dirección como nombre@empresa.com."
     ),
+    Code.CLIENT_DATE_FUTURE: (
+        "Datos de la empresa (celda {cell}): la fecha {found} es posterior a hoy ({today}). "
+        "Escriba la fecha en que respondió, como DD/MM/AAAA."
+    ),
     Code.SUPERSEDED: (
         "Hay un libro más reciente del mismo cliente, «{winner}» (fecha: {date}), y es el que "
         "cuenta en el resumen. Si este es el bueno, retire el otro de la carpeta y vuelva a "
@@ -178,6 +184,10 @@ TEMPLATES: dict[Code, str] = {
     ),
     Code.LIST_COMPANY_MISSING: "Línea {line}: falta la empresa. Escriba el nombre de la empresa.",
     Code.LIST_EMAIL_MISSING: "Línea {line}: falta el email. Escriba la dirección del contacto.",
+    Code.LIST_TEXT_UNSAFE: (
+        "Línea {line}, columna «{column}»: {why} («{found}»). Escriba el texto tal como debe "
+        "leerse, sin caracteres de control ni codificación de correo."
+    ),
     Code.LIST_EMAIL_INVALID: (
         "Línea {line}: «{found}» no parece un email válido. Escriba una dirección como "
         "nombre@empresa.com."
@@ -211,6 +221,7 @@ LABELS: dict[Code, str] = {
     Code.ANSWER_FORMULA: "Fórmula sin valor",
     Code.CLIENT_MISSING: "Falta un dato de la empresa",
     Code.CLIENT_EMAIL_INVALID: "Email no válido",
+    Code.CLIENT_DATE_FUTURE: "Fecha futura",
     Code.SUPERSEDED: "Sustituido por uno más reciente",
     Code.NOT_ON_LIST: "Cliente fuera de la lista",
     Code.LIST_UNREADABLE: "Lista ilegible",
@@ -221,6 +232,7 @@ LABELS: dict[Code, str] = {
     Code.LIST_COMPANY_MISSING: "Falta la empresa",
     Code.LIST_EMAIL_MISSING: "Falta el email",
     Code.LIST_EMAIL_INVALID: "Email no válido",
+    Code.LIST_TEXT_UNSAFE: "Texto no admitido",
 }
 
 # Codes located by a line of the user's client list (1: its header), not by a workbook's cell.

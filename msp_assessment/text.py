@@ -18,6 +18,10 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a plausible address, not RF
 MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 # What XML 1.0 cannot hold (the same class openpyxl refuses in a cell).
 _ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# What a terminal, a CSV or a PDF would act on or show as a box: C0 and C1 controls (ESC starts
+# terminal sequences, BEL ends them), DEL, and the marks that reverse the direction of text.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_KEPT_IN_OUTPUT = frozenset("\n\t")
 MONTHS = (
     "enero",
     "febrero",
@@ -52,8 +56,31 @@ def clean_text(value: str) -> str:
     return _ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_TEXT]
 
 
+def without_controls(text: str) -> str:
+    """``text`` without control characters (see ``_CONTROLS``); tabs and line breaks become
+    spaces."""
+    return _CONTROLS.sub(lambda m: " " if m[0] in "\t\n\r" else "", text)
+
+
+def printable(text: str) -> str:
+    """``text`` as it may reach a terminal: every control character but line breaks and tabs
+    shown escaped («\\x1b»), so a file name or a value cannot move the cursor, erase lines or
+    write to the clipboard."""
+    return _CONTROLS.sub(
+        lambda m: (
+            m[0]
+            if m[0] in _KEPT_IN_OUTPUT
+            else f"\\x{ord(m[0]):02x}"
+            if ord(m[0]) < 0x100
+            else f"\\u{ord(m[0]):04x}"
+        ),
+        text,
+    )
+
+
 def cell_text(value: object) -> str | None:
-    """A cell value as one line of text: dates as ISO, 3.0 as "3", blanks as None."""
+    """A cell value as one line of text: dates as ISO, 3.0 as "3", blanks as None, control
+    characters left out."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -64,7 +91,7 @@ def cell_text(value: object) -> str | None:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = " ".join(str(value).split())
+    text = " ".join(without_controls(str(value)).split())
     return text or None
 
 
@@ -127,6 +154,15 @@ def count(n: int, singular: str, plural: str | None = None) -> str:
     """``n`` and its noun, singular only for one (Spanish says «0 libros»). ``plural`` defaults
     to the singular plus «s»; give it for any other form («borradores», «libros sin cliente»)."""
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character (file names are
+    limited in bytes: 255 on Linux and macOS)."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode(errors="ignore").rstrip(" .-_") or text[:1]
 
 
 def distinct_names(names: Sequence[str]) -> list[str]:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import time
+from functools import partial
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from msp_assessment.cli import cli
 from msp_assessment.examples import write_examples
+from msp_assessment.instrument import Instrument
+from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.problems import Code, problem
+from msp_assessment.processing.run.one_file import stopped_outcome
+from msp_assessment.processing.run.parallel import outcomes
 from tests.support.hostile import build_battery
 
 
@@ -40,3 +50,45 @@ def test_jobs__one_or_many__identical_json_outputs_and_summary(tmp_path: Path) -
     written = [f["output"] for f in json.loads(runs["1"][0])["files"] if f["output"]]
     assert len(written) == 15
     assert sorted(runs["1"][1]) == sorted([Path(w).name for w in written] + ["resumen.xlsx"])
+
+
+def _troublesome(path: Path) -> FileOutcome:
+    """A worker's work that dies on «muere», hangs on «cuelga», and reads anything else."""
+    if path.stem == "muere":
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer does
+    if path.stem == "aborta":
+        os.abort()  # as a failed allocation in a Rust reader does
+    if path.stem == "cuelga":
+        time.sleep(60)
+    return FileOutcome(str(path), Status.UNREADABLE, problems=(problem(Code.FILE_EMPTY),))
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_pool__a_dead_or_stuck_worker__that_file_stopped_every_other_done_in_order(
+    instrument: Instrument, jobs: int
+) -> None:
+    names = ["a", "muere", "b", "cuelga", "c", "aborta", "d", "e"]
+    files = [Path(f"/nada/{name}.xls") for name in names]
+    started = time.monotonic()
+    got = list(
+        outcomes(
+            files,
+            _troublesome,
+            jobs,
+            instrument,
+            stopped=partial(stopped_outcome, names={f: f.name for f in files}),
+            seconds=2,
+        )
+    )
+    assert time.monotonic() - started < 30  # the stuck one was ended at its deadline
+    assert [o.path for o in got] == [str(f) for f in files]
+    codes = {Path(o.path).stem: o.problems[0].code for o in got}
+    assert {k for k, v in codes.items() if v == Code.FILE_READER_STOPPED} == {
+        "muere",
+        "cuelga",
+        "aborta",
+    }
+    why = {Path(o.path).stem: o.problems[0].message for o in got}
+    assert "no terminó en 2 s" in why["cuelga"] and "sin memoria" in why["muere"]
+    assert "guarde como «Libro de Excel (.xlsx)»" in why["aborta"].replace("lo guarde", "guarde")
+    assert got[1].relative_name == "muere.xls"

@@ -4,13 +4,13 @@ one-page PDF report, and a Spanish message with their score, stage and weakest a
 Results are matched to the client list exactly as ``status`` matches returns (the client id
 stored in the workbook, then the company), whatever the files are called, and the newest scored
 workbook of each client counts. The recipient is always the list's address, never one read from
-a workbook. A workbook whose company names another client of the list than its stored id does is
-a contradiction: it is reported and delivered to nobody.
+a workbook. A workbook whose identity is in doubt (``ClientIndex.doubt``: its company is another
+client's than its stored id's, or no client's, or, without an id, several clients') is reported
+and delivered to nobody.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
 from fractions import Fraction
@@ -28,11 +28,11 @@ from msp_assessment.campaign.messages import (
     render,
     write_draft,
 )
-from msp_assessment.client import Client, file_stems, find_client, same_client
+from msp_assessment.client import Client, ClientIndex, file_stems
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.outcome import FileOutcome
+from msp_assessment.outcome import FileOutcome, result_stamp
 from msp_assessment.problems import Problem
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.run.options import RunOptions
@@ -160,8 +160,9 @@ def _deliver(
         [*results.glob(f"*{contract.RESULTS_SUFFIX}"), *results.glob(f"*{contract.REVIEW_SUFFIX}")]
     )
     outcomes = list(run(copies, RunOptions(jobs=1)).files) if copies else []
+    index = ClientIndex(clients)
     contradictions = [
-        Contradiction(o.path, found) for o in outcomes if (found := _contradiction(o, clients))
+        Contradiction(o.path, found) for o in outcomes if (found := index.doubt(o.client))
     ]
     wrong = {c.path for c in contradictions}
     matched, _ = match_clients(clients, [o for o in outcomes if o.path not in wrong])
@@ -192,27 +193,6 @@ def _check_folder(out_dir: Path, results: Path, force: bool) -> None:
     refuse_existing_drafts(out_dir, force)
 
 
-def _contradiction(outcome: FileOutcome, clients: Sequence[Client]) -> str | None:
-    """Why ``outcome`` cannot be trusted to be the client its stored id names, if it cannot:
-    its company is another client's of the list."""
-    found = outcome.client
-    if not found.id or not found.company:
-        return None
-    by_id = find_client(Client(id=found.id), clients)
-    written = Client(company=found.company)
-    if by_id is None or same_client(Client(company=clients[by_id].company), written):
-        return None
-    named = clients[by_id]
-    other = next((c for c in clients if c is not named and same_client(written, c)), None)
-    if other is None:
-        return None
-    return (
-        f"El libro guarda el id. de cliente «{found.id}» ({named.company}), pero la empresa "
-        f"escrita es «{found.company}», que es otro cliente de la lista (id. «{other.id}»). No se "
-        "envía a nadie: compruebe de quién es y corrija el libro o la lista."
-    )
-
-
 def _weakest(score: Score) -> AreaScore:
     """The area with the lowest average (the first in the document's order on a tie)."""
     return min(score.areas, key=lambda a: a.average)
@@ -239,7 +219,7 @@ def _draft(
     sender: Address,
     draft: Path,
 ) -> Delivered:
-    from msp_assessment.report.pdf import results_pdf
+    from msp_assessment.report.pdf import report_stamp, results_pdf
 
     score = outcome.score
     assert score is not None
@@ -247,16 +227,23 @@ def _draft(
     report_path = workbook.with_name(
         workbook.name[: -len(contract.RESULTS_SUFFIX)] + contract.REPORT_SUFFIX
     )
-    if report_path.exists():
-        report: bytes = report_path.read_bytes()
+    # The PDF process wrote beside the workbook is attached only when it was made from this very
+    # result (its stamp says so): one left by an earlier run, of another client's file of the
+    # same name or of older answers, never is.
+    stamp = result_stamp(outcome.client, outcome.answers, outcome.date)
+    found = report_path.read_bytes() if report_path.is_file() else None
+    if found is not None and report_stamp(found) == stamp:
+        report: bytes = found
         written: str | None = str(report_path)
     else:
-        pdf = results_pdf(instrument, score, outcome.client, outcome.date, outcome.previous)
+        pdf = results_pdf(
+            instrument, score, outcome.client, outcome.date, outcome.previous, stamp=stamp
+        )
         report, written = pdf, None
     attachments = [
         (attachment_name(client.company, RESULTS_NAME, ".pdf"), report),
         (attachment_name(client.company, RESULTS_NAME, ".xlsx"), workbook.read_bytes()),
     ]
     msg = build_draft(client, sender, text, None, attachments, extra=_fill(outcome, instrument))
-    write_draft(msg, draft)
+    write_draft(msg, draft, client.email or "")
     return Delivered(client, str(draft), str(workbook), written, score.average, score.stage.name)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.parser import BytesParser
+from email.policy import SMTP, default
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
@@ -134,6 +135,24 @@ def attachment_name(
     return f"{prefix} - {safe}{suffix}" if safe else f"{prefix}{suffix}"
 
 
+MAX_DISPLAY_NAME = 64  # characters of the name before an address: a word longer than a header
+# line cannot be folded, and a line over 998 bytes is refused by mail servers («Line too long»)
+
+
+def recipient_address(name: str, email: str) -> Address:
+    """``name <email>`` as a header holds it: the name cut to a foldable length, the domain in
+    IDNA («españa.example» is «xn--espaa-rta.example»), as every mail server expects."""
+    user, _, domain = email.rpartition("@")
+    return Address(display_name=name[:MAX_DISPLAY_NAME].strip(), username=user, domain=idna(domain))
+
+
+def idna(domain: str) -> str:
+    """An internationalised domain in its ASCII form; ASCII domains as they are."""
+    if domain.isascii():
+        return domain
+    return domain.encode("idna").decode("ascii")
+
+
 def build_draft(
     client: Client,
     sender: Address,
@@ -145,7 +164,7 @@ def build_draft(
     msg = EmailMessage()
     msg["From"] = sender
     name = client.contact or client.company or ""
-    msg["To"] = Address(display_name=name, addr_spec=client.email or "")
+    msg["To"] = recipient_address(name, client.email or "")
     msg["Subject"] = render(text.subject, client, deadline, extra=extra)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.domain)
@@ -167,6 +186,39 @@ def refuse_existing_drafts(folder: Path, force: bool) -> None:
         )
 
 
-def write_draft(msg: EmailMessage, target: Path) -> None:
+RECIPIENT_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
+
+
+def write_draft(msg: EmailMessage, target: Path, recipient: str) -> None:
+    """Write ``msg`` as a draft, after checking that, read back as a mail program reads it, it is
+    addressed to ``recipient`` and nobody else, whatever the texts in its headers held (some
+    Python versions let an encoded line break in a header become a header: CVE-2024-6923)."""
     data = msg.as_bytes(policy=SMTP)
+    found = recipients(data)
+    user, _, domain = recipient.rpartition("@")
+    if found != [f"{user}@{idna(domain)}".casefold()]:
+        raise CampaignError(
+            f"El borrador para {recipient} saldría dirigido a {', '.join(found) or 'nadie'}: no "
+            "se escribe. Revise los textos de la lista de clientes y del mensaje."
+        )
+    if max(len(line) for line in data.split(b"\r\n")) > MAX_LINE_BYTES:
+        raise CampaignError(
+            f"El borrador para {recipient} tiene una línea de más de {MAX_LINE_BYTES} bytes, que "
+            "los servidores de correo rechazan: no se escribe. Acorte los textos de la lista."
+        )
     write_atomic(target, lambda stream: stream.write(data))
+
+
+MAX_LINE_BYTES = 998  # RFC 5322, 2.1.1
+
+
+def recipients(data: bytes) -> list[str]:
+    """Every address a message's bytes are sent to, as a mail program parses them."""
+    parsed = BytesParser(policy=default).parsebytes(data, headersonly=True)
+    found = []
+    for name in RECIPIENT_HEADERS:
+        for value in parsed.get_all(name, []):
+            found += [address.addr_spec.casefold() for address in getattr(value, "addresses", ())]
+            if not getattr(value, "addresses", ()):
+                found.append(str(value))
+    return found

@@ -93,6 +93,10 @@ def _write_all(
         )
         attachment = (attachment_name(client.company), workbook.read_bytes())
         draft = out_dir / f"{stem}.eml"
-        write_draft(build_draft(client, sender, text, options.deadline, [attachment]), draft)
+        write_draft(
+            build_draft(client, sender, text, options.deadline, [attachment]),
+            draft,
+            client.email or "",
+        )
         prepared.append(Prepared(client, str(workbook), str(draft)))
     return PrepareReport(tuple(prepared), ())

@@ -10,6 +10,7 @@ runs with ``--resend-unknown``. Never a duplicate is the rule; never a silent lo
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -280,7 +281,7 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             if settings.security is Security.STARTTLS:
                 connection.starttls(context=context)
         if settings.user:
-            connection.login(settings.user, settings.password or "")
+            _login(connection, settings.user, settings.password or "")
     except smtplib.SMTPAuthenticationError as err:
         raise CampaignError(
             f"El servidor {where} rechazó el usuario o la contraseña ({_reason(err)}). No se ha "
@@ -292,6 +293,33 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             "enviado nada."
         ) from err
     return connection
+
+
+def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib's login, or, for a user or password beyond ASCII («contraseña»), which smtplib
+    cannot encode, AUTH PLAIN (RFC 4616) or LOGIN with the text as UTF-8."""
+    if (user + password).isascii():
+        connection.login(user, password)
+        return
+    connection.ehlo_or_helo_if_needed()
+    offered = connection.esmtp_features.get("auth", "").upper().split()
+
+    def b64(data: str) -> str:
+        return base64.b64encode(data.encode()).decode("ascii")
+
+    if "PLAIN" in offered:
+        code, answer = connection.docmd("AUTH", "PLAIN " + b64(f"\0{user}\0{password}"))
+    elif "LOGIN" in offered:
+        code, answer = connection.docmd("AUTH", "LOGIN " + b64(user))
+        if code == 334:
+            code, answer = connection.docmd(b64(password))
+    else:
+        raise smtplib.SMTPNotSupportedError(
+            "el servidor no ofrece AUTH PLAIN ni LOGIN, los que admiten una contraseña con "
+            "caracteres no ASCII"
+        )
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def _why(err: BaseException, settings: SmtpSettings) -> str:

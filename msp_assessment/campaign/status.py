@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from email.headerregistry import Address
 from pathlib import Path
@@ -24,7 +24,7 @@ from msp_assessment.campaign.messages import (
     write_draft,
 )
 from msp_assessment.campaign.send import JOURNAL_NAME, Journal
-from msp_assessment.client import Client, file_stems, id_key
+from msp_assessment.client import Client, ClientIndex, file_stems, id_key
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
@@ -94,6 +94,8 @@ class StatusReport:
     unmatched: tuple[FileOutcome, ...]  # returned files that belong to no client of the list
     problems: tuple[Problem, ...] = ()  # the client list's own problems (then nothing else)
     reminders: tuple[str, ...] = ()
+    # Unmatched files whose identity is in doubt (client.ClientIndex.doubt): path → why.
+    held: dict[str, str] = field(default_factory=dict)
 
     def count(self, state: State) -> int:
         """How many clients of the list are in ``state``."""
@@ -107,7 +109,7 @@ class StatusReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "clients": [c.to_dict() for c in self.clients],
-            "unmatched": [o.to_dict() for o in self.unmatched],
+            "unmatched": [o.to_dict() | {"held": self.held.get(o.path)} for o in self.unmatched],
             "counts": self.counts,
             "list_problems": [prob.to_dict() for prob in self.problems],
             "reminders": list(self.reminders),
@@ -155,7 +157,9 @@ def status(
             with folder_lock(options.reminders, "escribiendo recordatorios"):
                 _check_reminders_folder(options.reminders)
                 reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
-    return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders))
+    index = ClientIndex(listing.clients)
+    held = {o.path: why for o in unmatched if (why := index.doubt(o.client))}
+    return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders), held)
 
 
 def results_sent(folders: Sequence[Path]) -> set[str]:
@@ -201,7 +205,7 @@ def _write_reminders(
         text = with_deadline(text, deadline)
         msg = build_draft(client, sender, text, deadline, attachments, extra=extra)
         target = folder / f"{stem}.eml"
-        write_draft(msg, target)
+        write_draft(msg, target, client.email or "")
         written.append(str(target))
     return written
 

@@ -18,6 +18,7 @@ from msp_assessment.cli.common import (
     output_folder_option,
 )
 from msp_assessment.client import Client
+from msp_assessment.text import count
 
 if TYPE_CHECKING:
     from msp_assessment.outcome import Report
@@ -254,10 +255,29 @@ def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool)
     else:
         for line in render_report(report):
             click.echo(line)
-        for skipped in report.skipped:
+        for skipped in report.skipped[:MAX_SKIPPED_SHOWN]:
             click.echo(f"Omitido: {skipped.path} ({skipped.reason})", err=True)
-        _next_after_run(report, options)
-    sys.exit(0 if report.ok else 1)
+        if len(report.skipped) > MAX_SKIPPED_SHOWN:
+            more = len(report.skipped) - MAX_SKIPPED_SHOWN
+            click.echo(
+                f"… y {count(more, 'archivo omitido', 'archivos omitidos')} más (--json los "
+                "lista todos).",
+                err=True,
+            )
+        if report.files:
+            _next_after_run(report, options)
+    if not report.files:
+        passed = f" ({count(len(report.skipped), 'archivo omitido', 'archivos omitidos')})"
+        click.echo(
+            "No se ha encontrado ningún libro que procesar en "
+            f"{', '.join(str(p) for p in paths)}{passed if report.skipped else ''}: indique los "
+            "libros devueltos (.xlsx, .xlsm, .ods, .xls o .xlsb) o la carpeta que los contiene.",
+            err=True,
+        )
+    sys.exit(0 if report.ok and report.files else 1)
+
+
+MAX_SKIPPED_SHOWN = 20  # «Omitido» lines; the JSON report lists every one
 
 
 def _next_after_run(report: Report, options: RunOptions) -> None:

@@ -271,7 +271,10 @@ def status(
     for outcome in report.unmatched:
         unreadable = outcome.status is Status.UNREADABLE
         who = "ilegible" if unreadable else outcome.client.display_name
-        click.echo(f"{'SIN CLIENTE EN LA LISTA':<24} · {outcome.path} · {who}")
+        if outcome.path in report.held:
+            click.echo(f"{'POR CONFIRMAR':<24} · {outcome.path} · {report.held[outcome.path]}")
+        else:
+            click.echo(f"{'SIN CLIENTE EN LA LISTA':<24} · {outcome.path} · {who}")
     scored, problems = report.count(State.SCORED), report.count(State.PROBLEMS)
     pending = report.count(State.PENDING)
     click.echo(

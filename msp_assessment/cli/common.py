@@ -30,22 +30,44 @@ class Command(click.Command):
 
     def invoke(self, ctx: click.Context) -> Any:
         from msp_assessment.errors import MspError, UsageError, describe_os_error
+        from msp_assessment.text import printable
 
+        stdout = sys.stdout
+        sys.stdout = PrintableStream(stdout)
         try:
             return super().invoke(ctx)
         except UsageError as err:
-            raise click.UsageError(str(err), ctx) from None
+            raise click.UsageError(printable(str(err)), ctx) from None
         except MspError as err:
-            raise click.ClickException(str(err)) from None
+            raise click.ClickException(printable(str(err))) from None
         except BrokenPipeError:  # the output went to a reader that stopped (| head): say nothing
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except OSError as err:
-            where = f" {err.filename}" if err.filename else ""
+            where = f" {printable(str(err.filename))}" if err.filename else ""
             raise click.ClickException(
                 f"No se pudo escribir o leer{where}: {describe_os_error(err)}. Compruebe que la "
                 "carpeta existe, que tiene permiso de escritura y que hay espacio en el disco."
             ) from None
+        finally:
+            sys.stdout = stdout
+
+
+class PrintableStream:
+    """The command's standard output, where no control character a file name or a workbook
+    brought can act on the terminal (``text.printable``); everything else is the stream's own."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from msp_assessment.text import printable
+
+        self._stream.write(printable(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class Day(click.ParamType):  # type: ignore[type-arg]  # generic only in newer clicks (>=8.2)

@@ -19,6 +19,7 @@ outside the fonts' claimed ones is drawn afresh each time, since its codes depen
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -47,6 +48,16 @@ GRID = colors.HexColor("#BFBFBF")
 MARGIN_X, MARGIN_TOP = 18 * mm, 14 * mm
 PAGE_WIDTH = A4[0] - 2 * MARGIN_X  # inside the margins
 RADAR_SIZE = 58 * mm
+
+
+STAMP_PREFIX = "msp-resultado:"
+_STAMP = re.compile(rb"/Keywords \(" + re.escape(STAMP_PREFIX.encode()) + rb"([0-9a-f]{24})\)")
+
+
+def report_stamp(data: bytes) -> str | None:
+    """The result stamp a report of ours carries, or None (another PDF, or one without)."""
+    found = _STAMP.search(data)
+    return found[1].decode() if found else None
 
 
 @cache
@@ -197,9 +208,13 @@ def results_pdf(
     client: Client,
     when: str | None,
     past: tuple[PastResult, ...] = (),
+    *,
+    stamp: str | None = None,
 ) -> bytes:
     """The one-page A4 report of ``score`` for ``client`` (answers dated ``when``); with
-    ``past``, the client's earlier rounds, a line on how the score moved since the latest."""
+    ``past``, the client's earlier rounds, a line on how the score moved since the latest.
+    ``stamp`` (``outcome.result_stamp``) goes into the document's keywords: ``report_stamp``
+    reads it back."""
     fonts = embedded_fonts()
     out = BytesIO()
     # types-reportlab types initialFontName as a number; reportlab takes the font name.
@@ -212,6 +227,8 @@ def results_pdf(
     canvas.setAuthor(contract.GENERATOR)
     canvas.setCreator(contract.GENERATOR)
     canvas.setSubject(instrument.title)
+    if stamp is not None:
+        canvas.setKeywords(f"{STAMP_PREFIX}{stamp}")
     page = _Page(canvas)
     page.y -= 17
     page.text(page.x, "Resultados de la autoevaluación", BOLD, 17, BRAND)

@@ -463,3 +463,65 @@ def as_strict(path: Path, target: Path) -> Path:
     target.write_bytes(path.read_bytes())
     rewrite_parts(target, strict)
     return target
+
+
+# --- The second battery: the other-format readers, and what a client types ------------------
+
+ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def ods_package(path: Path, tables: str) -> Path:
+    """A minimal OpenDocument spreadsheet holding ``tables`` (``<table:table>`` elements)."""
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES} '
+        f'office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet>'
+        "</office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
+        'names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        mimetype = "application/vnd.oasis.opendocument.spreadsheet"
+        package.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        package.writestr("content.xml", content)
+        package.writestr("META-INF/manifest.xml", manifest)
+    return path
+
+
+def ods_spaces_bomb(folder: Path) -> Path:
+    """800 bytes that ask the reader for two thousand million spaces (7.8 GB of text)."""
+    cell = '<text:p>x<text:s text:c="2000000000"/>y</text:p>'
+    row = f'<table:table-row><table:table-cell office:value-type="string">{cell}'
+    return ods_package(
+        folder / "espacios.ods",
+        f'<table:table table:name="A">{row}</table:table-cell></table:table-row></table:table>',
+    )
+
+
+def ods_repeat_bomb(folder: Path) -> Path:
+    """850 bytes: ten sheets of ten million repeated cells each."""
+    cells = (
+        '<table:table-row table:number-rows-repeated="1000"><table:table-cell '
+        'table:number-columns-repeated="10000" office:value-type="float" office:value="1"/>'
+        "</table:table-row>"
+    )
+    tables = "".join(f'<table:table table:name="H{i}">{cells}</table:table>' for i in range(10))
+    return ods_package(folder / "repetidas.ods", tables)
+
+
+def ods_edited(source: Path, target: Path, edit: Callable[[bytes], bytes]) -> Path:
+    """An .ods (LibreOffice's) with its content.xml changed by ``edit``."""
+    with zipfile.ZipFile(source) as zin:
+        parts = [(info, zin.read(info)) for info in zin.infolist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in parts:
+            zout.writestr(info, edit(data) if info.filename == "content.xml" else data)
+    return target

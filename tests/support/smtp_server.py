@@ -63,12 +63,17 @@ class Recorder:
             return len(self.received)
 
 
-def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
-    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-        USER.encode(),
-        PASSWORD.encode(),
-    )
-    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+def _authenticator(password: str) -> Any:
+    """Accept USER with ``password``, both compared as UTF-8 bytes."""
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            USER.encode(),
+            password.encode(),
+        )
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+    return authenticate
 
 
 def free_port() -> int:
@@ -86,7 +91,7 @@ class SmtpServer:
     controller: Controller
 
 
-def start(tmp: Path, *, implicit_tls: bool = False) -> SmtpServer:
+def start(tmp: Path, *, implicit_tls: bool = False, password: str = PASSWORD) -> SmtpServer:
     """STARTTLS on a plain port, or (``implicit_tls``) TLS from the first byte as for --ssl."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -105,7 +110,7 @@ def start(tmp: Path, *, implicit_tls: bool = False) -> SmtpServer:
         recorder,
         hostname="127.0.0.1",
         port=port,
-        authenticator=_authenticate,
+        authenticator=_authenticator(password),
         auth_require_tls=not implicit_tls,
         **tls,
     )

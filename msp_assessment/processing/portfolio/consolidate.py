@@ -26,7 +26,7 @@ from msp_assessment.processing.portfolio.counting import Superseded, resolve_cli
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.portfolio.rounds import Round, round_date_of
 from msp_assessment.scoring import stage_for
-from msp_assessment.text import count, fold, format_es, parse_date
+from msp_assessment.text import count, fold, format_es, parse_date, printable
 
 STATUS_LABELS = {
     Status.SCORED: "Puntuado",
@@ -201,7 +201,9 @@ def resumen_headers(instrument: Instrument) -> list[str]:
 
 
 def safe_csv_text(value: str) -> str:
-    """Client text for a CSV cell that no spreadsheet will run: a leading quote before a trigger."""
+    """Client text for a CSV cell that no spreadsheet will run (a leading quote before a
+    trigger) and no terminal that shows it will act on (control characters escaped)."""
+    value = printable(value)
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 

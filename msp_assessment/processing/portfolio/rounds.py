@@ -21,6 +21,9 @@ from msp_assessment.client import Client, ClientIndex
 from msp_assessment.errors import RoundError
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult
+from msp_assessment.problems import LABELS, Problem
+from msp_assessment.processing.returns.apart import Stopped, run_apart
+from msp_assessment.processing.returns.intake import Format, Limits, sniff
 from msp_assessment.scoring import score
 from msp_assessment.text import cell_text, parse_date
 
@@ -47,12 +50,56 @@ class Round:
         return ClientIndex([r.client for r in self.results])
 
 
-def read_round(path: Path, instrument: Instrument, *, accept_edited: bool = False) -> Round:
-    """The results of an earlier round's summary; RoundError when it cannot be used."""
+def read_round(
+    path: Path, instrument: Instrument, *, accept_edited: bool = False, limits: Limits | None = None
+) -> Round:
+    """The results of an earlier round's summary; RoundError when it cannot be used.
+
+    A summary is read as a return is: within the same size limits, and apart (apart.py), so a
+    damaged or hostile file named with --previous costs at most the reader's memory and time.
+    """
+    limits = limits or Limits()
+    found = sniff(path, limits)
+    if isinstance(found, Problem) or found is not Format.OOXML:
+        detail = (
+            f"{LABELS[found.code].lower()}."
+            if isinstance(found, Problem)
+            else f"es un .{found.value}."
+        )
+        raise RoundError(
+            f"{path} no se puede usar como resumen de una ronda anterior: {detail} Indique con "
+            "--previous el resumen.xlsx que escribió «process»."
+        )
+    read = run_apart(
+        _read_round,
+        (path, instrument, accept_edited),
+        memory=limits.reader_memory_bytes,
+        seconds=limits.reader_seconds,
+    )
+    if isinstance(read, Stopped):
+        raise RoundError(
+            f"{path} hace que el lector se detenga ({read.why}). Indique con --previous el "
+            "resumen.xlsx que escribió «process», sin modificar."
+        )
+    if isinstance(read, RoundError):
+        raise read
+    return read
+
+
+def _read_round(arg: tuple[Path, Instrument, bool]) -> Round | RoundError:
+    """read_round's work, in the reader's process: a RoundError is returned, to be raised by the
+    parent."""
+    try:
+        return _read_summary(*arg)
+    except RoundError as err:
+        return err
+
+
+def _read_summary(path: Path, instrument: Instrument, accept_edited: bool) -> Round:
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, data_only=True, read_only=False)
+        wb = load_workbook(path, data_only=True, read_only=True)
     except Exception as err:  # openpyxl raises many kinds on what is not a workbook
         raise RoundError(
             f"{path} no se puede abrir como libro de Excel ({type(err).__name__}). Indique con "

@@ -30,7 +30,7 @@ from msp_assessment.processing.returns.apart import Stopped, run_apart
 from msp_assessment.processing.returns.intake import Format, Limits
 from msp_assessment.processing.returns.locate import Located, WorkbookReading, read_book
 from msp_assessment.workbook_templates import TemplateOptions, build_template, contract
-from msp_assessment.workbook_templates.cells import named_cell
+from msp_assessment.workbook_templates.cells import named_cell, set_text
 
 FRESH_COPY = "a .ods, .xls or .xlsb return: the copy is our template with its data"
 NOT_WRITABLE = (
@@ -155,12 +155,16 @@ def fresh_copy(
     """Our template holding what the client wrote, its reading, and ``problems`` located in it."""
     wb = build_template(instrument, TemplateOptions(client=reading.client))
     for found in reading.statements:
-        if found.raw is not None:
-            cell = named_cell(wb, contract.answer_name(found.area.number, found.statement.number))
-            cell.value = found.raw  # type: ignore[assignment]  # whatever the client wrote
+        if found.raw is None:
+            continue
+        cell = named_cell(wb, contract.answer_name(found.area.number, found.statement.number))
+        if isinstance(found.raw, str):  # whatever the client typed: text, never a formula
+            set_text(cell, found.raw)
+        else:
+            cell.value = found.raw  # type: ignore[assignment]  # a number, a date, a boolean
     if reading.client_date:
         date_field = next(f for f in contract.CLIENT_FIELDS if f.key == "date")
-        named_cell(wb, date_field.name).value = reading.client_date
+        set_text(named_cell(wb, date_field.name), reading.client_date)
     copy = read_book(from_workbook(wb), instrument)
     return wb, copy, [_relocated(p, reading, copy) for p in problems]
 

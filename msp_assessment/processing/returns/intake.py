@@ -47,8 +47,10 @@ class Limits:
     max_entries: int = 2_000
     max_ratio: int = 200  # per entry, for entries over 1 MiB uncompressed
     # What the reader of .ods, .xls and .xlsb may take beyond what its process has (apart.py).
-    reader_memory_bytes: int = 1024 * 1024 * 1024
+    reader_memory_bytes: int = 256 * 1024 * 1024
     reader_seconds: float = 60.0
+    # What one file may take in a worker process before it is ended and the batch goes on.
+    file_seconds: float = 300.0
 
 
 def collect(paths: list[Path], *, recursive: bool = False) -> tuple[list[Path], list[Skipped]]:

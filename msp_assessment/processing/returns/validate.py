@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from msp_assessment.instrument import Instrument
 from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.returns.locate import Located, StatementReading, WorkbookReading
 from msp_assessment.processing.returns.values import Rejected, parse_answer
-from msp_assessment.text import EMAIL, fold
+from msp_assessment.text import EMAIL, day_label, fold, parse_date
 from msp_assessment.workbook_templates import contract
 
 DEFAULT_REQUIRED = ("company",)
@@ -110,7 +111,14 @@ def _client_problems(reading: WorkbookReading, required: set[str]) -> list[Probl
             out.append(problem(Code.CLIENT_MISSING, field=f.label, **cell))
         elif f.key == "email" and value and not EMAIL.match(value):
             out.append(problem(Code.CLIENT_EMAIL_INVALID, found=shorten(value), **cell))
+        elif f.key == "date" and (day := parse_date(value)) and day > date.today() + ONE_DAY:
+            # A date to come would make this workbook the newest of its client for years.
+            found, today = day_label(day), day_label(date.today())
+            out.append(problem(Code.CLIENT_DATE_FUTURE, found=found, today=today, **cell))
     return out
+
+
+ONE_DAY = timedelta(days=1)  # a date of tomorrow is a time zone away, not the future
 
 
 def explain_formulas(checked: Validation, formulas: dict[Located, str]) -> Validation:

@@ -6,9 +6,10 @@ the run (no later file could be written either).
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 from io import BytesIO
@@ -18,8 +19,10 @@ from xml.etree import ElementTree
 from defusedxml import DefusedXmlException
 from openpyxl import Workbook
 
+from msp_assessment.client import Client, file_stem, same_client
 from msp_assessment.errors import OutputError
-from msp_assessment.outcome import FileOutcome, Status, change
+from msp_assessment.instrument import Instrument
+from msp_assessment.outcome import FileOutcome, Status, change, result_stamp
 from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.copies.results import (
     CopySource,
@@ -50,7 +53,9 @@ from msp_assessment.processing.returns.validate import (
     validate,
 )
 from msp_assessment.processing.run.options import RunPlan
+from msp_assessment.processing.run.outputs import MAX_STEM_BYTES
 from msp_assessment.scoring import score
+from msp_assessment.text import fit_bytes
 from msp_assessment.workbook_templates import contract
 
 
@@ -71,6 +76,13 @@ def safe_process(path: Path, *, plan: RunPlan) -> FileOutcome:
         internal = problem(Code.INTERNAL_ERROR, detail=detail)
         outcome = FileOutcome(str(path), Status.UNREADABLE, problems=(internal,))
     return replace(outcome, relative_name=plan.names[path])
+
+
+def stopped_outcome(path: Path, why: str, *, names: Mapping[Path, str]) -> FileOutcome:
+    """The outcome of a file whose worker process ended before it gave one (it died, or it did
+    not finish in time): unreadable, and the batch goes on."""
+    stopped = problem(Code.FILE_READER_STOPPED, kind=path.suffix.lower() or "", detail=why)
+    return FileOutcome(str(path), Status.UNREADABLE, problems=(stopped,), relative_name=names[path])
 
 
 def process_file(path: Path, plan: RunPlan) -> FileOutcome:
@@ -146,6 +158,8 @@ def _outcome(
     instrument, options, stem = plan.instrument, plan.options, plan.stems[path]
     client, when, modified = reading.client, reading.client_date, _mtime(path)
     output = resaved = None
+    if options.output_dir is not None:
+        stem = own_stem(options.output_dir, stem, client, instrument)
     if not checked.valid:
         if options.output_dir is not None:
             review = review_workbook(copy, instrument, checked.problems, path.name)
@@ -171,7 +185,8 @@ def _outcome(
             from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
 
             report = options.output_dir / f"{stem}{contract.REPORT_SUFFIX}"
-            write_bytes(results_pdf(instrument, result, client, when, past), report)
+            stamp = result_stamp(client, checked.answers, when)
+            write_bytes(results_pdf(instrument, result, client, when, past, stamp=stamp), report)
     return FileOutcome(
         str(path),
         Status.SCORED,
@@ -185,6 +200,41 @@ def _outcome(
         previous=past,
         change=change(result, past[-1]) if past else None,
     )
+
+
+def own_stem(folder: Path, stem: str, client: Client, instrument: Instrument) -> str:
+    """``stem``, unless ``folder`` holds, under that name, the copy of another client (an earlier
+    run's, of a same-named file): then a name of this client's, so that no run replaces another
+    client's results (``acme`` → ``acme-c-002-soporte-levante``, then ``…-2``)."""
+    for n in itertools.count(0):
+        extra = "" if n == 0 else f"-{file_stem(client)}" + (f"-{n}" if n > 1 else "")
+        candidate = fit_bytes(stem, MAX_STEM_BYTES - len(extra)) + extra
+        earlier = _copy_client(folder, candidate, instrument)
+        if earlier is None or _same_one(earlier, client):
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _copy_client(folder: Path, stem: str, instrument: Instrument) -> Client | None:
+    """The client of the copy we wrote under ``stem`` in ``folder``; None when there is none (or
+    it cannot be read: a damaged copy of ours is replaced)."""
+    for suffix in (contract.RESULTS_SUFFIX, contract.REVIEW_SUFFIX):
+        copy = folder / f"{stem}{suffix}"
+        try:
+            parts = unzip(copy.read_bytes())
+        except OSError:
+            continue
+        book = read_package(parts) if parts is not None else None
+        if book is not None:
+            return read_book(book, instrument).client
+    return None
+
+
+def _same_one(a: Client, b: Client) -> bool:
+    """Two copies are of one client by the identity rule; two blocks without id or company only
+    when they are alike."""
+    anonymous = not (a.id or a.company or b.id or b.company)
+    return a == b if anonymous else same_client(a, b)
 
 
 def _write_output(data: bytes, folder: Path, stem: str, suffix: str) -> str:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from msp_assessment._files import MAX_NAME_BYTES
 from msp_assessment.errors import UsageError
-from msp_assessment.text import distinct_names
+from msp_assessment.text import distinct_names, fit_bytes
+from msp_assessment.workbook_templates.contract import REPORT_SUFFIX, RESULTS_SUFFIX, REVIEW_SUFFIX
 
 
 def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
@@ -18,9 +20,18 @@ def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
     are.
     """
     ordered = sorted(resolved, key=lambda f: str(resolved[f]))
-    names = distinct_names([_without_our_suffix(path.stem) for path in ordered])
+    stems = [fit_bytes(_without_our_suffix(path.stem), MAX_STEM_BYTES) for path in ordered]
+    names = distinct_names(stems)
     return dict(zip(ordered, names, strict=True))
 
+
+# A file name may have 255 bytes: the longest of ours is the stem, a «-N» that tells same-named
+# inputs apart, and our longest suffix.
+MAX_STEM_BYTES = (
+    MAX_NAME_BYTES
+    - len("-99999")
+    - max(len(s.encode()) for s in (RESULTS_SUFFIX, REVIEW_SUFFIX, REPORT_SUFFIX))
+)
 
 _OUR_SUFFIX = re.compile(r"(?:\s*[-_]\s*|\s+)(?:revisar|resultados)$", re.IGNORECASE)
 
@@ -57,3 +68,27 @@ def check_not_inputs(targets: list[Path | None], resolved: dict[Path, Path]) -> 
                 f"{target} es uno de los libros que se procesan; elija otro nombre para no "
                 "sobrescribirlo."
             )
+
+
+def check_user_files(summary: Path, csv: Path | None, kept: dict[str, Path | None]) -> None:
+    """UsageError when the summary and the CSV would be one file, or either would replace a file
+    the run reads (``kept``: what each is called in a message → its path): the client list, an
+    earlier round's summary."""
+    if csv is not None and _same_file(csv, summary):
+        raise UsageError(
+            f"--csv {csv} es el mismo archivo que el resumen; elija otro nombre para el CSV."
+        )
+    for option, target in (("el resumen", summary), ("--csv", csv)):
+        for what, path in kept.items():
+            if target is not None and path is not None and _same_file(target, path):
+                raise UsageError(
+                    f"{option} ({target}) sustituiría {what} ({path}), que esta ejecución lee; "
+                    "elija otro nombre."
+                )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False

@@ -1,26 +1,38 @@
 """Process files in worker processes, results in input order: the same report whatever ``jobs`` is.
 
-Workers get the per-file function once (pickled at start-up) and then only paths; they send back
-outcomes without their ``Score`` (which holds the questionnaire's texts); the parent recomputes it
-from the answers, which is exact, cheap and keeps memory flat in the number of files.
+Our own pool, not ``multiprocessing.Pool``: that one waits forever for a worker that died (a
+reader that aborts the process, the kernel's out-of-memory killer) and cannot end one that is
+stuck. Here each worker takes one file at a time; a worker that dies, or that has not answered
+by the file's deadline, is ended and replaced, and that one file gets ``stopped(path, why)`` as its
+outcome: the batch always finishes.
+
+Workers get the per-file function once (inherited at fork, pickled at spawn) and then only paths;
+they send back outcomes without their ``Score`` (which holds the questionnaire's texts); the parent
+recomputes it from the answers, which is exact, cheap and keeps memory flat in the number of files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.scoring import score
 
 Work = Callable[[Path], FileOutcome]
-_work: Work | None = None
+Stopped = Callable[[Path, str], FileOutcome]  # the outcome of a file whose worker had to end
 
 
 def default_jobs() -> int:
@@ -32,31 +44,142 @@ def default_jobs() -> int:
 
 
 def outcomes(
-    files: Sequence[Path], work: Work, jobs: int, instrument: Instrument
+    files: Sequence[Path],
+    work: Work,
+    jobs: int,
+    instrument: Instrument,
+    *,
+    stopped: Stopped,
+    seconds: float,
 ) -> Iterator[FileOutcome]:
-    """``work(file)`` for every file, in order, using up to ``jobs`` processes."""
+    """``work(file)`` for every file, in order, using up to ``jobs`` processes; a file whose
+    worker dies or takes more than ``seconds`` gets ``stopped(file, why)``."""
     jobs = max(1, min(jobs, len(files)))
     if jobs == 1:
         yield from (work(path) for path in files)
         return
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    chunk = max(1, min(32, len(files) // (jobs * 8)))
-    with context.Pool(jobs, initializer=_start_worker, initargs=(work,)) as pool:
-        for outcome in pool.imap(_run_one, files, chunksize=chunk):
+    pool = _Pool(work, jobs)
+    try:
+        for outcome in pool.run(files, stopped, seconds):
             if outcome.status is Status.SCORED and outcome.score is None:
                 outcome = replace(outcome, score=score(instrument, outcome.answers))
             yield outcome
+    finally:
+        pool.close()
 
 
-def _start_worker(work: Work) -> None:
-    global _work
-    _work = work
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    task: int | None = None  # the index of the file it is working on
+    deadline: float = 0.0
+
+
+class _Pool:
+    def __init__(self, work: Work, size: int) -> None:
+        self._work = work
+        self._context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        self._workers = [self._start() for _ in range(size)]
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(self._work, child), daemon=True
+        )
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def run(self, files: Sequence[Path], stopped: Stopped, seconds: float) -> Iterator[FileOutcome]:
+        done: dict[int, FileOutcome] = {}
+        waiting = iter(range(len(files)))
+        next_out = 0
+        for worker in self._workers:
+            self._give(worker, files, waiting, seconds)
+        while next_out < len(files):
+            busy = [w for w in self._workers if w.task is not None]
+            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = set(wait([w.conn for w in busy], timeout))
+            for i, worker in enumerate(self._workers):
+                if worker.task is None:
+                    continue
+                task = worker.task
+                if worker.conn in ready:
+                    try:
+                        kind, value = worker.conn.recv()
+                    except (EOFError, OSError):  # it died: a reader aborted it, or it was killed
+                        done[task] = stopped(files[task], _how_it_ended(worker))
+                        worker = self._workers[i] = self._replace(worker)
+                    else:
+                        if kind == "output-error":
+                            raise value
+                        done[task] = value
+                elif time.monotonic() >= worker.deadline:
+                    done[task] = stopped(files[task], f"no terminó en {seconds:g} s")
+                    worker = self._workers[i] = self._replace(worker)
+                else:
+                    continue
+                worker.task = None
+                self._give(worker, files, waiting, seconds)
+            while next_out in done:
+                yield done.pop(next_out)
+                next_out += 1
+
+    def _give(
+        self, worker: _Worker, files: Sequence[Path], waiting: Iterator[int], seconds: float
+    ) -> None:
+        task = next(waiting, None)
+        if task is None:
+            return
+        worker.task, worker.deadline = task, time.monotonic() + seconds
+        worker.conn.send(files[task])
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        _end(worker)
+        return self._start()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+        for worker in self._workers:
+            worker.process.join(timeout=1)
+            _end(worker)
+
+
+def _end(worker: _Worker) -> None:
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join()
+    worker.conn.close()
+
+
+def _how_it_ended(worker: _Worker) -> str:
+    worker.process.join(timeout=5)
+    code = worker.process.exitcode
+    if code is not None and -code in (signal.SIGKILL, signal.SIGABRT):
+        return "se quedó sin memoria"
+    return "se detuvo sin dar resultado"
+
+
+def _serve(work: Work, conn: Connection) -> None:
     # Ctrl-C is the parent's to handle: it stops the pool and reports once, without a
     # traceback from every worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _run_one(path: Path) -> FileOutcome:
-    assert _work is not None
-    outcome = _work(path)
-    return replace(outcome, score=None) if outcome.score is not None else outcome
+    faulthandler.disable()  # a worker that aborts is reported as that file's problem
+    while True:
+        try:
+            path = conn.recv()
+        except EOFError:  # the parent is gone
+            return
+        if path is None:
+            return
+        try:
+            outcome = work(path)
+        except OutputError as err:
+            conn.send(("output-error", err))
+            continue
+        if outcome.score is not None:
+            outcome = replace(outcome, score=None)
+        conn.send(("outcome", outcome))

@@ -15,9 +15,14 @@ from msp_assessment.outcome import FileOutcome, Report, Status
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import read_round
 from msp_assessment.processing.returns.intake import collect, relative_names
-from msp_assessment.processing.run.one_file import safe_process
+from msp_assessment.processing.run.one_file import safe_process, stopped_outcome
 from msp_assessment.processing.run.options import RunOptions, RunPlan
-from msp_assessment.processing.run.outputs import check_not_inputs, check_output_dir, output_stems
+from msp_assessment.processing.run.outputs import (
+    check_not_inputs,
+    check_output_dir,
+    check_user_files,
+    output_stems,
+)
 from msp_assessment.processing.run.parallel import default_jobs
 from msp_assessment.processing.run.parallel import outcomes as parallel_outcomes
 from msp_assessment.workbook_templates import contract
@@ -38,13 +43,18 @@ def run(
     # UsageError: ClientListError, RoundError).
     roster = read_roster(options.clients) if options.clients is not None else None
     rounds = tuple(
-        read_round(p, instrument, accept_edited=options.accept_edited) for p in options.previous
+        read_round(p, instrument, accept_edited=options.accept_edited, limits=options.limits)
+        for p in options.previous
     )
     files, skipped = collect(list(paths), recursive=options.recursive)
     resolved = {file: file.resolve() for file in files}  # once: it costs a few system calls each
     if options.output_dir is not None:
         check_output_dir(options.output_dir, list(paths), resolved)
         check_not_inputs([options.summary, options.csv], resolved)
+        kept = {"la lista de clientes": options.clients}
+        kept |= {f"el resumen anterior {i}": p for i, p in enumerate(options.previous, start=1)}
+        summary = options.summary or options.output_dir / contract.SUMMARY_NAME
+        check_user_files(summary, options.csv, kept)
         remove_stale_temporaries(options.output_dir)
     names = relative_names(files, list(paths))
     plan = RunPlan(options, instrument, output_stems(resolved), names, roster, rounds)
@@ -52,7 +62,15 @@ def run(
     outcomes = []
     jobs = options.jobs or default_jobs()
     try:
-        for done, outcome in enumerate(parallel_outcomes(files, work, jobs, instrument), start=1):
+        each = parallel_outcomes(
+            files,
+            work,
+            jobs,
+            instrument,
+            stopped=partial(stopped_outcome, names=names),
+            seconds=options.limits.file_seconds,
+        )
+        for done, outcome in enumerate(each, start=1):
             outcomes.append(outcome)
             if done % SETTLE_EVERY == 0:
                 _settle()
@@ -75,8 +93,8 @@ def run(
         tuple(skipped),
         superseded=tuple((e.outcome.path, e.by.path) for e in superseded),
     )
-    if options.output_dir is None or options.review_only:
-        return report
+    if options.output_dir is None or options.review_only or not files:
+        return report  # nothing found: an earlier summary in the folder stays as it was
     # Outputs were written without waiting for the disk one by one; the summary, written last,
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
