@@ -72,6 +72,16 @@ def write_atomic(target: Path, write: Callable[[IO[bytes]], object]) -> None:
         write(fh)
 
 
+def write_bytes(data: bytes, target: Path) -> None:
+    """Write atomically (flushed to disk later, by the caller: ``flush_to_disk``); a failure is
+    an OutputError."""
+    try:
+        with atomic_path(target, durable=False) as tmp:
+            tmp.write_bytes(data)
+    except OSError as err:
+        raise OutputError.writing(target, err) from err
+
+
 def flush_to_disk(written: Iterable[Path]) -> None:
     """Make files written with ``atomic_path(durable=False)`` durable, all in one go."""
     if hasattr(os, "sync"):

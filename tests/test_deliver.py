@@ -81,7 +81,7 @@ def test_pdf__same_input__byte_identical__spanish_characters_kept(
     text = pdf_text(path)
     assert client.company in text and client.contact in text
     fonts = os.popen(f"pdffonts '{path}'").read()
-    assert "BitstreamVeraSans-Roman" in fonts and "TrueType" in fonts
+    assert "DejaVuSans" in fonts and "TrueType" in fonts
 
 
 # What a fresh process writes for this report; the test compares it with the same report made
@@ -311,3 +311,23 @@ def test_deliver__process_pdf_reused__else_made_here(
         "--json",
     )
     assert all(d["report"] is None for d in json.loads(done.stdout)["delivered"])
+
+
+def test_pdf__every_european_letter_drawn__any_other_replaced_visibly_and_named(
+    instrument: Instrument, tmp_path: Path
+) -> None:
+    require_poppler()
+    answers = {st.id: 3 for _, st in instrument.statements}
+    company = "Łódź Őrség Αθήνα Москва Şişli Ærøskøbing"
+    client = Client("E-1", company, "Zoë Ćwik 漢字", "zoe@europa.eu")
+    path = tmp_path / "informe.pdf"
+    path.write_bytes(results_pdf(instrument, score(instrument, answers), client, "20/11/2026"))
+    text = pdf_text(path)
+    assert company in text  # drawn as written, not dropped
+    assert "Zoë Ćwik \ufffd\ufffd" in text
+    assert "漢" not in text
+    assert "no puede mostrar (U+5B57, U+6F22)" in flat(text)
+    path.write_bytes(
+        results_pdf(instrument, score(instrument, answers), Client("E-2", "Łódź"), None)
+    )
+    assert "no puede mostrar" not in pdf_text(path)  # no note when every letter is drawn

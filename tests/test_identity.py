@@ -155,7 +155,7 @@ def test_every_command__acme_is_one_client_with_its_newest_workbook(
         second / "acme.xlsx",
         uniform_answers(TWOS),
         client=Client(None, "Acme", "Ana", "ana@acme.es"),
-        date="10/02/2027",
+        date="30/11/2026",
     )
     later = invoke(
         "process",

@@ -368,12 +368,13 @@ def answers(grid: list[list[int]]) -> dict[tuple[int, int], object]:
 @pytest.fixture
 def returned(tmp_path: Path) -> Path:
     inbox = tmp_path / "recibidos"
-    # C-001 renamed its file; C-002 left answers blank; C-003 lost its id but kept the company;
-    # C-004 and C-005 have not answered; one workbook is from a company not in the list.
+    # C-001 renamed its file and wrote its company its own way (case, accents, legal form);
+    # C-002 left answers blank; C-003 lost its id but kept the company; C-004 and C-005 have not
+    # answered; one workbook is from a company not in the list.
     write_filled(
         inbox / "respuestas finales.xlsx",
         answers(EXAMPLE),
-        client=Client("C-001", "Taller Ruiz (nuevo nombre)"),
+        client=Client("C-001", "TALLER INFORMATICO RUIZ, S.L."),
     )
     write_filled(
         inbox / "levante.xlsx", answers(EXAMPLE[:3]), client=Client("C-002", "Soporte Levante")
@@ -475,7 +476,8 @@ def test_status__reminder_for_a_workbook_missing_part_of_the_questionnaire__send
     tmp_path: Path, instrument: Any
 ) -> None:
     inbox = tmp_path / "recibidos"
-    path = write_filled(inbox / "recortado.xlsx", answers(EXAMPLE), client=Client("C-001", "T"))
+    client = Client("C-001", "Taller Informático Ruiz")
+    path = write_filled(inbox / "recortado.xlsx", answers(EXAMPLE), client=client)
     wb = openpyxl.load_workbook(path)
     answer = named_cell(wb, "resp_1_1")
     del wb.defined_names["resp_1_1"]

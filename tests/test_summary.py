@@ -373,7 +373,7 @@ def test_summary__empty_batch__opens_in_libreoffice(tmp_path: Path) -> None:
     require_libreoffice()
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["process", str(tmp_path), "-o", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # nothing to process is worth a look
     pdf = soffice_convert(out / "resumen.xlsx", "pdf", tmp_path / "lo")
     assert pdf.read_bytes().startswith(b"%PDF")
 

@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from msp_assessment._files import flush_to_disk
 from msp_assessment.campaign.lock import folder_lock
 from msp_assessment.campaign.messages import (
     PLACEHOLDERS,
@@ -182,6 +183,7 @@ def _deliver(
             draft = out_dir / f"{stem}.eml"
             delivered.append(_draft(entry.client, entry.outcome, instrument, text, sender, draft))
     without = tuple(entry for entry in matched if entry.state is not State.SCORED)
+    flush_to_disk(Path(d.draft) for d in delivered)
     return DeliverReport(tuple(delivered), without, tuple(contradictions))
 
 

@@ -17,7 +17,7 @@ from email.policy import SMTP, default
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from msp_assessment._files import write_atomic
+from msp_assessment._files import write_bytes
 from msp_assessment.client import Client
 from msp_assessment.errors import CampaignError
 from msp_assessment.text import EMAIL, spanish_date
@@ -206,7 +206,7 @@ def write_draft(msg: EmailMessage, target: Path, recipient: str) -> None:
             f"El borrador para {recipient} tiene una línea de más de {MAX_LINE_BYTES} bytes, que "
             "los servidores de correo rechazan: no se escribe. Acorte los textos de la lista."
         )
-    write_atomic(target, lambda stream: stream.write(data))
+    write_bytes(data, target)  # the caller flushes them to disk: _files.flush_to_disk
 
 
 MAX_LINE_BYTES = 998  # RFC 5322, 2.1.1

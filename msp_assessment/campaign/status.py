@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -11,9 +10,8 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from msp_assessment import problems
+from msp_assessment._files import flush_to_disk
 from msp_assessment.campaign.lock import folder_lock
 from msp_assessment.campaign.messages import (
     MessageText,
@@ -27,14 +25,14 @@ from msp_assessment.campaign.send import JOURNAL_NAME, Journal
 from msp_assessment.client import Client, ClientIndex, file_stems, id_key
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
-from msp_assessment.instrument import Instrument, load_instrument
+from msp_assessment.instrument import load_instrument
 from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.problems import Code, Problem, grouped, shorten
 from msp_assessment.processing.portfolio.roster import LABELS, ClientStatus, State, match_clients
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
 from msp_assessment.text import count, format_es
-from msp_assessment.workbook_templates import TemplateOptions, build_template
+from msp_assessment.workbook_templates.personalize import Personalizer
 
 PENDING_TEXT = MessageText(
     "Recordatorio: autoevaluación del desarrollo como MSP ({empresa})",
@@ -149,6 +147,11 @@ def status(
             RunOptions(output_dir=output, recursive=options.recursive, review_only=True),
         )
         clients, unmatched = match_clients(listing.clients, report.files)
+        index = ClientIndex(listing.clients)
+        held = {o.path: why for o in unmatched if (why := index.doubt(o.client))}
+        # A client whose id a workbook held for confirmation claims gets no reminder: they may
+        # have answered; the user confirms first.
+        claimed = {id_key(o.client.id) for o in unmatched if o.path in held and o.client.id}
         if options.delivered:
             sent = results_sent(options.delivered)
             clients = [replace(c, results_sent=id_key(c.client.id or "") in sent) for c in clients]
@@ -156,9 +159,9 @@ def status(
         if options.reminders is not None and sender is not None:
             with folder_lock(options.reminders, "escribiendo recordatorios"):
                 _check_reminders_folder(options.reminders)
-                reminders = _write_reminders(clients, options.reminders, sender, options.deadline)
-    index = ClientIndex(listing.clients)
-    held = {o.path: why for o in unmatched if (why := index.doubt(o.client))}
+                reminders = _write_reminders(
+                    clients, options.reminders, sender, options.deadline, claimed
+                )
     return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders), held)
 
 
@@ -186,32 +189,39 @@ def _check_reminders_folder(folder: Path) -> None:
 
 
 def _write_reminders(
-    clients: Sequence[ClientStatus], folder: Path, sender: Address, deadline: date | None
+    clients: Sequence[ClientStatus],
+    folder: Path,
+    sender: Address,
+    deadline: date | None,
+    claimed: set[str],
 ) -> list[str]:
+    """A reminder for every client that has not answered or has problems, except the ``claimed``
+    (their ids, as ``id_key`` compares them)."""
     instrument = load_instrument()
+    templates = Personalizer(instrument)  # a client's template, as prepare made it
     written = []
     stems = file_stems([entry.client for entry in clients])  # as prepare named them
     for entry, stem in zip(clients, stems, strict=True):
         client = entry.client
-        if entry.state is State.SCORED:
+        if entry.state is State.SCORED or id_key(client.id or "") in claimed:
             continue
         if entry.state is State.PENDING:
-            book = build_template(instrument, TemplateOptions(client=client))
             text, extra = PENDING_TEXT, dict[str, str]()
-            attachments = [(attachment_name(client.company), _workbook_bytes(book))]
+            attachments = [(attachment_name(client.company), templates.workbook(client))]
         else:
             assert entry.outcome is not None
-            text, extra, attachments = _problems_reminder(entry.outcome, client, instrument)
+            text, extra, attachments = _problems_reminder(entry.outcome, client, templates)
         text = with_deadline(text, deadline)
         msg = build_draft(client, sender, text, deadline, attachments, extra=extra)
         target = folder / f"{stem}.eml"
         write_draft(msg, target, client.email or "")
         written.append(str(target))
+    flush_to_disk(Path(w) for w in written)
     return written
 
 
 def _problems_reminder(
-    outcome: FileOutcome, client: Client, instrument: Instrument
+    outcome: FileOutcome, client: Client, templates: Personalizer
 ) -> tuple[MessageText, dict[str, str], list[tuple[str, bytes]]]:
     """The text, its fillings and attachments for a client whose workbook has problems.
 
@@ -224,10 +234,10 @@ def _problems_reminder(
         line = UNREADABLE_LINE.format(
             archivo=Path(outcome.path).name, motivo=problems.LABELS[prob.code].lower()
         )
-        book = build_template(instrument, TemplateOptions(client=client))
-        template = [(attachment_name(client.company), _workbook_bytes(book))]
+        template = [(attachment_name(client.company), templates.workbook(client))]
         return PROBLEMS_TEXT, {"problemas": line, "adjunto": ""}, template
     fixable = [prob for prob in outcome.problems if prob.code not in NOT_FIXABLE_IN_CELLS]
+    instrument = templates.instrument
     names = [area.name for area in instrument.areas]
     each = grouped(fixable, names, len(instrument.statements))
     lines = [f"{i}. {line.message}" for i, line in enumerate(each, start=1)]
@@ -235,19 +245,12 @@ def _problems_reminder(
     note = ""
     if len(fixable) < len(outcome.problems):
         lines.append(f"{len(lines) + 1}. {NEW_TEMPLATE}")
-        book = build_template(instrument, TemplateOptions(client=client))
-        attachments.append((attachment_name(client.company), _workbook_bytes(book)))
+        attachments.append((attachment_name(client.company), templates.workbook(client)))
     elif outcome.output and Path(outcome.output).exists():
         name = attachment_name(client.company).replace(".xlsx", " - revisar.xlsx")
         attachments.append((name, Path(outcome.output).read_bytes()))
         note = REVIEW_ATTACHED
     return PROBLEMS_TEXT, {"problemas": "\n".join(lines), "adjunto": note}, attachments
-
-
-def _workbook_bytes(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def describe(entry: ClientStatus) -> str:

@@ -14,6 +14,7 @@ from msp_assessment.cli.common import (
     CONTEXT,
     command,
     echo_json,
+    jobs_option,
     next_step,
     output_folder_option,
 )
@@ -99,13 +100,7 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--debug", is_flag=True, help="Muestra el error interno completo si algo falla."
     )(func)
     func = click.option("--recursive", is_flag=True, help="Busca también en las subcarpetas.")(func)
-    func = click.option(
-        "-j",
-        "--jobs",
-        type=click.IntRange(min=1),
-        metavar="N",
-        help="Procesos en paralelo [por defecto: uno por CPU].",
-    )(func)
+    func = jobs_option(func)
     func = click.option(
         "--json", "as_json", is_flag=True, help="Imprime el informe como JSON (y nada más)."
     )(func)

@@ -15,6 +15,7 @@ from msp_assessment.cli.common import (
     DAY,
     command,
     echo_json,
+    jobs_option,
     next_step,
     output_folder_option,
 )
@@ -69,6 +70,7 @@ def _message_option(placeholders: str) -> Callable[[Callable[..., Any]], Callabl
 @_deadline_option
 @_message_option("{empresa}, {contacto} y {fecha_limite}")
 @_force_drafts_option
+@jobs_option
 @_json_option
 def prepare(
     clients: Path,
@@ -77,6 +79,7 @@ def prepare(
     deadline: date | None,
     message: Path | None,
     force: bool,
+    jobs: int | None,
     as_json: bool,
 ) -> None:
     """Crea un libro personalizado y un borrador de email (.eml) para cada cliente.
@@ -88,10 +91,16 @@ def prepare(
     from msp_assessment.campaign.messages import MessageText
     from msp_assessment.campaign.prepare import PrepareOptions
     from msp_assessment.campaign.prepare import prepare as run_prepare
+    from msp_assessment.cli.output import ProgressBar
 
     text = MessageText.from_file(message) if message else None
     options = PrepareOptions(sender, deadline, text, force)
-    report = run_prepare(clients, output, options)
+    bar = None if as_json else ProgressBar.for_terminal("Preparando", "borradores/s")
+    try:
+        report = run_prepare(clients, output, options, bar.update if bar else None, jobs)
+    finally:
+        if bar:
+            bar.close()
     if as_json:
         echo_json(report.to_dict())
     elif not report.ok:

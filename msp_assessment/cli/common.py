@@ -114,3 +114,12 @@ def echo_json(data: dict[str, Any]) -> None:
 def next_step(text: str) -> None:
     """The one line after a command's report that says what to do next."""
     click.echo(f"Siguiente paso: {text}")
+
+
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Procesos en paralelo [por defecto: uno por CPU].",
+)

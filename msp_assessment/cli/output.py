@@ -73,28 +73,31 @@ class ProgressBar:
     Shows files done of the total, files per second and the time left.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "Procesando", unit: str = "archivos/s") -> None:
         self._bar: Any = None
         self._started = 0.0
         self._done = 0
+        self._label, self._unit = label, unit
 
     @classmethod
-    def for_terminal(cls) -> ProgressBar | None:
-        return cls() if sys.stderr.isatty() else None
+    def for_terminal(
+        cls, label: str = "Procesando", unit: str = "archivos/s"
+    ) -> ProgressBar | None:
+        return cls(label, unit) if sys.stderr.isatty() else None
 
     def rate_text(self, _item: object = None) -> str:
         elapsed = time.monotonic() - self._started
         rate = self._done / elapsed if elapsed > 0 else 0.0
-        return f"{rate:,.1f} archivos/s".replace(",", " ").replace(".", ",")
+        return f"{rate:,.1f} {self._unit}".replace(",", " ").replace(".", ",")
 
-    def update(self, done: int, total: int, outcome: FileOutcome) -> None:
+    def update(self, done: int, total: int, item: object = None) -> None:
         if total < MIN_FILES_FOR_BAR:
             return
         if self._bar is None:
             self._started = time.monotonic()
             self._bar = click.progressbar(
                 length=total,
-                label="Procesando",
+                label=self._label,
                 file=sys.stderr,
                 show_pos=True,
                 show_eta=True,
@@ -102,7 +105,7 @@ class ProgressBar:
             )
             self._bar.__enter__()
         self._done = done
-        self._bar.update(1, outcome)
+        self._bar.update(1, item)
 
     def close(self) -> None:
         if self._bar is not None:

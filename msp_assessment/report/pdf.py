@@ -5,9 +5,13 @@ the global score and its stage with the stage's characteristics, the four areas 
 stage, a radar of the area averages on the fixed 1–5 scale, the document's tip for each area at
 its stage, and how the score was computed. Every text comes from the instrument data.
 
-The font is Bitstream Vera, which reportlab ships and embeds (it covers á é í ó ú ü ñ ¿ ¡ « » — ÷),
-so the PDF reads the same on every machine. ``invariant`` mode fixes the creation date and the
-document id: the same workbook gives the same bytes, run after run.
+The font is DejaVu Sans (Bitstream Vera's shapes, extended), cut to the letters of Europe and
+shipped with the package (report/typefaces, scripts/subset_fonts.py): Latin in all its
+extensions, Greek and Cyrillic, so a «Łódź», «Őrség» or «Αθήνα» in a client's name is drawn as
+written and the PDF reads the same on every machine. A character beyond them (Chinese, an emoji)
+is drawn as «�», and a note under the computation names it by its code. ``invariant`` mode
+fixes the creation date and the document id: the same workbook gives the same bytes, run after
+run.
 
 A report must cost little beside processing its workbook, and most of a page is the same from
 one report to the next. So the fonts' objects are built once per process (:mod:`.fonts`), and
@@ -41,7 +45,9 @@ from msp_assessment.text import day_label, format_es, signed_es
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
-FONT, BOLD = "MSP-Vera", "MSP-Vera-Bold"
+FONT, BOLD = "MSP-Sans", "MSP-Sans-Bold"
+TYPEFACES = Path(__file__).parent / "typefaces"
+REPLACEMENT = "\ufffd"  # drawn for a character the fonts do not have
 BRAND = colors.HexColor(f"#{palette.BRAND}")
 SERIES = colors.HexColor(f"#{palette.CHART_SERIES}")
 GRID = colors.HexColor("#BFBFBF")
@@ -70,8 +76,6 @@ def embedded_fonts() -> dict[str, FixedFont]:
     """Register the embedded fonts once per process, by name, regular first (the order every
     document claims them in). They claim printable ASCII, the Spanish letters and signs and every
     character of the questionnaire's texts."""
-    import reportlab
-
     from msp_assessment.instrument.model import load_instrument
 
     instrument = load_instrument()
@@ -83,15 +87,38 @@ def embedded_fonts() -> dict[str, FixedFont]:
         *(instrument.tip(area, stage) for area in instrument.areas for stage in instrument.stages),
     ]
     claimed = "".join(map(chr, range(32, 127))) + SPANISH + "".join(sorted(set("".join(texts))))
-    folder = Path(reportlab.__file__).parent / "fonts"
     fonts = {
-        FONT: FixedFont(FONT, str(folder / "Vera.ttf"), claimed),
-        BOLD: FixedFont(BOLD, str(folder / "VeraBd.ttf"), claimed),
+        FONT: FixedFont(FONT, str(TYPEFACES / "DejaVuSans.ttf"), claimed),
+        BOLD: FixedFont(BOLD, str(TYPEFACES / "DejaVuSans-Bold.ttf"), claimed),
     }
     for font in fonts.values():
         pdfmetrics.registerFont(font)
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
     return fonts
+
+
+@cache
+def _drawable_characters() -> frozenset[int]:
+    """What both fonts can draw."""
+    fonts = embedded_fonts()
+    maps = [set(font.face.charToGlyph) for font in fonts.values()]
+    return frozenset(set.intersection(*maps))
+
+
+def drawable(text: str, missing: set[str]) -> str:
+    """``text`` with every character the fonts cannot draw replaced by «�» (added to
+    ``missing``); spaces and line breaks as they are."""
+    if text.isascii():
+        return text
+    known = _drawable_characters()
+    out = []
+    for ch in text:
+        if ord(ch) in known or ch in "\n\t":
+            out.append(ch)
+        else:
+            missing.add(ch)
+            out.append(REPLACEMENT)
+    return "".join(out)
 
 
 def _rgb(color: colors.Color) -> tuple[float, float, float]:
@@ -235,7 +262,8 @@ def results_pdf(
     page.y -= 11
     page.text(page.x, instrument.title, FONT, 7.5, GREY)
     page.y -= 4 * mm
-    _who(page, client, when)
+    missing: set[str] = set()
+    _who(page, client, when, missing)
     _global(page, score)
     if past:
         _evolution(page, score, past)
@@ -255,12 +283,20 @@ def results_pdf(
     rest = f"En este libro: {computation(score)}"
     offset = pdfmetrics.stringWidth(how, BOLD, 7.5)
     page.text(page.x + offset, rest, FONT, 7.5, GREY)
+    if missing:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in sorted(missing))
+        note = (
+            f"Nota: «{REPLACEMENT}» sustituye a caracteres de los datos del cliente que este "
+            f"informe no puede mostrar ({codes})."
+        )
+        page.y -= 2 * mm
+        page.lines(page.x, _wrapped(note, PAGE_WIDTH, FONT, 7.5), FONT, 7.5, GREY)
     canvas.showPage()
     canvas.save()
     return out.getvalue()
 
 
-def _who(page: _Page, client: Client, when: str | None) -> None:
+def _who(page: _Page, client: Client, when: str | None, missing: set[str]) -> None:
     rows = [
         ("Empresa", client.company),
         ("Contacto", client.contact),
@@ -269,7 +305,7 @@ def _who(page: _Page, client: Client, when: str | None) -> None:
     for label, value in rows:
         page.y -= 8 * LEADING + 1
         page.text(page.x, label, BOLD, 8, BRAND)
-        page.text(page.x + 45 * mm, value or "—", FONT, 8.5)
+        page.text(page.x + 45 * mm, drawable(value or "—", missing), FONT, 8.5)
     page.y -= 2.5
     page.c.setStrokeColor(GRID)
     page.c.setLineWidth(0.5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from openpyxl import Workbook
@@ -14,8 +13,6 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
-from msp_assessment._files import atomic_path
-from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult
 from msp_assessment.problems import Problem
@@ -116,15 +113,6 @@ def _numbers(
     for at, value in found:
         numbers.setdefault(at.sheet, {})[_top_left(reading, at)] = value
     return numbers
-
-
-def write_bytes(data: bytes, target: Path) -> None:
-    """Write atomically (flushed to disk later, by the batch); a failure is an OutputError."""
-    try:
-        with atomic_path(target, durable=False) as tmp:
-            tmp.write_bytes(data)
-    except OSError as err:
-        raise OutputError.writing(target, err) from err
 
 
 def review_workbook(

@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 from defusedxml import DefusedXmlException
 from openpyxl import Workbook
 
+from msp_assessment._files import write_bytes
 from msp_assessment.client import Client, file_stem, same_client
 from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument
@@ -28,7 +29,6 @@ from msp_assessment.processing.copies.results import (
     CopySource,
     results_workbook,
     review_workbook,
-    write_bytes,
 )
 from msp_assessment.processing.ooxml.package import unzip
 from msp_assessment.processing.ooxml.read import from_workbook, read_package

@@ -26,7 +26,6 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.scoring import score
@@ -112,7 +111,7 @@ class _Pool:
                         done[task] = stopped(files[task], _how_it_ended(worker))
                         worker = self._workers[i] = self._replace(worker)
                     else:
-                        if kind == "output-error":
+                        if kind == "raise":
                             raise value
                         done[task] = value
                 elif time.monotonic() >= worker.deadline:
@@ -177,8 +176,11 @@ def _serve(work: Work, conn: Connection) -> None:
             return
         try:
             outcome = work(path)
-        except OutputError as err:
-            conn.send(("output-error", err))
+        except Exception as err:  # an OutputError, or anything under --debug: the parent raises it
+            try:
+                conn.send(("raise", err))
+            except Exception:  # an exception that does not pickle
+                conn.send(("raise", RuntimeError(f"{type(err).__name__}: {err}")))
             continue
         if outcome.score is not None:
             outcome = replace(outcome, score=None)

@@ -93,8 +93,8 @@ def run(
         tuple(skipped),
         superseded=tuple((e.outcome.path, e.by.path) for e in superseded),
     )
-    if options.output_dir is None or options.review_only or not files:
-        return report  # nothing found: an earlier summary in the folder stays as it was
+    if options.output_dir is None or options.review_only:
+        return report
     # Outputs were written without waiting for the disk one by one; the summary, written last,
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
