@@ -19,6 +19,7 @@ every 20 ms from /proc (Linux). Numbers, not a pass/fail: machines are shared an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -72,21 +73,31 @@ def baseline(folder: Path, out: Path) -> None:
 
 
 def _tree_rss_kb(pid: int) -> int:
-    total = 0
+    return tree_memory_kb(pid)[0]
+
+
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """The resident memory of ``pid`` and all its descendants, summed: RSS (pages shared by
+    forked workers counted in each) and PSS (each shared page split among its sharers: the
+    memory the tree really holds), in KiB."""
+    rss = pss = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += int(
-                next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS"))
-            )
+            rss += int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS")))
+            with contextlib.suppress(OSError, StopIteration):
+                rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+                pss += int(
+                    next(ln.split()[1] for ln in rollup.splitlines() if ln.startswith("Pss:"))
+                )
             for task in Path(f"/proc/{current}/task").iterdir():
                 children = (task / "children").read_text().split()
                 pending.extend(int(c) for c in children)
         except (OSError, StopIteration, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 def timed(label: str, args: list[str]) -> Measure:

@@ -1,0 +1,79 @@
+"""How fast does `prepare` write personalized workbooks and drafts?
+
+    python benchmarks/prepare.py            # 10 000 clients, one worker per CPU and one
+    python benchmarks/prepare.py 100000
+
+Each run is `msp-assessment prepare` in a fresh process, on a generated list; it prints the time,
+the drafts per second and the peak memory of the process tree (RSS summed, PSS). The goal: 10 000
+drafts in under a minute on 2 cores. Numbers, not a pass/fail: machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench import tree_memory_kb  # benchmarks/bench.py, beside this script
+
+
+def run(clients: Path, out: Path, jobs: int) -> tuple[float, float, float]:
+    args = [
+        sys.executable,
+        "-m",
+        "msp_assessment",
+        "prepare",
+        str(clients),
+        "-o",
+        str(out),
+        "--from",
+        "Canal <canal@fabricante.es>",
+        "--jobs",
+        str(jobs),
+        "--json",
+    ]
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0, 0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            rss, pss = tree_memory_kb(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"prepare failed: {err.decode()[-2000:]}")
+    return seconds, peak[0] / 1024, peak[1] / 1024
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    work = Path(tempfile.mkdtemp(prefix="msp-prepare-"))
+    rows = [f"C-{i:06d};Empresa Número {i}, S.L.;Persona {i};p{i}@empresa{i}.es" for i in range(n)]
+    clients = work / "clientes.csv"
+    clients.write_text("ID;Empresa;Contacto;Email\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    print(f"{n} clients")
+    print("| jobs | seconds | drafts/s | peak RSS (sum) | peak PSS |")
+    print("|---:|---:|---:|---:|---:|")
+    for jobs in (2, 1):
+        out = work / f"borradores-{jobs}"
+        seconds, rss, pss = run(clients, out, jobs)
+        print(f"| {jobs} | {seconds:.1f} | {n / seconds:.0f} | {rss:.0f} MB | {pss:.0f} MB |")
+        shutil.rmtree(out)
+    shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
