@@ -13,7 +13,7 @@ from pathlib import Path
 
 from msp_assessment.client import Client, id_key
 from msp_assessment.problems import Code, Problem, problem, shorten
-from msp_assessment.text import EMAIL, cell_text, fold, printable
+from msp_assessment.text import EMAIL, cell_text, fold, has_controls, printable
 
 # Accepted header spellings, as people write them; compared after header_key() (case, accents,
 # spaces and punctuation do not matter: «Cód. cliente» is «cod cliente», «Nº cliente» «no cliente»).
@@ -108,7 +108,6 @@ def _row_problems(client: Client, line: int, first_line: dict[str, int]) -> list
 # RFC 2047 encoded words («=?utf-8?q?…?=»): a mail program decodes them in a header, so a list
 # field holding one could smuggle a line break, and with it a header, into every draft.
 ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bq]\?", re.IGNORECASE)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _unsafe_text(client: Client, line: int) -> list[Problem]:
@@ -118,7 +117,7 @@ def _unsafe_text(client: Client, line: int) -> list[Problem]:
     for key, value in client.to_dict().items():
         if value is None:
             continue
-        if _CONTROL.search(value):
+        if has_controls(value):
             why = "contiene caracteres de control"
         elif ENCODED_WORD.search(value):
             why = "contiene una palabra codificada de correo («=?…?=»)"

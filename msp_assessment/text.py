@@ -62,6 +62,11 @@ def without_controls(text: str) -> str:
     return _CONTROLS.sub(lambda m: " " if m[0] in "\t\n\r" else "", text)
 
 
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds a control character (see ``_CONTROLS``)."""
+    return _CONTROLS.search(text) is not None
+
+
 def printable(text: str) -> str:
     """``text`` as it may reach a terminal: every control character but line breaks and tabs
     shown escaped («\\x1b»), so a file name or a value cannot move the cursor, erase lines or
