@@ -72,10 +72,6 @@ def baseline(folder: Path, out: Path) -> None:
         load_workbook(path).save(out / path.name)
 
 
-def _tree_rss_kb(pid: int) -> int:
-    return tree_memory_kb(pid)[0]
-
-
 def tree_memory_kb(pid: int) -> tuple[int, int]:
     """The resident memory of ``pid`` and all its descendants, summed: RSS (pages shared by
     forked workers counted in each) and PSS (each shared page split among its sharers: the
@@ -100,27 +96,46 @@ def tree_memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def timed(label: str, args: list[str]) -> Measure:
+@dataclass
+class Sampled:
+    """A command run in a fresh process: its time, the peak memory of its process tree, its
+    output."""
+
+    seconds: float
+    rss_mb: float  # resident memory summed over the tree (shared pages counted in each process)
+    pss_mb: float  # proportional: shared pages split among the processes that map them
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def sampled(args: list[str], every: float = 0.02) -> Sampled:
+    """Run ``args``, sampling the memory of its process tree every ``every`` seconds."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = [0, 0]
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not stop.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
-            stop.wait(0.02)
+            rss, pss = tree_memory_kb(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            stop.wait(every)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, err = proc.communicate()
+    out, err = proc.communicate()
     seconds = time.perf_counter() - start
     stop.set()
     sampler.join()
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{label} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return Measure(label, seconds, peak / 1024)
+    return Sampled(seconds, peak[0] / 1024, peak[1] / 1024, proc.returncode, out, err)
+
+
+def timed(label: str, args: list[str]) -> Measure:
+    run = sampled(args)
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"{label} failed ({run.returncode}): {run.stderr.decode()[-2000:]}")
+    return Measure(label, run.seconds, run.rss_mb)
 
 
 def main() -> None:

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import tree_memory_kb  # benchmarks/bench.py, beside this script
+from bench import Sampled, sampled  # benchmarks/bench.py, beside this script
 
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
@@ -41,8 +38,8 @@ GRID = {(a, n): (a + n) % 5 + 1 for a in range(1, 5) for n in range(1, 6)}
 
 
 def build(folder: Path, good: int) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.support.hostile import ods_repeat_bomb, ods_spaces_bomb
+    from tests.support.programs import soffice_convert
 
     folder.mkdir(parents=True)
     first = write_filled(folder / "bueno-0000.xlsx", GRID, client=Client("B-0", "Bueno 0"))
@@ -55,27 +52,11 @@ def build(folder: Path, good: int) -> None:
             shutil.copy(CORPUS / name, folder / Path(name).name)
     shutil.copy(first, folder / ("respuesta-" + "ñ" * 118 + ".xlsx"))
     if shutil.which("soffice"):
-        lo = folder.parent / "lo"
-        subprocess.run(
-            [
-                "soffice",
-                f"-env:UserInstallation={(lo / 'perfil').as_uri()}",
-                "--headless",
-                "--convert-to",
-                "xls",
-                "--outdir",
-                str(lo),
-                str(first),
-            ],
-            capture_output=True,
-            timeout=300,
-            check=True,
-        )
-        data = (lo / "bueno-0000.xls").read_bytes()
-        (folder / "recortado.xls").write_bytes(data[: len(data) * 19 // 217])
+        xls = soffice_convert(first, "xls", folder.parent / "lo").read_bytes()
+        (folder / "recortado.xls").write_bytes(xls[: len(xls) * 19 // 217])
 
 
-def measure(folder: Path, out: Path, jobs: int) -> tuple[float, float, float, dict[str, int]]:
+def measure(folder: Path, out: Path, jobs: int) -> tuple[Sampled, dict[str, int]]:
     args = [
         sys.executable,
         "-m",
@@ -88,26 +69,9 @@ def measure(folder: Path, out: Path, jobs: int) -> tuple[float, float, float, di
         "--jobs",
         str(jobs),
     ]
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    peak = [0, 0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            rss, pss = tree_memory_kb(proc.pid)
-            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
-            stop.wait(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, _ = proc.communicate()
-    seconds = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    report = json.loads(stdout)
+    done = sampled(args)
     assert (out / "resumen.xlsx").exists(), "no summary"
-    return seconds, peak[0] / 1024, peak[1] / 1024, report["counts"]
+    return done, json.loads(done.stdout)["counts"]
 
 
 def main() -> None:
@@ -120,8 +84,11 @@ def main() -> None:
     print("|---:|---:|---:|---:|---|")
     for jobs in (1, 2):
         out = work / f"out-{jobs}"
-        seconds, rss, pss, counts = measure(folder, out, jobs)
-        print(f"| {jobs} | {seconds:.1f} | {rss:.0f} MB | {pss:.0f} MB | {counts} |")
+        done, counts = measure(folder, out, jobs)
+        print(
+            f"| {jobs} | {done.seconds:.1f} | {done.rss_mb:.0f} MB | {done.pss_mb:.0f} MB | "
+            f"{counts} |"
+        )
     shutil.rmtree(work)
 
 

@@ -11,17 +11,14 @@ drafts in under a minute on 2 cores. Numbers, not a pass/fail: machines are shar
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-from bench import tree_memory_kb  # benchmarks/bench.py, beside this script
+from bench import Sampled, sampled  # benchmarks/bench.py, beside this script
 
 
-def run(clients: Path, out: Path, jobs: int) -> tuple[float, float, float]:
+def run(clients: Path, out: Path, jobs: int) -> Sampled:
     args = [
         sys.executable,
         "-m",
@@ -36,26 +33,10 @@ def run(clients: Path, out: Path, jobs: int) -> tuple[float, float, float]:
         str(jobs),
         "--json",
     ]
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0, 0]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            rss, pss = tree_memory_kb(proc.pid)
-            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
-            stop.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"prepare failed: {err.decode()[-2000:]}")
-    return seconds, peak[0] / 1024, peak[1] / 1024
+    done = sampled(args, every=0.05)
+    if done.returncode != 0:
+        raise SystemExit(f"prepare failed: {done.stderr.decode()[-2000:]}")
+    return done
 
 
 def main() -> None:
@@ -69,8 +50,11 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|")
     for jobs in (2, 1):
         out = work / f"borradores-{jobs}"
-        seconds, rss, pss = run(clients, out, jobs)
-        print(f"| {jobs} | {seconds:.1f} | {n / seconds:.0f} | {rss:.0f} MB | {pss:.0f} MB |")
+        done = run(clients, out, jobs)
+        print(
+            f"| {jobs} | {done.seconds:.1f} | {n / done.seconds:.0f} | {done.rss_mb:.0f} MB | "
+            f"{done.pss_mb:.0f} MB |"
+        )
         shutil.rmtree(out)
     shutil.rmtree(work)
 

@@ -121,14 +121,19 @@ def test_file_name_at_the_system_limit__output_name_shortened__process_and_remin
     assert len(list(reminders.glob("*.eml"))) == 1
 
 
-def summary_bomb(tmp_path: Path, cells: int) -> Path:
-    """A summary of ours whose Respuestas sheet holds ``cells`` cells: a 1 MB sheet bomb."""
-    inbox = tmp_path / "ronda1"
+def first_round(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder with one valid return, and the summary ``process`` wrote for it."""
+    inbox = tmp_path / "recibidos"
     inbox.mkdir()
     valid(inbox / "uno.xlsx")
-    out = tmp_path / "ronda1-out"
+    out = tmp_path / "ronda1"
     assert process(str(inbox), "-o", str(out)).exit_code == 0
-    summary = out / contract.SUMMARY_NAME
+    return inbox, out / contract.SUMMARY_NAME
+
+
+def summary_bomb(tmp_path: Path, cells: int) -> Path:
+    """A summary of ours whose Respuestas sheet holds ``cells`` cells: a 1 MB sheet bomb."""
+    _, summary = first_round(tmp_path)
     wb = openpyxl.load_workbook(summary)
     part = f"xl/worksheets/sheet{wb.sheetnames.index('Respuestas') + 1}.xml"
     # Numbers that vary, so that the package stays within the compression-ratio limit.
@@ -273,14 +278,9 @@ def test_control_characters__never_reach_the_terminal_the_csv_or_the_pdf(
     ["csv_is_the_client_list", "summary_is_the_previous_round", "csv_is_the_summary"],
 )
 def test_outputs_that_would_replace_the_users_own_files__refused(tmp_path: Path, case: str) -> None:
-    inbox = tmp_path / "recibidos"
-    inbox.mkdir()
-    valid(inbox / "uno.xlsx")
-    first = tmp_path / "ronda1"
-    assert process(str(inbox), "-o", str(first)).exit_code == 0
+    inbox, previous = first_round(tmp_path)
     clients = tmp_path / "clientes.csv"
     clients.write_text("ID;Empresa;Email\nH-1;Hostil S.A.;ana@hostil.es\n", encoding="utf-8")
-    previous = first / contract.SUMMARY_NAME
     out = tmp_path / "ronda2"
     args = {
         "csv_is_the_client_list": ["--clients", str(clients), "--csv", str(clients)],

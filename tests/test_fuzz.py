@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from msp_assessment.outcome import Report
 from msp_assessment.problems import Code
 from msp_assessment.processing.returns.intake import Limits
 from msp_assessment.processing.run.options import RunOptions
@@ -35,15 +36,20 @@ def mutants(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def assert_each_clean(report: Report) -> None:
+    """Every file a clean outcome: never the last-resort handler, a problem unless scored."""
+    for outcome in report.files:
+        assert outcome.status.value in ("scored", "invalid", "unreadable")
+        assert all(prob.code != Code.INTERNAL_ERROR for prob in outcome.problems), outcome.path
+        assert outcome.status.value == "scored" or outcome.problems, outcome.path
+
+
 def test_fuzz__every_mutant__clean_status_never_an_internal_error(
     mutants: Path, tmp_path: Path
 ) -> None:
     report = run([mutants], RunOptions(output_dir=tmp_path / "out"))
     assert len(report.files) == CASES
-    for outcome in report.files:
-        assert outcome.status.value in ("scored", "invalid", "unreadable")
-        assert all(prob.code != Code.INTERNAL_ERROR for prob in outcome.problems), outcome.path
-        assert outcome.status.value == "scored" or outcome.problems, outcome.path
+    assert_each_clean(report)
     statuses = {o.status.value for o in report.files}
     assert statuses >= {"unreadable", "scored"}  # the mutations reach both ends
     # Whatever came in, every workbook we wrote is a sound package that opens again, with our
@@ -92,9 +98,7 @@ def test_fuzz__other_format_mutants__each_its_own_outcome_within_the_reader_limi
     report = run([other_mutants], RunOptions(output_dir=tmp_path / "out", limits=limits, jobs=2))
     files = sorted(other_mutants.iterdir())
     assert [o.path for o in report.files] == [str(f) for f in files]
-    for outcome in report.files:
-        assert all(prob.code != Code.INTERNAL_ERROR for prob in outcome.problems), outcome.path
-        assert outcome.status.value == "scored" or outcome.problems, outcome.path
+    assert_each_clean(report)
     kinds = {Path(o.path).suffix for o in report.files if o.status.value == "scored"}
     assert {".ods", ".xls"} <= kinds  # some mutants keep their answers: the readers read them
     assert (tmp_path / "out" / contract.SUMMARY_NAME).exists()
