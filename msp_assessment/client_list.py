@@ -10,30 +10,18 @@ from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from pathlib import Path
+from typing import Any
 
 from msp_assessment.client import Client, id_key
+from msp_assessment.list_columns import (
+    COLUMNS,
+    HEADER_SEARCH_ROWS,
+    REQUIRED_COLUMNS,
+    columns_of,
+    names_list_columns,
+)
 from msp_assessment.problems import Code, Problem, problem, shorten
-from msp_assessment.text import EMAIL, cell_text, fold, has_controls, printable
-
-# Accepted header spellings, as people write them; compared after header_key() (case, accents,
-# spaces and punctuation do not matter: «Cód. cliente» is «cod cliente», «Nº cliente» «no cliente»).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": (
-        "id",
-        "Id. cliente",
-        "Código cliente",
-        "Cód. cliente",
-        "Código",
-        "Nº cliente",
-        "Número de cliente",
-        "Referencia",
-        "Ref.",
-    ),
-    "company": ("empresa", "Razón social", "Compañía", "Nombre de la empresa", "Cliente"),
-    "contact": ("contacto", "Persona de contacto", "Nombre", "Nombre y apellidos", "Responsable"),
-    "email": ("email", "E-mail", "Correo electrónico", "Correo", "Mail", "Email de contacto"),
-}
-REQUIRED_COLUMNS = ("id", "company", "email")
+from msp_assessment.text import EMAIL, cell_text, has_controls, printable
 
 
 @dataclass(frozen=True)
@@ -47,17 +35,25 @@ class ClientList:
 
 
 def read_client_list(path: Path) -> ClientList:
-    """Clients of a .csv (``,``, ``;`` or tab; UTF-8, UTF-16 or Windows-1252) or .xlsx."""
+    """Clients of a .csv (``,``, ``;`` or tab; UTF-8, UTF-16 or Windows-1252), .xlsx, .ods or
+    .xls, whose header row may come under a title and blank rows."""
     try:
-        rows = list(
-            _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
-        )
+        rows = [(line, cells) for line, cells in _rows(path) if any(c.strip() for c in cells)]
     except (OSError, ValueError, KeyError, csv.Error) as err:
         return ClientList((), (problem(Code.LIST_UNREADABLE, detail=shorten(err, 100)),))
+    except _UnreadableError as err:
+        return ClientList((), (err.problem,))
     if not rows:
         return ClientList((), (problem(Code.LIST_EMPTY),))
+    # The header is the first row that names the required columns: a title («Listado de
+    # clientes 2026») or a blank row may come before it.
+    start = next(
+        (i for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]) if names_list_columns(cells)),
+        0,
+    )
+    rows = rows[start:]
     header_line, header = rows[0]
-    columns = _columns(header)
+    columns = columns_of(header)
     missing = [key for key in REQUIRED_COLUMNS if key not in columns]
     if missing:
         names = "; ".join(
@@ -141,27 +137,48 @@ def deliverable(address: str) -> bool:
     return True
 
 
-def header_key(name: str) -> str:
-    """A header as compared: folded, punctuation as spaces (``Cód.`` and ``cod`` are one)."""
-    return " ".join(re.sub(r"[^\w]+", " ", fold(name)).split())
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    by_name = {
-        header_key(spelling): key for key, spellings in COLUMNS.items() for spelling in spellings
-    }
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        key = by_name.get(header_key(name))
-        if key is not None:
-            columns.setdefault(key, index)
-    return columns
-
-
 def _cell(cells: list[str], index: int) -> str | None:
     if index >= len(cells):
         return None
     return " ".join(cells[index].split()) or None
+
+
+class _UnreadableError(Exception):
+    """A list in a spreadsheet format its reader could not read (the problem says why)."""
+
+    def __init__(self, found: Problem) -> None:
+        super().__init__(found.message)
+        self.problem = found
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The list's rows, numbered as the user sees them, by what the file is (not its name)."""
+    from msp_assessment.processing.returns.intake import Format, sniff
+
+    found = sniff(path) if path.suffix.lower() != ".csv" else None
+    if found is Format.OOXML:
+        return _xlsx_rows(path)
+    if isinstance(found, Format):  # .ods, .xls, .xlsb: read as a return is, apart and bounded
+        return _book_rows(path, found)
+    if isinstance(found, Problem) and found.code != Code.FILE_NOT_WORKBOOK:
+        raise _UnreadableError(problem(Code.LIST_UNREADABLE, detail=found.message))
+    return _csv_rows(path)
+
+
+def _book_rows(path: Path, kind: Any) -> Iterator[tuple[int, list[str]]]:
+    from msp_assessment.processing.returns.calamine import read_other
+    from msp_assessment.processing.returns.intake import Limits
+
+    book = read_other(path, kind, Limits())
+    if isinstance(book, Problem):
+        raise _UnreadableError(problem(Code.LIST_UNREADABLE, detail=book.message))
+    sheet = book.sheets[0]
+    if not sheet.values:
+        return
+    last_row = max(row for row, _ in sheet.values)
+    last_col = max(col for _, col in sheet.values)
+    for row in range(1, last_row + 1):
+        yield row, [cell_text(sheet.value(row, col)) or "" for col in range(1, last_col + 1)]
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -122,6 +122,10 @@ class FileOutcome:
     change: Change | None = None  # against the latest of them
     # The file as the user knows it: relative to the folder they passed (run() sets it).
     relative_name: str | None = None
+    sha256: str | None = None  # of the file's bytes, as it arrived
+    # For a -revisar copy the client corrected: the sha256 of the workbook it was made from (the
+    # copy carries it), which it supersedes whatever the dates say.
+    corrects: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -161,6 +165,35 @@ def recency(outcome: FileOutcome) -> tuple[date, float, str]:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """The numbers of a run, the same on the terminal, in Estadísticas and in the JSON: every
+    file once, as scored, superseded (by a newer or corrected workbook of its client: it does not
+    count), to review or unreadable. ``scored`` includes the superseded scored ones."""
+
+    files: int
+    scored: int
+    superseded: int
+    to_review: int
+    unreadable: int
+
+    @classmethod
+    def of(cls, outcomes: Sequence[FileOutcome], superseded: set[str]) -> Tally:
+        """``superseded``: the paths of the superseded workbooks."""
+        return cls(
+            files=len(outcomes),
+            scored=sum(1 for o in outcomes if o.status is Status.SCORED),
+            superseded=len(superseded),
+            to_review=sum(
+                1 for o in outcomes if o.status is Status.INVALID and o.path not in superseded
+            ),
+            unreadable=sum(1 for o in outcomes if o.status is Status.UNREADABLE),
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Report:
     files: tuple[FileOutcome, ...]
     skipped: tuple[Skipped, ...] = ()
@@ -178,6 +211,10 @@ class Report:
         return {s.value: self.count(s) for s in Status}
 
     @property
+    def tally(self) -> Tally:
+        return Tally.of(self.files, {old for old, _ in self.superseded})
+
+    @property
     def ok(self) -> bool:
         """Every workbook is resolved: scored, or superseded by a newer scored one of its client.
 
@@ -192,6 +229,7 @@ class Report:
         return {
             "files": [f.to_dict() | {"superseded_by": replaced_by.get(f.path)} for f in self.files],
             "counts": self.counts,
+            "tally": self.tally.to_dict(),
             "skipped": [s.to_dict() for s in self.skipped],
             "superseded": [{"path": old, "by": new} for old, new in self.superseded],
             "summary": self.summary,

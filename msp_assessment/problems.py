@@ -27,6 +27,7 @@ class Code(StrEnum):
     FILE_FORMAT_UNREADABLE = "file_format_unreadable"
     FILE_READER_STOPPED = "file_reader_stopped"
     INTERNAL_ERROR = "internal_error"
+    OWN_FILE = "own_file"  # one of our files among the returns: passed over (report.skipped)
     # Workbook-level and answer-level problems (status "invalid").
     NOT_ASSESSMENT = "not_assessment"
     UNKNOWN_INSTRUMENT = "unknown_instrument"
@@ -46,6 +47,7 @@ class Code(StrEnum):
     # Summary-level: a scored workbook that a newer one of the same client replaces; a workbook
     # of no client on the list given with --clients.
     SUPERSEDED = "superseded"
+    CORRECTED = "corrected"  # a workbook with problems whose -revisar copy came back
     NOT_ON_LIST = "not_on_list"
     # The user's client list (prepare, status): located by line, 1 being the header.
     LIST_UNREADABLE = "list_unreadable"
@@ -100,6 +102,7 @@ TEMPLATES: dict[Code, str] = {
         "el resto del lote no se ve afectado. Pida al cliente que lo abra y lo guarde como «Libro "
         "de Excel (.xlsx)»."
     ),
+    Code.OWN_FILE: "El archivo {what}.",
     Code.INTERNAL_ERROR: (
         "msp-assessment no pudo procesar este archivo por un error interno ({detail}). El resto "
         "del lote no se ve afectado; vuelva a ejecutar con --debug e informe del error."
@@ -164,6 +167,10 @@ TEMPLATES: dict[Code, str] = {
         "cuenta en el resumen. Si este es el bueno, retire el otro de la carpeta y vuelva a "
         "procesar."
     ),
+    Code.CORRECTED: (
+        "El cliente devolvió corregida la copia de revisión de este libro, «{winner}»: es esa "
+        "la que cuenta."
+    ),
     Code.NOT_ON_LIST: (
         "El libro no es de ningún cliente de la lista (id. «{id}», empresa «{company}»). "
         "Compruebe esos datos en el libro, o añada el cliente a la lista."
@@ -206,6 +213,7 @@ LABELS: dict[Code, str] = {
     Code.FILE_UNSAFE: "XML no admitido por seguridad",
     Code.FILE_FORMAT_UNREADABLE: "Formato que no se puede leer",
     Code.FILE_READER_STOPPED: "Detiene al lector",
+    Code.OWN_FILE: "Archivo de msp-assessment",
     Code.INTERNAL_ERROR: "Error interno",
     Code.NOT_ASSESSMENT: "No es la autoevaluación",
     Code.UNKNOWN_INSTRUMENT: "Otro cuestionario",
@@ -223,6 +231,7 @@ LABELS: dict[Code, str] = {
     Code.CLIENT_EMAIL_INVALID: "Email no válido",
     Code.CLIENT_DATE_FUTURE: "Fecha futura",
     Code.SUPERSEDED: "Sustituido por uno más reciente",
+    Code.CORRECTED: "Corregido en su copia de revisión",
     Code.NOT_ON_LIST: "Cliente fuera de la lista",
     Code.LIST_UNREADABLE: "Lista ilegible",
     Code.LIST_EMPTY: "Lista vacía",

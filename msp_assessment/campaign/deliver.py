@@ -36,10 +36,11 @@ from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome, result_stamp
 from msp_assessment.problems import Problem
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
+from msp_assessment.processing.returns.intake import collect
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
 from msp_assessment.scoring import AreaScore, Score
-from msp_assessment.text import format_es
+from msp_assessment.text import count, format_es
 from msp_assessment.workbook_templates import contract
 
 RESULTS_NAME = "Resultados autoevaluación MSP"
@@ -160,7 +161,9 @@ def _deliver(
     copies = sorted(
         [*results.glob(f"*{contract.RESULTS_SUFFIX}"), *results.glob(f"*{contract.REVIEW_SUFFIX}")]
     )
-    outcomes = list(run(copies, RunOptions(jobs=1)).files) if copies else []
+    if not copies:  # never «no ha respondido» for a client whose workbook is still unprocessed
+        raise CampaignError(_no_results(results))
+    outcomes = list(run(copies, RunOptions(jobs=1, results_copies=True)).files)
     index = ClientIndex(clients)
     contradictions = [
         Contradiction(o.path, found) for o in outcomes if (found := index.doubt(o.client))
@@ -185,6 +188,26 @@ def _deliver(
     without = tuple(entry for entry in matched if entry.state is not State.SCORED)
     flush_to_disk(Path(d.draft) for d in delivered)
     return DeliverReport(tuple(delivered), without, tuple(contradictions))
+
+
+def _no_results(results: Path) -> str:
+    """Why there is nothing to deliver from ``results``, and what to run first."""
+    where = (
+        f"En {results} no hay resultados de «process» (archivos -resultados.xlsx o -revisar.xlsx)"
+    )
+    if not results.is_dir():
+        where = f"{results} no existe o no es una carpeta"
+    elif (results / contract.SUMMARY_NAME).exists():
+        return (
+            f"En {results} «process» no puntuó ningún libro ni dejó ninguno para revisar: no hay "
+            "resultados que entregar. Vea su resumen.xlsx (hoja Incidencias)."
+        )
+    returns = sorted(collect([results])[0]) if results.is_dir() else []
+    found = f": hay {count(len(returns), 'libro')} sin procesar" if returns else ""
+    return (
+        f"{where}{found}. Ejecute primero «msp-assessment process RECIBIDOS -o {results}» y luego "
+        "vuelva a ejecutar deliver con esa carpeta."
+    )
 
 
 def _check_folder(out_dir: Path, results: Path, force: bool) -> None:

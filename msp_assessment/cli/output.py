@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from msp_assessment.outcome import FileOutcome, Report, Status
+from msp_assessment.outcome import FileOutcome, Report, Status, Tally
 from msp_assessment.text import count, format_es
 
 LABELS = {
@@ -49,14 +49,7 @@ def render_report(report: Report) -> Iterator[str]:
     replaced_by = dict(report.superseded)
     for outcome in report.files:
         yield describe(outcome, replaced_by.get(outcome.path))
-    corrected = sum(1 for f in report.files if f.status is Status.INVALID and f.path in replaced_by)
-    n_scored, unreadable = report.count(Status.SCORED), report.count(Status.UNREADABLE)
-    yield (
-        f"Total: {count(len(report.files), 'archivo')} · {count(n_scored, 'puntuado')} · "
-        f"{report.count(Status.INVALID) - corrected} para revisar · "
-        f"{count(unreadable, 'ilegible')}"
-        + (f" · {count(corrected, 'sustituido')}" if corrected else "")
-    )
+    yield total_line(report.tally)
     scored = {f.path for f in report.files if f.status is Status.SCORED}
     for old, new in report.superseded:
         if old in scored and report.summary:
@@ -65,6 +58,15 @@ def render_report(report: Report) -> Iterator[str]:
         yield f"Resumen: {report.summary}"
     if report.csv:
         yield f"CSV: {report.csv}"
+
+
+def total_line(tally: Tally) -> str:
+    """The run's numbers in one line: the same as the summary's Estadísticas sheet."""
+    return (
+        f"Total: {count(tally.files, 'archivo')} · {count(tally.scored, 'puntuado')} · "
+        f"{tally.to_review} para revisar · {count(tally.unreadable, 'ilegible')}"
+        + (f" · {count(tally.superseded, 'sustituido')}" if tally.superseded else "")
+    )
 
 
 class ProgressBar:

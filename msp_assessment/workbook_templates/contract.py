@@ -12,13 +12,20 @@ from dataclasses import dataclass
 FORM_SHEET = "Autoevaluación"
 META_SHEET = "_msp"
 RESULTS_SHEET = "Resultados"
+RESULTS_TITLE = "Resultados de la autoevaluación"  # A1 of the Resultados sheet
 REVIEW_SHEET = "Revisión"
+# A2 of the Revisión sheet: which workbook the copy was made from (the sha256 of its bytes), so that
+# the copy, corrected and returned, supersedes it whatever the file dates say.
+REVIEW_ORIGIN_LABEL = "Referencia de esta copia (no la borre):"
 
 # The files a run writes beside each other: a copy per workbook and one summary.
 RESULTS_SUFFIX = "-resultados.xlsx"
 REVIEW_SUFFIX = "-revisar.xlsx"
 REPORT_SUFFIX = "-informe.pdf"
 SUMMARY_NAME = "resumen.xlsx"
+# The summary's stamp: a hidden sheet whose first row says what the workbook is.
+STAMP_SHEET = "_msp"
+STAMP_MARK = ("msp_summary", "resumen")
 
 ANSWER_HEADER = "Respuesta (1-5)"
 GENERATOR = "msp-assessment"

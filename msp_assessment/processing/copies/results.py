@@ -116,10 +116,14 @@ def _numbers(
 
 
 def review_workbook(
-    source: CopySource, instrument: Instrument, problems: list[Problem], source_name: str
+    source: CopySource,
+    instrument: Instrument,
+    problems: list[Problem],
+    source_name: str,
+    origin: str,
 ) -> Written:
     """The -revisar workbook: every problem cell coloured and commented, Revisión added first."""
-    draft = review_draft(instrument, problems, source_name)
+    draft = review_draft(instrument, problems, source_name, origin)
     width, height = COMMENT_SIZE
 
     def put(cell: Cell, message: str) -> None:

@@ -39,7 +39,7 @@ def results_draft(
     """What the Resultados sheet shows for one scored workbook (with ``past``, the client's
     results in earlier rounds, a section «Evolución» and one radar series per round)."""
     d = Draft(widths=dict(WIDTHS), chart_title=CHART_TITLE)
-    d.put(1, 1, "Resultados de la autoevaluación", "title")
+    d.put(1, 1, contract.RESULTS_TITLE, "title")
     d.heights[1] = 26
     row = _client_section(d, 3, client, when, source_name)
     row = _global_section(d, row + 2, score)
@@ -182,7 +182,9 @@ def _scoring_section(d: Draft, row: int, instrument: Instrument, score: Score) -
     return row
 
 
-def review_draft(instrument: Instrument, problems: list[Problem], source_name: str) -> Draft:
+def review_draft(
+    instrument: Instrument, problems: list[Problem], source_name: str, origin: str
+) -> Draft:
     """What the Revisión sheet shows: every problem, where it is and how to fix it."""
     d = Draft(
         widths=dict(REVIEW_WIDTHS),
@@ -192,6 +194,8 @@ def review_draft(instrument: Instrument, problems: list[Problem], source_name: s
     )
     d.put(1, 1, "Revisión de la autoevaluación", "title")
     d.heights[1] = 26
+    d.put(2, 1, f"{contract.REVIEW_ORIGIN_LABEL} {origin}", "wrap")
+    d.merge(2, 1, len(REVIEW_WIDTHS))
     intro = (
         f"El libro «{source_name}» no se ha podido puntuar todavía. Corrija cada punto de esta "
         "lista (las celdas afectadas están marcadas en color en la hoja del cuestionario), "

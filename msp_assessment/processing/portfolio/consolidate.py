@@ -20,7 +20,7 @@ from statistics import median
 from msp_assessment._files import write_atomic
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, Stage
-from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.outcome import FileOutcome, Status, Tally
 from msp_assessment.problems import Code, Problem, problem
 from msp_assessment.processing.portfolio.counting import Superseded, resolve_clients
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
@@ -59,7 +59,7 @@ class Consolidation:
     counted: tuple[FileOutcome, ...]  # scored, newest per client, highest global average first
     superseded: tuple[Superseded, ...]
     issues: tuple[FileOutcome, ...]  # invalid and unreadable, in run order
-    files: int
+    tally: Tally  # the run's numbers, as the terminal and the JSON give them
     stage_counts: tuple[tuple[Stage, int], ...]
     area_means: tuple[tuple[str, Fraction], ...]
     statement_means: tuple[StatementMean, ...]  # weakest first
@@ -111,7 +111,7 @@ def consolidate(
         issues=tuple(
             o for o in outcomes if o.status is not Status.SCORED and id(o) not in replaced
         ),
-        files=len(outcomes),
+        tally=Tally.of(outcomes, {entry.outcome.path for entry in superseded}),
         stage_counts=tuple(
             (stage, sum(1 for o in counted if o.score and o.score.stage.id == stage.id))
             for stage in instrument.stages
@@ -178,6 +178,8 @@ def outside_problem(outcome: FileOutcome) -> Problem:
 
 def superseded_problem(entry: Superseded) -> Problem:
     winner = entry.by
+    if entry.outcome.sha256 and winner.corrects == entry.outcome.sha256:
+        return problem(Code.CORRECTED, winner=winner.file_name)
     when = winner.date or "sin fecha"
     return problem(Code.SUPERSEDED, winner=winner.file_name, date=when)
 

@@ -44,11 +44,27 @@ def resolve_clients(
     superseded = [
         Superseded(o, newest[key_of[id(o)]]) for o in scored if newest[key_of[id(o)]] is not o
     ]
+    corrected = corrections(outcomes)
     for outcome in outcomes:
         if outcome.status is not Status.INVALID:
             continue
         winner = newest.get(key_of[id(outcome)])
-        if winner is not None and recency(outcome) < recency(winner):
+        if id(outcome) in corrected:  # its -revisar copy came back: that one carries the case
+            superseded.append(Superseded(outcome, corrected[id(outcome)]))
+        elif winner is not None and recency(outcome) < recency(winner):
             superseded.append(Superseded(outcome, winner))
     superseded.sort(key=lambda entry: entry.outcome.path)
     return counted, superseded
+
+
+def corrections(outcomes: Sequence[FileOutcome]) -> dict[int, FileOutcome]:
+    """Each workbook with problems whose -revisar copy came back in the same batch (by the
+    origin the copy carries), keyed by ``id()``, to that copy: the copy supersedes it whatever
+    the dates say (a ``cp -r``, attachments saved newest first)."""
+    by_hash = {o.sha256: o for o in outcomes if o.sha256 and o.status is Status.INVALID}
+    found = {}
+    for outcome in outcomes:
+        origin = by_hash.get(outcome.corrects or "")
+        if origin is not None and origin is not outcome:
+            found[id(origin)] = outcome
+    return found

@@ -14,6 +14,7 @@ from typing import Any
 from msp_assessment.client import Client, client_keys, find_by_file_name
 from msp_assessment.errors import ClientListError
 from msp_assessment.outcome import FileOutcome, Status, recency
+from msp_assessment.processing.portfolio.counting import corrections
 
 
 class State(StrEnum):
@@ -71,15 +72,18 @@ def match_clients(
             unmatched.append(outcome)
         else:
             matched.setdefault(index, []).append(outcome)
+    corrected = corrections(outcomes)
     result = []
     for i, client in enumerate(clients):
         mine = matched.get(i, [])
         scored = [o for o in mine if o.status is Status.SCORED]
         files = tuple(o.path for o in mine)
+        open_cases = [o for o in mine if id(o) not in corrected]  # a returned copy carries it
         if scored:
             result.append(ClientStatus(client, State.SCORED, max(scored, key=recency), files))
         elif mine:
-            result.append(ClientStatus(client, State.PROBLEMS, max(mine, key=recency), files))
+            latest = max(open_cases or mine, key=recency)
+            result.append(ClientStatus(client, State.PROBLEMS, latest, files))
         else:
             result.append(ClientStatus(client, State.PENDING))
     return result, unmatched

@@ -26,9 +26,8 @@ from msp_assessment.processing.returns.apart import Stopped, run_apart
 from msp_assessment.processing.returns.intake import Format, Limits, sniff
 from msp_assessment.scoring import score
 from msp_assessment.text import cell_text, parse_date
+from msp_assessment.workbook_templates.contract import STAMP_MARK, STAMP_SHEET
 
-STAMP_SHEET = "_msp"
-STAMP_MARK = ("msp_summary", "resumen")
 INSTRUMENT_ID, INSTRUMENT_VERSION, ROUND_DATE = (
     "msp_instrument_id",
     "msp_instrument_version",

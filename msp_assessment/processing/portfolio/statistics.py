@@ -10,7 +10,6 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.worksheet.worksheet import Worksheet
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.outcome import Status
 from msp_assessment.processing.portfolio.cells import (
     NO_CLIENT,
     PERCENT,
@@ -38,12 +37,14 @@ def write_statistics(ws: Worksheet, cons: Consolidation, instrument: Instrument)
     ws.cell(row=1, column=1, value="Estadísticas de la cartera").font = palette.TITLE_FONT
     ws.row_dimensions[1].height = 26
     n = len(cons.counted)
+    tally = cons.tally
     counts: list[tuple[str, int]] = [
-        ("Archivos procesados", cons.files),
+        ("Archivos procesados", tally.files),
+        ("Libros puntuados", tally.scored),
         ("Clientes puntuados (cuentan en el resumen)", n),
-        ("Libros sustituidos por uno más reciente", len(cons.superseded)),
-        ("Libros para revisar", sum(1 for o in cons.issues if o.status is Status.INVALID)),
-        ("Archivos ilegibles", sum(1 for o in cons.issues if o.status is Status.UNREADABLE)),
+        ("Libros sustituidos por uno más reciente o corregido", tally.superseded),
+        ("Libros para revisar", tally.to_review),
+        ("Archivos ilegibles", tally.unreadable),
     ]
     if cons.roster is not None:
         counts.insert(0, ("Clientes en la lista", len(cons.roster)))

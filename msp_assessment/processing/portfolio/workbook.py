@@ -34,8 +34,6 @@ from msp_assessment.processing.portfolio.rounds import (
     INSTRUMENT_ID,
     INSTRUMENT_VERSION,
     ROUND_DATE,
-    STAMP_MARK,
-    STAMP_SHEET,
 )
 from msp_assessment.processing.portfolio.statistics import write_statistics
 from msp_assessment.workbook_templates import contract
@@ -47,6 +45,7 @@ from msp_assessment.workbook_templates.cells import (
     style_header,
     styled,
 )
+from msp_assessment.workbook_templates.contract import STAMP_MARK, STAMP_SHEET
 
 SHEETS = ("Resumen", "Incidencias", "Estadísticas", "Respuestas")
 OUTSIDE_LABEL = "Fuera de la lista"

@@ -56,6 +56,7 @@ class WorkbookReading:
     client_date: str | None
     statements: list[StatementReading]
     totals_at: dict[int, Located] = field(default_factory=dict)
+    corrects: str | None = None  # a -revisar copy: the sha256 of the workbook it was made from
 
 
 def open_workbook(path: Path | IO[bytes]) -> Workbook:
@@ -121,7 +122,22 @@ def read_book(wb: Book, instrument: Instrument) -> WorkbookReading:
         client_date=when,
         statements=statements,
         totals_at=totals,
+        corrects=review_origin(wb),
     )
+
+
+_ORIGIN = re.compile(r"\b([0-9a-f]{64})\b")
+
+
+def review_origin(book: Book) -> str | None:
+    """The workbook a -revisar copy was made from (the sha256 our Revisión sheet carries), or
+    None when ``book`` is no such copy."""
+    sheet = book.sheet(contract.REVIEW_SHEET)
+    text = cell_text(sheet.value(2, 1)) if sheet is not None else None
+    if not text or not text.startswith(contract.REVIEW_ORIGIN_LABEL):
+        return None
+    found = _ORIGIN.search(text)
+    return found[1] if found else None
 
 
 def _names_are_stale(reading: StatementReading) -> bool:

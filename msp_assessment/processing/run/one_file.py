@@ -6,6 +6,7 @@ the run (no later file could be written either).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import zipfile
 import zlib
@@ -31,7 +32,7 @@ from msp_assessment.processing.copies.results import (
     review_workbook,
 )
 from msp_assessment.processing.ooxml.package import unzip
-from msp_assessment.processing.ooxml.read import from_workbook, read_package
+from msp_assessment.processing.ooxml.read import Book, from_workbook, read_package
 from msp_assessment.processing.portfolio.rounds import history
 from msp_assessment.processing.returns.calamine import (
     FRESH_COPY,
@@ -47,6 +48,7 @@ from msp_assessment.processing.returns.locate import (
     open_workbook,
     read_book,
 )
+from msp_assessment.processing.returns.ours import RESULTS_COPY, what_it_is
 from msp_assessment.processing.returns.validate import (
     Validation,
     explain_formulas,
@@ -75,7 +77,7 @@ def safe_process(path: Path, *, plan: RunPlan) -> FileOutcome:
         detail = shorten(f"{type(err).__name__}: {err}", 120)
         internal = problem(Code.INTERNAL_ERROR, detail=detail)
         outcome = FileOutcome(str(path), Status.UNREADABLE, problems=(internal,))
-    return replace(outcome, relative_name=plan.names[path])
+    return replace(outcome, relative_name=plan.names[path], sha256=file_sha256(path))
 
 
 def stopped_outcome(path: Path, why: str, *, names: Mapping[Path, str]) -> FileOutcome:
@@ -111,6 +113,8 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
     if book is None:  # outside the fast reader's reach: openpyxl reads it, or says what is wrong
         wb = _loaded(None, source)
         book = from_workbook(wb)
+    if (ours := _ours(book, options.results_copies, path)) is not None:
+        return ours
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
@@ -136,9 +140,20 @@ def _process_other(path: Path, kind: Format, plan: RunPlan) -> FileOutcome:
     book = read_other(path, kind, options.limits)
     if isinstance(book, Problem):
         return FileOutcome(str(path), Status.UNREADABLE, problems=(book,))
+    if (ours := _ours(book, options.results_copies, path)) is not None:
+        return ours
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     return _fresh(path, plan, reading, checked, FRESH_COPY)
+
+
+def _ours(book: Book, results_copies: bool, path: Path) -> FileOutcome | None:
+    """The outcome of one of our own files (a summary, a client list, a results copy unless
+    ``results_copies``): passed over, by what it holds; None for a return."""
+    what = what_it_is(book)
+    if what is None or (results_copies and what == RESULTS_COPY):
+        return None
+    return FileOutcome(str(path), Status.UNREADABLE, problems=(problem(Code.OWN_FILE, what=what),))
 
 
 def _fresh(
@@ -162,7 +177,8 @@ def _outcome(
         stem = own_stem(options.output_dir, stem, client, instrument)
     if not checked.valid:
         if options.output_dir is not None:
-            review = review_workbook(copy, instrument, checked.problems, path.name)
+            origin = file_sha256(path) or ""
+            review = review_workbook(copy, instrument, checked.problems, path.name, origin)
             output = _write_output(review.data, options.output_dir, stem, contract.REVIEW_SUFFIX)
             resaved = review.resaved
         return FileOutcome(
@@ -174,6 +190,7 @@ def _outcome(
             client=client,
             date=when,
             modified=modified,
+            corrects=reading.corrects,
         )
     result = score(instrument, checked.answers)
     past = tuple(history(client, plan.rounds))
@@ -199,6 +216,7 @@ def _outcome(
         modified=modified,
         previous=past,
         change=change(result, past[-1]) if past else None,
+        corrects=reading.corrects,
     )
 
 
@@ -298,6 +316,15 @@ def _missing_cells(checked: Validation) -> list[Located]:
         for prob in checked.problems
         if prob.code == Code.ANSWER_MISSING and prob.sheet and prob.cell
     ]
+
+
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of the file's bytes (what a -revisar copy names its origin by)."""
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _mtime(path: Path) -> float | None:

@@ -32,6 +32,8 @@ class RunOptions:
     clients: Path | None = None  # a client list: the summary covers every client on it
     previous: tuple[Path, ...] = ()  # earlier rounds' resumen.xlsx, to compare with
     accept_edited: bool = False  # use an earlier summary even if its Respuestas was edited
+    # Read our -resultados copies as workbooks (deliver does); otherwise they are passed over.
+    results_copies: bool = False
 
 
 @dataclass(frozen=True)

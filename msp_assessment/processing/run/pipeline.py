@@ -11,7 +11,8 @@ from pathlib import Path
 from msp_assessment._files import flush_to_disk, remove_stale_temporaries
 from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.outcome import FileOutcome, Report, Status
+from msp_assessment.outcome import FileOutcome, Report, Skipped, Status
+from msp_assessment.problems import Code
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import read_round
 from msp_assessment.processing.returns.intake import collect, relative_names
@@ -83,6 +84,8 @@ def run(
         raise
     finally:
         gc.unfreeze()
+    outcomes, ours = _without_ours(outcomes)
+    skipped = sorted([*skipped, *ours], key=lambda entry: entry.path)
     from msp_assessment.processing.portfolio.counting import resolve_clients
 
     _, superseded = resolve_clients(outcomes, roster or ())
@@ -99,6 +102,19 @@ def run(
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
     return _summarize(report, plan)
+
+
+def _without_ours(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], list[Skipped]]:
+    """The returns, and our own files found among them (a summary, a client list…), passed over
+    with what they are."""
+    returns, ours = [], []
+    for outcome in outcomes:
+        first = outcome.problems[0] if outcome.problems else None
+        if first is not None and first.code == Code.OWN_FILE:
+            ours.append(Skipped(outcome.path, str(dict(first.context)["what"])))
+        else:
+            returns.append(outcome)
+    return returns, ours
 
 
 def _close_corrected(outcomes: list[FileOutcome], superseded: set[int]) -> list[FileOutcome]:
