@@ -20,8 +20,9 @@ from msp_assessment.client_list import read_client_list
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.support.mail import invoke, write_list
+from tests.support.mail import invoke, send_args, write_list
 from tests.support.programs import require_libreoffice, soffice_convert
+from tests.support.smtp_server import SmtpServer
 
 SENDER = "Canal <canal@fabricante.es>"
 LIST = [
@@ -201,3 +202,42 @@ def test_client_list_as_saved_by_libreoffice__title_above__read_and_used(
     done = invoke("prepare", str(saved_lists[kind]), "-o", str(tmp_path / "o"), "--from", SENDER)
     assert done.exit_code == 0, done.output
     assert len(list((tmp_path / "o").glob("*.eml"))) == 3
+
+
+def test_new_workbook_after_results_were_sent__status_says_so__deliver_and_send_once(
+    tmp_path: Path, server: SmtpServer
+) -> None:
+    clients = write_list(tmp_path / "clientes.csv", LIST[:2])
+    inbox = tmp_path / "recibidos"
+    write_filled(inbox / "alfa.xlsx", FOURS, client=client(0), date="20/11/2026")
+    write_filled(inbox / "beta.xlsx", THREES, client=client(1), date="20/11/2026")
+    results, entrega = tmp_path / "resultados", tmp_path / "entrega"
+
+    def deliver_and_send(*extra: str) -> str:
+        assert invoke("process", str(inbox), "-o", str(results)).exit_code == 0
+        args = ["deliver", str(clients), str(results), "-o", str(entrega), "--from", SENDER]
+        assert invoke(*args, *extra).exit_code == 0
+        sent = invoke(*send_args(entrega, server))
+        assert sent.exit_code == 0, sent.output
+        return next(line for line in sent.output.splitlines() if line.startswith("Total:"))
+
+    assert deliver_and_send().startswith("Total: 2 enviados · 0 ya enviados antes")
+    # Alfa sends a new workbook, with other answers, after its results went out.
+    write_filled(inbox / "alfa-nuevo.xlsx", THREES, client=client(0), date="28/11/2026")
+    status = invoke("status", str(clients), str(inbox), "--delivered", str(entrega))
+    alfa = next(line for line in status.output.splitlines() if "A-1" in line)
+    assert "3,00" in alfa and "resultados actualizados sin enviar" in alfa
+    beta = next(line for line in status.output.splitlines() if "B-1" in line)
+    assert beta.endswith("resultados enviados")
+    assert deliver_and_send("--force").startswith("Total: 1 enviado · 1 ya enviado antes")
+    newest = server.recorder.received[-1].message
+    assert newest["X-MSP-Client-Id"] == "A-1"
+    body = newest.get_body(("plain",))
+    assert body is not None
+    text = " ".join(body.get_content().split())
+    assert "Estos resultados sustituyen a los que le enviamos el" in text
+    assert "Su puntuación global es 3,00" in text
+    status = invoke("status", str(clients), str(inbox), "--delivered", str(entrega))
+    alfa = next(line for line in status.output.splitlines() if "A-1" in line)
+    assert alfa.endswith("resultados enviados")
+    assert server.recorder.count() == 3

@@ -21,6 +21,7 @@ from msp_assessment._files import flush_to_disk
 from msp_assessment.campaign.lock import folder_lock
 from msp_assessment.campaign.messages import (
     PLACEHOLDERS,
+    RESULT_HEADER,
     MessageText,
     attachment_name,
     build_draft,
@@ -29,6 +30,7 @@ from msp_assessment.campaign.messages import (
     render,
     write_draft,
 )
+from msp_assessment.campaign.send import JOURNAL_NAME, Journal
 from msp_assessment.client import Client, ClientIndex, file_stems
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
@@ -40,18 +42,30 @@ from msp_assessment.processing.returns.intake import collect
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
 from msp_assessment.scoring import AreaScore, Score
-from msp_assessment.text import count, format_es
+from msp_assessment.text import count, day_label, format_es, parse_date
 from msp_assessment.workbook_templates import contract
 
 RESULTS_NAME = "Resultados autoevaluación MSP"
-DELIVERY_PLACEHOLDERS = (*PLACEHOLDERS, "puntuacion", "etapa", "area_mas_debil", "consejo")
+DELIVERY_PLACEHOLDERS = (
+    *PLACEHOLDERS,
+    "puntuacion",
+    "etapa",
+    "area_mas_debil",
+    "consejo",
+    "sustituye",
+)
+# {sustituye}: empty, or this paragraph when earlier results went to the same client.
+REPLACES = (
+    "Estos resultados sustituyen a los que le enviamos el {fecha}: nos ha enviado después un "
+    "libro con otras respuestas, y es el que cuenta.\n\n"
+)
 DELIVERY_TEXT = MessageText(
     "Sus resultados de la autoevaluación del desarrollo como MSP ({empresa})",
     """\
 Hola, {contacto}:
 
-Gracias por completar la autoevaluación del desarrollo como MSP de {empresa}. Su puntuación \
-global es {puntuacion}, que corresponde a la etapa {etapa}.
+{sustituye}Gracias por completar la autoevaluación del desarrollo como MSP de {empresa}. Su \
+puntuación global es {puntuacion}, que corresponde a la etapa {etapa}.
 
 El área con más margen de mejora es {area_mas_debil}. Nuestro consejo: {consejo}
 
@@ -170,13 +184,14 @@ def _deliver(
     ]
     wrong = {c.path for c in contradictions}
     matched, _ = match_clients(clients, [o for o in outcomes if o.path not in wrong])
+    sent = Journal(out_dir / JOURNAL_NAME).sent_results()  # what went out from this folder
     for entry in matched:  # every placeholder problem before anything is written
         if entry.state is State.SCORED:
             render(
                 text.subject + text.body,
                 entry.client,
                 None,
-                extra=_fill(entry.outcome, instrument),
+                extra=_fill(entry.outcome, instrument, []),
                 placeholders=DELIVERY_PLACEHOLDERS,
             )
     delivered = []
@@ -184,7 +199,10 @@ def _deliver(
     for entry, stem in zip(matched, stems, strict=True):
         if entry.state is State.SCORED and entry.outcome is not None:
             draft = out_dir / f"{stem}.eml"
-            delivered.append(_draft(entry.client, entry.outcome, instrument, text, sender, draft))
+            earlier = sent.get(entry.client.id or "", [])
+            delivered.append(
+                _draft(entry.client, entry.outcome, instrument, text, sender, draft, earlier)
+            )
     without = tuple(entry for entry in matched if entry.state is not State.SCORED)
     flush_to_disk(Path(d.draft) for d in delivered)
     return DeliverReport(tuple(delivered), without, tuple(contradictions))
@@ -223,16 +241,28 @@ def _weakest(score: Score) -> AreaScore:
     return min(score.areas, key=lambda a: a.average)
 
 
-def _fill(outcome: FileOutcome | None, instrument: Instrument) -> dict[str, str]:
-    """What the results message's placeholders say for a scored ``outcome``."""
+def _fill(
+    outcome: FileOutcome | None,
+    instrument: Instrument,
+    earlier: list[tuple[str | None, str]],
+) -> dict[str, str]:
+    """What the results message's placeholders say for a scored ``outcome``, ``earlier`` the
+    (result stamp, time) of the results sent to the client before."""
     assert outcome is not None and outcome.score is not None
     score = outcome.score
     weakest = _weakest(score)
+    stamp = result_stamp(outcome.client, outcome.answers, outcome.date)
+    others = [when for sent, when in earlier if sent != stamp]
+    replaces = ""
+    if others and stamp not in {sent for sent, _ in earlier}:
+        day = parse_date(others[-1][:10])
+        replaces = REPLACES.format(fecha=day_label(day))
     return {
         "puntuacion": format_es(score.average, 2),
         "etapa": score.stage.name,
         "area_mas_debil": weakest.area.name,
         "consejo": instrument.tip(weakest.area, weakest.stage),
+        "sustituye": replaces,
     }
 
 
@@ -243,6 +273,7 @@ def _draft(
     text: MessageText,
     sender: Address,
     draft: Path,
+    earlier: list[tuple[str | None, str]],
 ) -> Delivered:
     from msp_assessment.report.pdf import report_stamp, results_pdf
 
@@ -269,6 +300,8 @@ def _draft(
         (attachment_name(client.company, RESULTS_NAME, ".pdf"), report),
         (attachment_name(client.company, RESULTS_NAME, ".xlsx"), workbook.read_bytes()),
     ]
-    msg = build_draft(client, sender, text, None, attachments, extra=_fill(outcome, instrument))
+    extra = _fill(outcome, instrument, earlier)
+    msg = build_draft(client, sender, text, None, attachments, extra=extra)
+    msg[RESULT_HEADER] = stamp  # a newer result is a new message: send sends it once
     write_draft(msg, draft, client.email or "")
     return Delivered(client, str(draft), str(workbook), written, score.average, score.stage.name)

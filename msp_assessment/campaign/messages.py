@@ -23,6 +23,9 @@ from msp_assessment.errors import CampaignError
 from msp_assessment.text import EMAIL, spanish_date
 
 CLIENT_HEADER = "X-MSP-Client-Id"
+# In a results draft: the stamp of the result it carries (outcome.result_stamp), so that a newer
+# result of the same client is a new message, sent once, and status knows which one went out.
+RESULT_HEADER = "X-MSP-Result"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 PDF_TYPE = ("application", "pdf")
 PLACEHOLDERS = ("empresa", "contacto", "fecha_limite")

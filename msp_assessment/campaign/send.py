@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_assessment.campaign.lock import folder_lock
-from msp_assessment.campaign.messages import CLIENT_HEADER
+from msp_assessment.campaign.messages import CLIENT_HEADER, RESULT_HEADER
 from msp_assessment.errors import CampaignError
 
 JOURNAL_NAME = "envios.jsonl"
@@ -111,24 +111,42 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def last_events(self) -> dict[str, str]:
-        """Client id → its last event."""
-        state: dict[str, str] = {}
+    def entries(self) -> list[dict[str, Any]]:
+        """Every complete line, oldest first (a line cut short by a crash says nothing)."""
         if not self.path.exists():
-            return state
+            return []
+        found = []
         for line in self.path.read_text(encoding="utf-8").splitlines():
             try:
                 entry = json.loads(line)
-                state[str(entry["client_id"])] = str(entry["event"])
+                str(entry["client_id"]), str(entry["event"])
             except (ValueError, KeyError, TypeError):
-                continue  # a line cut short by a crash says nothing reliable
-        return state
+                continue
+            found.append(entry)
+        return found
+
+    def last_events(self) -> dict[str, str]:
+        """Message key (``message_key``) → its last event."""
+        return {_entry_key(entry): str(entry["event"]) for entry in self.entries()}
+
+    def sent_results(self) -> dict[str, list[tuple[str | None, str]]]:
+        """Client id → the (result stamp, time) of every results message sent to them, oldest
+        first; the stamp is None for a message written before drafts carried it."""
+        sent: dict[str, list[tuple[str | None, str]]] = {}
+        for entry in self.entries():
+            if entry["event"] == "sent":
+                stamp = entry.get("result")
+                sent.setdefault(str(entry["client_id"]), []).append(
+                    (str(stamp) if stamp else None, str(entry.get("time", "")))
+                )
+        return sent
 
     def record(self, event: str, draft: Path, msg: EmailMessage, error: str | None = None) -> None:
         entry = {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "event": event,
             "client_id": client_key(draft, msg),
+            "result": str(msg[RESULT_HEADER] or "") or None,
             "recipient": str(msg["To"]),
             "message_id": str(msg["Message-ID"]),
             "draft": draft.name,
@@ -143,6 +161,18 @@ class Journal:
 
 def client_key(draft: Path, msg: EmailMessage) -> str:
     return str(msg[CLIENT_HEADER] or "") or f"archivo:{draft.name}"
+
+
+def message_key(draft: Path, msg: EmailMessage) -> str:
+    """What «sent once» is about: the client, and for results the result carried (a newer result
+    of the same client is a new message)."""
+    stamp = str(msg[RESULT_HEADER] or "")
+    return client_key(draft, msg) + (f"#{stamp}" if stamp else "")
+
+
+def _entry_key(entry: dict[str, Any]) -> str:
+    stamp = entry.get("result")
+    return str(entry["client_id"]) + (f"#{stamp}" if stamp else "")
 
 
 Progress = Callable[[int, int, Delivery], None]
@@ -191,7 +221,7 @@ def _send(
         for index, draft in enumerate(drafts, start=1):
             msg = _load(draft)
             key = client_key(draft, msg)
-            last = done.get(key)
+            last = done.get(message_key(draft, msg))
             if last == "sent":
                 outcome, error = Outcome.ALREADY_SENT, None
             elif last == "attempt" and not resend_unknown:

@@ -26,7 +26,7 @@ from msp_assessment.client import Client, ClientIndex, file_stems, id_key
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import load_instrument
-from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.outcome import FileOutcome, Status, result_stamp
 from msp_assessment.problems import Code, Problem, grouped, shorten
 from msp_assessment.processing.portfolio.roster import LABELS, ClientStatus, State, match_clients
 from msp_assessment.processing.run.options import RunOptions
@@ -154,7 +154,7 @@ def status(
         claimed = {id_key(o.client.id) for o in unmatched if o.path in held and o.client.id}
         if options.delivered:
             sent = results_sent(options.delivered)
-            clients = [replace(c, results_sent=id_key(c.client.id or "") in sent) for c in clients]
+            clients = [with_results_sent(c, sent) for c in clients]
         reminders: list[str] = []
         if options.reminders is not None and sender is not None:
             with folder_lock(options.reminders, "escribiendo recordatorios"):
@@ -165,19 +165,32 @@ def status(
     return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders), held)
 
 
-def results_sent(folders: Sequence[Path]) -> set[str]:
-    """The client ids (as ``id_key`` compares them) whose results message ``send`` delivered
-    from any of ``folders``."""
-    sent: set[str] = set()
+def results_sent(folders: Sequence[Path]) -> dict[str, list[str | None]]:
+    """Client id (as ``id_key`` compares them) → the stamps of the results ``send`` delivered to
+    them from any of ``folders`` (None for a message sent before drafts carried one)."""
+    sent: dict[str, list[str | None]] = {}
     for folder in folders:
         if not (folder / JOURNAL_NAME).exists():
             raise CampaignError(
                 f"{folder} no tiene registro de envíos ({JOURNAL_NAME}): indique con --delivered "
                 "la carpeta de borradores de «deliver» desde la que envió los resultados."
             )
-        events = Journal(folder / JOURNAL_NAME).last_events()
-        sent |= {id_key(client_id) for client_id, event in events.items() if event == "sent"}
+        for client_id, messages in Journal(folder / JOURNAL_NAME).sent_results().items():
+            sent.setdefault(id_key(client_id), []).extend(stamp for stamp, _ in messages)
     return sent
+
+
+def with_results_sent(entry: ClientStatus, sent: dict[str, list[str | None]]) -> ClientStatus:
+    """``entry`` with what was delivered of its result: sent, never, or an earlier result only
+    (the client has sent a newer workbook since)."""
+    stamps = sent.get(id_key(entry.client.id or ""), [])
+    outcome = entry.outcome
+    if entry.state is not State.SCORED or outcome is None or not stamps:
+        return replace(entry, results_sent=bool(stamps))
+    current = result_stamp(outcome.client, outcome.answers, outcome.date)
+    if current in stamps or not any(stamps):  # (messages from before drafts carried a stamp)
+        return replace(entry, results_sent=True)
+    return replace(entry, results_sent=False, results_updated=True)
 
 
 def _check_reminders_folder(folder: Path) -> None:
@@ -271,6 +284,8 @@ def describe(entry: ClientStatus) -> str:
         parts.append(client.email or "—")
     if outcome is not None:
         parts.append(outcome.path)
-    if entry.results_sent is not None and entry.state is State.SCORED:
+    if entry.results_updated:
+        parts.append("resultados actualizados sin enviar")
+    elif entry.results_sent is not None and entry.state is State.SCORED:
         parts.append("resultados enviados" if entry.results_sent else "resultados sin enviar")
     return " · ".join(parts)

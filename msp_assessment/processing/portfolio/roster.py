@@ -37,6 +37,7 @@ class ClientStatus:
     outcome: FileOutcome | None = None  # the workbook that decides the state (the newest)
     files: tuple[str, ...] = ()  # every returned workbook matched to this client
     results_sent: bool | None = None  # per the journals of the results folders; None: not asked
+    results_updated: bool = False  # an earlier result was sent, not this one
 
     def to_dict(self) -> dict[str, Any]:
         score = self.outcome.score if self.outcome else None
@@ -50,6 +51,7 @@ class ClientStatus:
             "stage": score.stage.name if score else None,
             "problems": [prob.to_dict() for prob in problems],
             "results_sent": self.results_sent,
+            "results_updated": self.results_updated,
         }
 
 
