@@ -182,17 +182,22 @@ def _book_rows(path: Path, kind: Any) -> Iterator[tuple[int, list[str]]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    text = _decoded(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)  # «Texto Unicode» separates with tabs
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    text = decode_csv(path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     line = 1
     for cells in reader:
         yield line, cells
         line = reader.line_num + 1
 
 
-def _decoded(data: bytes) -> str:
+def csv_delimiter(text: str) -> str:
+    """The separator of a CSV list: the commonest of «,», «;» and tab in its first line (Excel's
+    «Texto Unicode» separates with tabs)."""
+    first = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=first.count)
+
+
+def decode_csv(data: bytes) -> str:
     """A CSV's text: UTF-16 (Excel's «Texto Unicode», with its BOM or recognisable by its zero
     bytes), UTF-8 with or without BOM, else Windows-1252, what Spanish Excel writes for «CSV
     (delimitado por comas)»."""

@@ -115,6 +115,7 @@ class FileOutcome:
     answers: dict[str, int] = field(default_factory=dict)
     date: str | None = None  # the workbook's Fecha as read (ISO when it was a date cell)
     modified: float | None = None  # the input's modification time, to order a client's workbooks
+    arrived: float | None = None  # when it arrived, per a campaign's record: that orders first
     # Why openpyxl re-saved the workbook before our sheet was added (None: the copy is the
     # client's own package, spliced). Measured by benchmarks/routes.py; not in the JSON.
     resaved: str | None = None
@@ -159,9 +160,12 @@ class FileOutcome:
         }
 
 
-def recency(outcome: FileOutcome) -> tuple[date, float, str]:
-    """How recent a workbook is: its Fecha (none counts as oldest), then file mtime, then path."""
-    return (parse_date(outcome.date) or date.min, outcome.modified or 0.0, outcome.path)
+def recency(outcome: FileOutcome) -> tuple[float, date, float, str]:
+    """How recent a workbook is: when it arrived (a campaign's record knows; files that arrived
+    together, or outside a campaign, tie), then its Fecha (none counts as oldest), then file
+    mtime, then path."""
+    when = parse_date(outcome.date) or date.min
+    return (outcome.arrived or 0.0, when, outcome.modified or 0.0, outcome.path)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from email.headerregistry import Address
@@ -121,6 +121,7 @@ class StatusOptions:
     sender: str | None = None  # required with reminders
     deadline: date | None = None
     delivered: tuple[Path, ...] = ()  # folders of results drafts (deliver), read by their journal
+    arrived: Mapping[str, float] | None = None  # a campaign's arrival times (RunOptions.arrived)
 
 
 def status(
@@ -144,7 +145,12 @@ def status(
         output = Path(scratch) if options.reminders is not None else None
         report = run(
             list(paths),
-            RunOptions(output_dir=output, recursive=options.recursive, review_only=True),
+            RunOptions(
+                output_dir=output,
+                recursive=options.recursive,
+                review_only=True,
+                arrived=options.arrived,
+            ),
         )
         clients, unmatched = match_clients(listing.clients, report.files)
         index = ClientIndex(listing.clients)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from msp_assessment.cli import campaign as cli_campaign
+from msp_assessment.cli import folder as cli_folder
 from msp_assessment.cli.common import (
     CONTEXT,
     command,
+    current_campaign,
     echo_json,
     jobs_option,
     next_step,
@@ -30,7 +34,13 @@ if TYPE_CHECKING:
     context_settings=CONTEXT, options_metavar="[OPCIONES]", subcommand_metavar="COMANDO [ARGS]..."
 )
 @click.version_option(package_name="msp-assessment", prog_name="msp-assessment")
-def cli() -> None:
+@click.option(
+    "--campaign",
+    metavar="CARPETA",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Carpeta de campaña (la de «init») [por defecto: la carpeta actual, si lo es].",
+)
+def cli(campaign: Path | None) -> None:
     """Autoevaluación del desarrollo como MSP: genera el libro Excel para sus clientes y procesa
     los que le devuelven."""
 
@@ -94,8 +104,9 @@ def template(
     )
 
 
-def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by process and check."""
+def _input_options(func: Callable[..., Any], *, required: bool = True) -> Callable[..., Any]:
+    """Options shared by process and check (``required``: the paths; process finds them in a
+    campaign folder)."""
     func = click.option(
         "--debug", is_flag=True, help="Muestra el error interno completo si algo falla."
     )(func)
@@ -107,15 +118,17 @@ def _input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument(
         "paths",
         nargs=-1,
-        required=True,
+        required=required,
         metavar="RUTA...",
         type=click.Path(exists=True, path_type=Path),
     )(func)
 
 
 @command()
-@_input_options
-@output_folder_option("Carpeta donde se escriben los resultados (se crea si no existe).")
+@functools.partial(_input_options, required=False)
+@output_folder_option(
+    "Carpeta donde se escriben los resultados (se crea si no existe).", required=False
+)
 @click.option(
     "--summary",
     metavar="ARCHIVO",
@@ -195,19 +208,40 @@ def process(
     from msp_assessment.processing.portfolio.consolidate import CsvDialect
     from msp_assessment.processing.run.options import RunOptions
 
-    options = RunOptions(
+    asked = RunOptions(
         output_dir=output,
         recursive=recursive,
-        debug=debug,
-        summary=summary,
-        csv=csv_path,
-        csv_dialect=CsvDialect(csv_dialect),
         jobs=jobs,
         pdf=pdf,
         clients=clients,
         previous=previous,
+        debug=debug,
+        summary=summary,
+        csv=csv_path,
+        csv_dialect=CsvDialect(csv_dialect),
         accept_edited=accept_edited or accept_edited_alias,
     )
+    if not paths:  # a campaign's round: recibidos/ → resultados/, with its list and last round
+        from msp_assessment.campaign.rounds import remember, round_run
+        from msp_assessment.errors import UsageError
+
+        if output is not None or clients is not None or previous:
+            raise UsageError("Con -o, --clients o --previous, indique también RUTA.")
+        campaign = current_campaign("RUTA (los libros devueltos)")
+        planned = round_run(campaign, pdf=pdf, jobs=jobs)
+        options = dataclasses.replace(
+            planned.options,
+            debug=asked.debug,
+            summary=asked.summary,
+            csv=asked.csv,
+            csv_dialect=asked.csv_dialect,
+            accept_edited=asked.accept_edited,
+        )
+        _run_and_report(tuple(planned.paths), options, as_json, lambda r: remember(campaign, r))
+        return
+    if output is None:
+        raise click.UsageError("Falta -o CARPETA: dónde se escriben los resultados.")
+    options = asked
     _run_and_report(paths, options, as_json)
 
 
@@ -225,13 +259,21 @@ def check(
     _run_and_report(paths, RunOptions(recursive=recursive, debug=debug, jobs=jobs), as_json)
 
 
-def _run_and_report(paths: tuple[Path, ...], options: RunOptions, as_json: bool) -> None:
+def _run_and_report(
+    paths: tuple[Path, ...],
+    options: RunOptions,
+    as_json: bool,
+    after: Callable[[Report], None] | None = None,
+) -> None:
+    """Run, then (``after``: a campaign's record) keep what came of it, then report."""
     from msp_assessment.cli.output import ProgressBar, render_report
     from msp_assessment.processing.run.pipeline import run
 
     bar = None if as_json else ProgressBar.for_terminal()
     try:
         report = run(list(paths), options, progress=bar.update if bar else None)
+        if after is not None:
+            after(report)
     except KeyboardInterrupt:
         if bar:
             bar.close()
@@ -302,6 +344,9 @@ for _command in (
     cli_campaign.send,
     cli_campaign.status,
     cli_campaign.deliver,
+    cli_folder.init,
+    cli_folder.round_group,
+    cli_folder.forget,
 ):
     cli.add_command(_command)
 

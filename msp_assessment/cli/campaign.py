@@ -14,6 +14,7 @@ import click
 from msp_assessment.cli.common import (
     DAY,
     command,
+    current_campaign,
     echo_json,
     jobs_option,
     next_step,
@@ -32,8 +33,12 @@ SEND_LABELS = {
 
 
 def _list_option(func: Any) -> Any:
+    """CLIENTES, the client list: in a campaign folder, optional (the campaign's own)."""
     return click.argument(
-        "clients", metavar="CLIENTES", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+        "clients",
+        metavar="[CLIENTES]",
+        required=False,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
     )(func)
 
 
@@ -46,7 +51,10 @@ _deadline_option = click.option(
 _json_option = click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")
 # What prepare and deliver share: they both write a folder of drafts from one sender.
 _sender_option = click.option(
-    "--from", "sender", required=True, metavar="REMITENTE", help="'Nombre <email@empresa.com>'."
+    "--from",
+    "sender",
+    metavar="REMITENTE",
+    help="'Nombre <email@empresa.com>' [en una campaña: el suyo].",
 )
 _force_drafts_option = click.option(
     "--force", is_flag=True, help="Sustituye los borradores que ya haya en la carpeta."
@@ -65,7 +73,7 @@ def _message_option(placeholders: str) -> Callable[[Callable[..., Any]], Callabl
 
 @command()
 @_list_option
-@output_folder_option("Carpeta donde se escriben los libros y los borradores .eml.")
+@output_folder_option("Carpeta donde se escriben los libros y los borradores .eml.", required=False)
 @_sender_option
 @_deadline_option
 @_message_option("{empresa}, {contacto} y {fecha_limite}")
@@ -73,9 +81,9 @@ def _message_option(placeholders: str) -> Callable[[Callable[..., Any]], Callabl
 @jobs_option
 @_json_option
 def prepare(
-    clients: Path,
-    output: Path,
-    sender: str,
+    clients: Path | None,
+    output: Path | None,
+    sender: str | None,
     deadline: date | None,
     message: Path | None,
     force: bool,
@@ -93,6 +101,14 @@ def prepare(
     from msp_assessment.campaign.prepare import prepare as run_prepare
     from msp_assessment.cli.output import ProgressBar
 
+    if clients is None:  # the campaign's list, sender and deadline, into its invitaciones/
+        from msp_assessment.campaign.folder import INVITATIONS
+
+        campaign = current_campaign("CLIENTES")
+        clients, output = campaign.clients, output or campaign.folder(INVITATIONS)
+        sender, deadline = sender or campaign.sender, deadline or campaign.round.deadline
+    if output is None or sender is None:
+        raise click.UsageError("Faltan -o CARPETA y --from REMITENTE.")
     text = MessageText.from_file(message) if message else None
     options = PrepareOptions(sender, deadline, text, force)
     bar = None if as_json else ProgressBar.for_terminal("Preparando", "borradores/s")
@@ -120,9 +136,12 @@ def prepare(
 
 @command()
 @click.argument(
-    "folder", metavar="CARPETA", type=click.Path(exists=True, file_okay=False, path_type=Path)
+    "folder",
+    metavar="[CARPETA]",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
-@click.option("--smtp-host", required=True, metavar="SERVIDOR", help="Servidor SMTP.")
+@click.option("--smtp-host", metavar="SERVIDOR", help="Servidor SMTP [en una campaña: el suyo].")
 @click.option(
     "--smtp-port",
     type=int,
@@ -152,8 +171,8 @@ def prepare(
 )
 @_json_option
 def send(
-    folder: Path,
-    smtp_host: str,
+    folder: Path | None,
+    smtp_host: str | None,
     smtp_port: int | None,
     starttls: bool,
     use_ssl: bool,
@@ -166,14 +185,30 @@ def send(
     """Envía por SMTP los borradores de CARPETA que aún no se han enviado.
 
     Cada envío se anota en CARPETA/envios.jsonl: si se interrumpe o algún destinatario falla, al
-    volver a ejecutar solo se envía lo pendiente y nunca se duplica un mensaje.
+    volver a ejecutar solo se envía lo pendiente y nunca se duplica un mensaje. En una carpeta de
+    campaña, sin CARPETA, envía lo pendiente de la ronda (invitaciones, recordatorios y
+    resultados) con el servidor de la campaña.
     """
-    from msp_assessment.campaign.send import Delivery, Outcome, Security, SmtpSettings
+    from msp_assessment.campaign.send import Delivery, Outcome, Security, SendReport, SmtpSettings
     from msp_assessment.campaign.send import send as run_send
 
     if starttls and use_ssl:
         raise click.UsageError("Elija --starttls o --ssl, no los dos.")
     security = Security.SSL if use_ssl else Security.STARTTLS if starttls else Security.NONE
+    folders = [folder] if folder is not None else []
+    if folder is None:
+        campaign = current_campaign("CARPETA")
+        folders = campaign.draft_folders()
+        if not folders:
+            raise click.ClickException(
+                f"La ronda «{campaign.round.name}» no tiene borradores que enviar: créelos con "
+                "«msp-assessment prepare», «status --reminders» o «deliver»."
+            )
+        if smtp_host is None and campaign.smtp is not None:
+            smtp = campaign.smtp
+            smtp_host, smtp_port, security, user = smtp.host, smtp.port, smtp.security, smtp.user
+    if smtp_host is None:
+        raise click.UsageError("Falta --smtp-host SERVIDOR.")
     password = None
     if user and not dry_run:
         password = os.environ.get(PASSWORD_ENV) or click.prompt(
@@ -187,14 +222,18 @@ def send(
         )
         click.echo(line + (f" · {delivery.error}" if delivery.error else ""))
 
-    report = run_send(
-        folder,
-        settings,
-        dry_run=dry_run,
-        rate=rate,
-        resend_unknown=resend_unknown,
-        progress=None if as_json else show,
-    )
+    reports = [
+        run_send(
+            each,
+            settings,
+            dry_run=dry_run,
+            rate=rate,
+            resend_unknown=resend_unknown,
+            progress=None if as_json else show,
+        )
+        for each in folders
+    ]
+    report = SendReport(tuple(d for r in reports for d in r.deliveries))
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -224,16 +263,17 @@ def send(
 @click.argument(
     "paths",
     nargs=-1,
-    required=True,
-    metavar="RUTA...",
+    metavar="[RUTA...]",
     type=click.Path(exists=True, path_type=Path),
 )
 @click.option("--recursive", is_flag=True, help="Busca también en las subcarpetas.")
 @click.option(
     "--reminders",
     metavar="CARPETA",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Escribe recordatorios .eml para los pendientes y los que tienen problemas.",
+    is_flag=False,
+    flag_value="",
+    help="Escribe recordatorios .eml para los pendientes y los que tienen problemas (en una "
+    "campaña, sin CARPETA: en su recordatorios-N siguiente).",
 )
 @click.option("--from", "sender", metavar="REMITENTE", help="Remitente de los recordatorios.")
 @_deadline_option
@@ -247,10 +287,10 @@ def send(
 )
 @_json_option
 def status(
-    clients: Path,
+    clients: Path | None,
     paths: tuple[Path, ...],
     recursive: bool,
-    reminders: Path | None,
+    reminders: str | None,
     sender: str | None,
     deadline: date | None,
     delivered: tuple[Path, ...],
@@ -266,7 +306,24 @@ def status(
     from msp_assessment.outcome import Status
     from msp_assessment.processing.portfolio.roster import State
 
-    options = StatusOptions(recursive, reminders, sender, deadline, delivered)
+    folder = Path(reminders) if reminders else None
+    arrived = None
+    if clients is None:  # the campaign's list and round: recibidos/, entrega/, recordatorios-N/
+        from msp_assessment.campaign.folder import RETURNS
+        from msp_assessment.campaign.rounds import arrivals
+
+        campaign = current_campaign("CLIENTES y RUTA")
+        clients, paths = campaign.clients, (campaign.folder(RETURNS),)
+        recursive, arrived = True, arrivals(campaign)
+        delivered = delivered or campaign.delivered
+        sender, deadline = sender or campaign.sender, deadline or campaign.round.deadline
+        if reminders == "":
+            folder = campaign.reminders(new=True)
+    elif not paths:
+        raise click.UsageError("Falta RUTA: los libros devueltos (archivos o carpetas).")
+    if reminders == "" and folder is None:
+        raise click.UsageError("Falta la CARPETA de --reminders.")
+    options = StatusOptions(recursive, folder, sender, deadline, delivered, arrived)
     report = run_status(clients, list(paths), options)
     if as_json:
         echo_json(report.to_dict())
@@ -292,8 +349,8 @@ def status(
         f"{count(len(report.unmatched), 'libro sin cliente', 'libros sin cliente')}"
     )
     if report.reminders:
-        click.echo(f"Recordatorios: {len(report.reminders)} en {reminders}")
-        next_step(f"envíelos con «msp-assessment send {reminders} --smtp-host SERVIDOR …».")
+        click.echo(f"Recordatorios: {len(report.reminders)} en {folder}")
+        next_step(f"envíelos con «msp-assessment send {folder} --smtp-host SERVIDOR …».")
     elif pending or problems:
         next_step(
             "escriba recordatorios con --reminders CARPETA --from REMITENTE, o procese lo recibido "
@@ -306,18 +363,23 @@ def status(
 @command()
 @_list_option
 @click.argument(
-    "results", metavar="RESULTADOS", type=click.Path(exists=True, file_okay=False, path_type=Path)
+    "results",
+    metavar="[RESULTADOS]",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
-@output_folder_option("Carpeta donde se escriben los borradores .eml con los resultados.")
+@output_folder_option(
+    "Carpeta donde se escriben los borradores .eml con los resultados.", required=False
+)
 @_sender_option
 @_message_option("{empresa}, {contacto}, {puntuacion}, {etapa}, {area_mas_debil} y {consejo}")
 @_force_drafts_option
 @_json_option
 def deliver(
-    clients: Path,
-    results: Path,
-    output: Path,
-    sender: str,
+    clients: Path | None,
+    results: Path | None,
+    output: Path | None,
+    sender: str | None,
     message: Path | None,
     force: bool,
     as_json: bool,
@@ -332,6 +394,15 @@ def deliver(
     from msp_assessment.campaign.deliver import deliver as run_deliver
     from msp_assessment.campaign.messages import MessageText
 
+    if clients is None:  # the campaign's round: resultados/ → entrega/
+        from msp_assessment.campaign.folder import DELIVERY, RESULTS
+
+        campaign = current_campaign("CLIENTES y RESULTADOS")
+        clients, results = campaign.clients, campaign.folder(RESULTS)
+        output, sender = output or campaign.folder(DELIVERY), sender or campaign.sender
+        force = True  # its journal keeps a result from going out twice
+    if results is None or output is None or sender is None:
+        raise click.UsageError("Faltan RESULTADOS, -o CARPETA y --from REMITENTE.")
     text = MessageText.from_file(message) if message else None
     report = run_deliver(clients, results, output, DeliverOptions(sender, text, force))
     if as_json:

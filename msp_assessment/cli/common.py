@@ -94,12 +94,15 @@ def command() -> Callable[[Callable[..., Any]], click.Command]:
     return click.command(cls=Command, context_settings=CONTEXT, options_metavar="[OPCIONES]")
 
 
-def output_folder_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The required ``-o CARPETA`` of the commands that write a folder of files."""
+def output_folder_option(
+    help_text: str, *, required: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The ``-o CARPETA`` of the commands that write a folder of files (in a campaign folder,
+    optional: the campaign says where)."""
     return click.option(
         "-o",
         "--output",
-        required=True,
+        required=required,
         metavar="CARPETA",
         type=click.Path(file_okay=False, path_type=Path),
         help=help_text,
@@ -123,3 +126,25 @@ jobs_option = click.option(
     metavar="N",
     help="Procesos en paralelo [por defecto: uno por CPU].",
 )
+
+
+CAMPAIGN_HINT = (
+    "o ejecute la orden dentro de una carpeta de campaña (créela con «msp-assessment init "
+    "CARPETA») o con --campaign CARPETA"
+)
+
+
+def current_campaign(missing: str) -> Any:
+    """The campaign the command runs in: ``--campaign CARPETA``, else the folder (or a parent)
+    holding campaña.toml. UsageError naming ``missing`` (what the command lacks) when there is
+    none."""
+    from msp_assessment.campaign.folder import CONFIG_NAME, find_campaign, load_campaign
+    from msp_assessment.errors import UsageError
+
+    given = click.get_current_context().find_root().params.get("campaign")
+    if given is not None and not (Path(given) / CONFIG_NAME).is_file():
+        raise UsageError(f"{given} no es una carpeta de campaña: le falta {CONFIG_NAME}.")
+    folder = Path(given) if given is not None else find_campaign(Path.cwd())
+    if folder is None:
+        raise UsageError(f"Falta {missing}: indíquelo, {CAMPAIGN_HINT}.")
+    return load_campaign(folder)

@@ -172,6 +172,7 @@ def _outcome(
     """The file's outcome, with its -revisar or -resultados copy written when asked."""
     instrument, options, stem = plan.instrument, plan.options, plan.stems[path]
     client, when, modified = reading.client, reading.client_date, _mtime(path)
+    arrived = _arrival(path, options.arrived)
     output = resaved = None
     if options.output_dir is not None:
         stem = own_stem(options.output_dir, stem, client, instrument)
@@ -190,6 +191,7 @@ def _outcome(
             client=client,
             date=when,
             modified=modified,
+            arrived=arrived,
             corrects=reading.corrects,
         )
     result = score(instrument, checked.answers)
@@ -214,6 +216,7 @@ def _outcome(
         client=client,
         date=when,
         modified=modified,
+        arrived=arrived,
         previous=past,
         change=change(result, past[-1]) if past else None,
         corrects=reading.corrects,
@@ -325,6 +328,12 @@ def file_sha256(path: Path) -> str | None:
             return hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError:
         return None
+
+
+def _arrival(path: Path, arrived: Mapping[str, float] | None) -> float | None:
+    """When the file arrived, as the campaign's record says (None outside a campaign)."""
+    digest = file_sha256(path) if arrived is not None else None
+    return arrived.get(digest) if arrived is not None and digest is not None else None
 
 
 def _mtime(path: Path) -> float | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,9 @@ class RunOptions:
     accept_edited: bool = False  # use an earlier summary even if its Respuestas was edited
     # Read our -resultados copies as workbooks (deliver does); otherwise they are passed over.
     results_copies: bool = False
+    # When each file arrived, by the sha256 of its bytes (a campaign's record): what orders a
+    # client's workbooks instead of the file's modification time.
+    arrived: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)

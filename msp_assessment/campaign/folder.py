@@ -1,0 +1,210 @@
+"""A campaign folder: what the user would otherwise type in every command, written once.
+
+``init`` writes ``campaña.toml`` (the client list, the sender, the SMTP settings without the
+password, the rounds) and the layout, one folder per round::
+
+    CAMPAÑA/
+      campaña.toml          what init asked; «round new» adds a round
+      clientes.xlsx         the client list, copied in (the campaign keeps the one it used)
+      registro.sqlite       the campaign's record (record.py)
+      2026/                 a round
+        invitaciones/  recibidos/  resultados/  entrega/  recordatorios-1/ …
+
+Inside that folder (or any folder below it), or with ``--campaign CARPETA``, every command finds
+its paths here; the explicit-path forms work as they always did.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from msp_assessment._files import write_atomic
+from msp_assessment.campaign.send import JOURNAL_NAME, Security, SmtpSettings
+from msp_assessment.errors import CampaignError
+from msp_assessment.text import parse_date
+
+CONFIG_NAME = "campaña.toml"
+INVITATIONS, RETURNS, RESULTS, DELIVERY = "invitaciones", "recibidos", "resultados", "entrega"
+REMINDERS = "recordatorios"  # recordatorios-1, recordatorios-2…
+SECURITY_NAMES = {Security.STARTTLS: "starttls", Security.SSL: "ssl", Security.NONE: "ninguno"}
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """How the campaign's mail leaves (the password is never stored: it is asked)."""
+
+    host: str
+    port: int | None = None
+    security: Security = Security.STARTTLS
+    user: str | None = None
+
+    def settings(self, password: str | None) -> SmtpSettings:
+        return SmtpSettings(self.host, self.port, self.security, self.user, password)
+
+
+@dataclass(frozen=True)
+class Round:
+    name: str
+    deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    root: Path
+    clients: Path  # the campaign's copy of the client list
+    sender: str
+    smtp: Smtp | None
+    rounds: tuple[Round, ...]
+
+    @property
+    def round(self) -> Round:
+        """The current round: the last one added."""
+        return self.rounds[-1]
+
+    def folder(self, part: str, round_: Round | None = None) -> Path:
+        """A folder of the current round (or of ``round_``)."""
+        return self.root / (round_ or self.round).name / part
+
+    def previous_summary(self, round_: Round | None = None) -> Path | None:
+        """The summary of the round before the current one (or ``round_``), when process wrote
+        it."""
+        at = self.rounds.index(round_ or self.round)
+        if at == 0:
+            return None
+        summary = self.folder(RESULTS, self.rounds[at - 1]) / "resumen.xlsx"
+        return summary if summary.exists() else None
+
+    def reminders(self, new: bool = False) -> Path:
+        """The current round's newest reminders folder, or (``new``) the next one to write."""
+        n = 1
+        while self.folder(f"{REMINDERS}-{n}").exists():
+            n += 1
+        return self.folder(f"{REMINDERS}-{n if new else max(1, n - 1)}")
+
+    def draft_folders(self) -> list[Path]:
+        """The current round's folders of drafts, in the order they are sent: invitations,
+        reminders, results."""
+        reminders = sorted(
+            self.folder("").glob(f"{REMINDERS}-*"), key=lambda p: int(p.name.split("-")[-1])
+        )
+        folders = [self.folder(INVITATIONS), *reminders, self.folder(DELIVERY)]
+        return [f for f in folders if any(f.glob("*.eml"))]
+
+    @property
+    def delivered(self) -> tuple[Path, ...]:
+        """The results folders whose sending journal exists, of every round so far."""
+        found = (self.folder(DELIVERY, r) for r in self.rounds)
+        return tuple(f for f in found if (f / JOURNAL_NAME).exists())
+
+
+def init_campaign(
+    root: Path,
+    clients: Path,
+    sender: str,
+    smtp: Smtp | None,
+    first_round: Round,
+) -> Campaign:
+    """Write a new campaign in ``root`` (its config, its copy of the list, the first round's
+    folders). CampaignError if ``root`` holds one already."""
+    if (root / CONFIG_NAME).exists():
+        raise CampaignError(
+            f"{root} ya es una carpeta de campaña ({CONFIG_NAME}); para otra ronda use "
+            "«msp-assessment round new NOMBRE»."
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    copy = root / f"clientes{clients.suffix.lower()}"
+    if clients.resolve() != copy.resolve():
+        shutil.copyfile(clients, copy)
+    campaign = Campaign(root, copy, sender, smtp, (first_round,))
+    _make_round(campaign)
+    write_config(campaign)
+    return campaign
+
+
+def new_round(campaign: Campaign, round_: Round) -> Campaign:
+    """``campaign`` with ``round_`` added (its folders made): the current round from now on."""
+    if any(r.name.casefold() == round_.name.casefold() for r in campaign.rounds):
+        raise CampaignError(f"La campaña ya tiene una ronda «{round_.name}»: elija otro nombre.")
+    if not round_.name.strip() or any(ch in round_.name for ch in '\\/:*?"<>|'):
+        raise CampaignError(f"«{round_.name}» no sirve como nombre de carpeta: elija otro.")
+    updated = replace(campaign, rounds=(*campaign.rounds, round_))
+    _make_round(updated)
+    write_config(updated)
+    return updated
+
+
+def _make_round(campaign: Campaign) -> None:
+    for part in (INVITATIONS, RETURNS, RESULTS, DELIVERY):
+        campaign.folder(part).mkdir(parents=True, exist_ok=True)
+
+
+def find_campaign(start: Path) -> Path | None:
+    """The campaign folder ``start`` is in (it, or the nearest parent with a config), if any."""
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_campaign(root: Path) -> Campaign:
+    """The campaign of ``root``; CampaignError, in Spanish, when its config cannot be used."""
+    path = root / CONFIG_NAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        smtp_data = data.get("smtp")
+        smtp = None
+        if smtp_data:
+            names = {name: security for security, name in SECURITY_NAMES.items()}
+            smtp = Smtp(
+                str(smtp_data["servidor"]),
+                int(smtp_data["puerto"]) if smtp_data.get("puerto") else None,
+                names[str(smtp_data.get("cifrado", "starttls"))],
+                str(smtp_data["usuario"]) if smtp_data.get("usuario") else None,
+            )
+        rounds = tuple(
+            Round(str(r["nombre"]), parse_date(str(r.get("fecha_limite") or "")))
+            for r in data["rondas"]
+        )
+        if not rounds:
+            raise KeyError("rondas")
+        return Campaign(root, root / str(data["clientes"]), str(data["remitente"]), smtp, rounds)
+    except OSError as err:
+        raise CampaignError(f"No se pudo leer {path}: {err.strerror or err}.") from err
+    except (tomllib.TOMLDecodeError, KeyError, ValueError, TypeError) as err:
+        raise CampaignError(
+            f"{path} no se puede usar ({type(err).__name__}: {err}). Corríjalo o vuelva a crear "
+            "la campaña con «msp-assessment init»."
+        ) from err
+
+
+def write_config(campaign: Campaign) -> None:
+    """The config as a person reads it (TOML), written atomically."""
+
+    def text(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+    lines = [
+        "# Campaña de la autoevaluación del desarrollo como MSP (msp-assessment).",
+        "# La contraseña SMTP no se guarda: se lee de MSP_SMTP_PASSWORD o se pregunta.",
+        f"clientes = {text(campaign.clients.relative_to(campaign.root).as_posix())}",
+        f"remitente = {text(campaign.sender)}",
+    ]
+    if campaign.smtp is not None:
+        smtp = campaign.smtp
+        lines += ["", "[smtp]", f"servidor = {text(smtp.host)}"]
+        if smtp.port is not None:
+            lines.append(f"puerto = {smtp.port}")
+        lines.append(f"cifrado = {text(SECURITY_NAMES[smtp.security])}")
+        if smtp.user:
+            lines.append(f"usuario = {text(smtp.user)}")
+    for round_ in campaign.rounds:
+        lines += ["", "[[rondas]]", f"nombre = {text(round_.name)}"]
+        if round_.deadline is not None:
+            lines.append(f"fecha_limite = {text(round_.deadline.isoformat())}")
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    write_atomic(campaign.root / CONFIG_NAME, lambda stream: stream.write(data))

@@ -1,0 +1,142 @@
+"""The campaign's record: one SQLite database in the campaign folder (``registro.sqlite``).
+
+It remembers what file dates cannot tell: when each returned file **arrived** (the first time any
+command saw it, by the hash of its bytes, whatever it is called or wherever it is moved), which
+client it names and what came of it. Which workbook of a client counts is their latest arrival,
+never the newest modification time (a ``cp -r``, or attachments saved newest first, would change
+that). Every write is one transaction, and SQLite's own locking keeps two commands at once from
+mixing their writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from msp_assessment.client import id_key
+from msp_assessment.outcome import FileOutcome, Status
+
+RECORD_NAME = "registro.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS arrivals (
+    round TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,          -- where it was first seen, relative to the campaign folder
+    arrived REAL NOT NULL,       -- seconds since the epoch, the first time a command saw it
+    source TEXT NOT NULL,        -- 'carpeta': dropped in recibidos/; 'correo': from the mailbox
+    PRIMARY KEY (round, sha256)
+);
+CREATE TABLE IF NOT EXISTS outcomes (
+    round TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    status TEXT NOT NULL,
+    client_id TEXT,
+    company TEXT,
+    average TEXT,                -- the exact global average, as a fraction «71/20»
+    stage TEXT,
+    recorded REAL NOT NULL,
+    PRIMARY KEY (round, sha256)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    sha256: str
+    path: str
+    arrived: float
+    source: str
+
+
+class Record:
+    """The record of the campaign at ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / RECORD_NAME
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(SCHEMA)
+            connection.execute("BEGIN IMMEDIATE")  # one writer at a time, whole or nothing
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def register(
+        self, round_name: str, files: Sequence[tuple[Path, str]], source: str = "carpeta"
+    ) -> dict[str, Arrival]:
+        """Each file (path, sha256) of ``round_name`` as the record knows it: registered now
+        when it is new, else as it first arrived. Keyed by sha256."""
+        now = time.time()
+        with self._connection() as db:
+            for path, digest in files:
+                db.execute(
+                    "INSERT OR IGNORE INTO arrivals VALUES (?, ?, ?, ?, ?)",
+                    (round_name, digest, self._relative(path), now, source),
+                )
+            rows = db.execute(
+                "SELECT sha256, path, arrived, source FROM arrivals WHERE round = ?",
+                (round_name,),
+            ).fetchall()
+        return {row[0]: Arrival(*row) for row in rows}
+
+    def save_outcomes(self, round_name: str, outcomes: Sequence[FileOutcome]) -> None:
+        """What came of each file (its latest processing)."""
+        now = time.time()
+        with self._connection() as db:
+            for o in outcomes:
+                if not o.sha256:
+                    continue
+                score = o.score if o.status is Status.SCORED else None
+                db.execute(
+                    "INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        round_name,
+                        o.sha256,
+                        o.status.value,
+                        o.client.id,
+                        o.client.company,
+                        f"{score.average.numerator}/{score.average.denominator}" if score else None,
+                        score.stage.name if score else None,
+                        now,
+                    ),
+                )
+
+    def forget(self, sha256s: Sequence[str]) -> int:
+        """Remove every row about these files; how many files the record knew of."""
+        with self._connection() as db:
+            known = 0
+            for digest in sha256s:
+                known += db.execute("DELETE FROM arrivals WHERE sha256 = ?", (digest,)).rowcount
+                db.execute("DELETE FROM outcomes WHERE sha256 = ?", (digest,))
+        return known
+
+    def files_of(self, client_id: str) -> list[tuple[str, str, str]]:
+        """(round, sha256, path) of every file whose workbook names ``client_id`` (as
+        ``id_key`` compares ids)."""
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT o.round, o.sha256, a.path, o.client_id FROM outcomes o JOIN arrivals a "
+                "ON a.round = o.round AND a.sha256 = o.sha256 WHERE o.client_id IS NOT NULL"
+            ).fetchall()
+        wanted = id_key(client_id)
+        return [(r, h, p) for r, h, p, found in rows if id_key(found) == wanted]
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)

@@ -1,0 +1,152 @@
+"""Commands init, round new and forget: the campaign folder (msp_assessment.campaign.folder)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from msp_assessment.cli.common import (
+    CONTEXT,
+    DAY,
+    Command,
+    command,
+    current_campaign,
+    echo_json,
+    next_step,
+)
+
+
+def _new_campaign_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """Refuse a folder that is a campaign already, before asking anything."""
+    from msp_assessment.campaign.folder import CONFIG_NAME
+
+    if (value / CONFIG_NAME).exists():
+        raise click.BadParameter(
+            f"{value} ya es una carpeta de campaña; para otra ronda use «msp-assessment round "
+            "new NOMBRE».",
+            ctx,
+            param,
+        )
+    return value
+
+
+@command()
+@click.argument(
+    "folder",
+    metavar="CARPETA",
+    type=click.Path(file_okay=False, path_type=Path),
+    callback=_new_campaign_folder,
+)
+@click.option(
+    "--clients",
+    metavar="CLIENTES",
+    prompt="Lista de clientes (.xlsx, .ods, .xls o .csv)",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="La lista de clientes; se copia en la carpeta.",
+)
+@click.option(
+    "--from",
+    "sender",
+    metavar="REMITENTE",
+    prompt="Remitente ('Nombre <email@empresa.com>')",
+    help="Remitente de los correos de la campaña.",
+)
+@click.option(
+    "--smtp-host",
+    metavar="SERVIDOR",
+    prompt="Servidor SMTP (vacío: ninguno)",
+    default="",
+    help="Servidor SMTP (la contraseña nunca se guarda: se pregunta o se lee de "
+    "MSP_SMTP_PASSWORD).",
+)
+@click.option("--smtp-port", type=int, metavar="N", help="Puerto SMTP.")
+@click.option(
+    "--security",
+    type=click.Choice(["starttls", "ssl", "ninguno"]),
+    default="starttls",
+    show_default=True,
+    help="Cifrado de la conexión SMTP.",
+)
+@click.option("--user", metavar="USUARIO", help="Usuario SMTP.")
+@click.option(
+    "--round",
+    "round_name",
+    metavar="NOMBRE",
+    default=lambda: str(date.today().year),
+    help="Nombre de la primera ronda [por defecto: el año en curso].",
+)
+@click.option("--deadline", type=DAY, metavar="FECHA", help="Fecha límite de la primera ronda.")
+def init(
+    folder: Path,
+    clients: Path,
+    sender: str,
+    smtp_host: str,
+    smtp_port: int | None,
+    security: str,
+    user: str | None,
+    round_name: str,
+    deadline: date | None,
+) -> None:
+    """Crea una carpeta de campaña: su configuración (campaña.toml), su copia de la lista de
+    clientes y las carpetas de la primera ronda.
+
+    Dentro de CARPETA (o con --campaign CARPETA) las demás órdenes no necesitan rutas ni
+    opciones de correo: prepare, send, status, process, deliver y round new.
+    """
+    from msp_assessment.campaign.folder import SECURITY_NAMES, Round, Smtp, init_campaign
+    from msp_assessment.campaign.messages import parse_sender
+    from msp_assessment.client_list import read_client_list
+
+    parse_sender(sender)  # a sender that cannot be used stops here, before anything is written
+    listing = read_client_list(clients)
+    if not listing.ok:
+        for problem in listing.problems:
+            click.echo(problem.message)
+        click.echo(f"No se ha creado la campaña: corrija {clients} y vuelva a ejecutar la orden.")
+        sys.exit(1)
+    by_name = {name: value for value, name in SECURITY_NAMES.items()}
+    smtp = Smtp(smtp_host, smtp_port, by_name[security], user) if smtp_host.strip() else None
+    init_campaign(folder, clients, sender, smtp, Round(round_name, deadline))
+    n = len(listing.clients)
+    click.echo(f"Campaña creada en {folder}: {n} clientes, ronda «{round_name}».")
+    next_step(
+        f"entre en la carpeta («cd {folder}») y prepare las invitaciones con «msp-assessment "
+        "prepare»."
+    )
+
+
+@click.group("round", context_settings=CONTEXT, options_metavar="[OPCIONES]")
+def round_group() -> None:
+    """Las rondas de una campaña."""
+
+
+@round_group.command("new", cls=Command, context_settings=CONTEXT, options_metavar="[OPCIONES]")
+@click.argument("name", metavar="NOMBRE")
+@click.option("--deadline", type=DAY, metavar="FECHA", help="Fecha límite de la ronda.")
+def round_new(name: str, deadline: date | None) -> None:
+    """Empieza una ronda nueva de la campaña (sus carpetas); al procesarla se compara con la
+    anterior."""
+    from msp_assessment.campaign.folder import Round, new_round
+
+    campaign = new_round(current_campaign("la carpeta de campaña"), Round(name, deadline))
+    click.echo(f"Ronda «{name}» creada en {campaign.folder('')}.")
+    next_step("prepare sus invitaciones con «msp-assessment prepare».")
+
+
+@command()
+@click.argument("client_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")
+def forget(client_id: str, as_json: bool) -> None:
+    """Olvida a un cliente (derecho de supresión): sus filas del registro y de la lista, sus
+    archivos y sus anotaciones de envío, y rehace los resúmenes sin él."""
+    from msp_assessment.campaign.forget import forget_client
+
+    report = forget_client(current_campaign("la carpeta de campaña"), client_id)
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    for line in report.lines():
+        click.echo(line)
