@@ -327,12 +327,14 @@ def _next_after_run(report: Report, options: RunOptions) -> None:
     elif report.count(Status.SCORED):
         next_step(
             f"prepare el correo de resultados de cada cliente con «msp-assessment deliver "
-            f"CLIENTES {options.output_dir} -o CARPETA --from REMITENTE»."
+            f"CLIENTES {options.output_dir} -o CARPETA --from REMITENTE».",
+            "prepare el correo de resultados de cada cliente con «msp-assessment deliver».",
         )
     elif not report.ok:
         next_step(
             "pida a los clientes que corrijan sus libros con «msp-assessment status CLIENTES RUTA "
-            "--reminders CARPETA --from REMITENTE»."
+            "--reminders CARPETA --from REMITENTE».",
+            "pida a los clientes que corrijan sus libros con «msp-assessment status --reminders».",
         )
 
 

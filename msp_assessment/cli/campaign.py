@@ -129,7 +129,8 @@ def prepare(
         click.echo(f"Total: {count(len(report.prepared), 'borrador', 'borradores')} en {output}")
         next_step(
             f"revise un borrador y envíelos todos con «msp-assessment send {output} --smtp-host "
-            "SERVIDOR --starttls --user USUARIO»."
+            "SERVIDOR --starttls --user USUARIO».",
+            "revise un borrador y envíelos todos con «msp-assessment send».",
         )
     sys.exit(0 if report.ok else 1)
 
@@ -253,7 +254,9 @@ def send(
         elif not dry_run:
             next_step(
                 "guarde en una carpeta los libros que le devuelvan y vea quién falta con "
-                "«msp-assessment status CLIENTES CARPETA»."
+                "«msp-assessment status CLIENTES CARPETA».",
+                "guarde en la carpeta recibidos de la ronda los libros que le devuelvan y vea "
+                "quién falta con «msp-assessment status».",
             )
     sys.exit(0 if report.ok else 1)
 
@@ -350,14 +353,22 @@ def status(
     )
     if report.reminders:
         click.echo(f"Recordatorios: {len(report.reminders)} en {folder}")
-        next_step(f"envíelos con «msp-assessment send {folder} --smtp-host SERVIDOR …».")
+        next_step(
+            f"envíelos con «msp-assessment send {folder} --smtp-host SERVIDOR …».",
+            "envíelos con «msp-assessment send».",
+        )
     elif pending or problems:
         next_step(
             "escriba recordatorios con --reminders CARPETA --from REMITENTE, o procese lo recibido "
-            "con «msp-assessment process RUTA -o RESULTADOS»."
+            "con «msp-assessment process RUTA -o RESULTADOS».",
+            "escriba recordatorios con «msp-assessment status --reminders», o procese lo recibido "
+            "con «msp-assessment process».",
         )
     else:
-        next_step("procese los libros con «msp-assessment process RUTA -o RESULTADOS».")
+        next_step(
+            "procese los libros con «msp-assessment process RUTA -o RESULTADOS».",
+            "procese los libros con «msp-assessment process».",
+        )
 
 
 @command()
@@ -426,5 +437,8 @@ def deliver(
     n = len(report.delivered)
     click.echo(f"Total: {count(n, 'borrador', 'borradores')} de resultados en {output}")
     if n:
-        next_step(f"envíelos con «msp-assessment send {output} --smtp-host SERVIDOR …».")
+        next_step(
+            f"envíelos con «msp-assessment send {output} --smtp-host SERVIDOR …».",
+            "envíelos con «msp-assessment send».",
+        )
     sys.exit(0 if report.ok else 1)

@@ -114,9 +114,14 @@ def echo_json(data: dict[str, Any]) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def next_step(text: str) -> None:
-    """The one line after a command's report that says what to do next."""
-    click.echo(f"Siguiente paso: {text}")
+def next_step(text: str, in_campaign: str | None = None) -> None:
+    """The one line after a command's report that says what to do next (``in_campaign``: what
+    to say instead when the command ran in a campaign folder)."""
+    ran_in_campaign = click.get_current_context().meta.get(IN_CAMPAIGN, False)
+    click.echo(f"Siguiente paso: {in_campaign if in_campaign and ran_in_campaign else text}")
+
+
+IN_CAMPAIGN = "msp_assessment.in_campaign"  # click context meta: the command used a campaign
 
 
 jobs_option = click.option(
@@ -147,4 +152,7 @@ def current_campaign(missing: str) -> Any:
     folder = Path(given) if given is not None else find_campaign(Path.cwd())
     if folder is None:
         raise UsageError(f"Falta {missing}: indíquelo, {CAMPAIGN_HINT}.")
-    return load_campaign(folder)
+    # Paths as the user sees them: relative to where they are («2026/recibidos»).
+    relative = Path(os.path.relpath(folder.resolve(), Path.cwd()))
+    click.get_current_context().meta[IN_CAMPAIGN] = True
+    return load_campaign(relative)

@@ -118,7 +118,12 @@ def init(
     )
 
 
-@click.group("round", context_settings=CONTEXT, options_metavar="[OPCIONES]")
+@click.group(
+    "round",
+    context_settings=CONTEXT,
+    options_metavar="[OPCIONES]",
+    subcommand_metavar="COMANDO [ARGS]...",
+)
 def round_group() -> None:
     """Las rondas de una campaña."""
 
