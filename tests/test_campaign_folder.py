@@ -167,7 +167,7 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     tally = report["tally"]
     assert tally == {"files": 5, "scored": 4, "superseded": 2, "to_review": 0, "unreadable": 0}
     assert numbers["Archivos procesados"] == tally["files"]
-    assert numbers["Libros sustituidos por uno más reciente o corregido"] == tally["superseded"]
+    assert numbers["Libros sustituidos por uno más reciente"] == tally["superseded"]
     assert numbers["Clientes puntuados (cuentan en el resumen)"] == 3
     # Results, delivered and sent.
     assert invoke("deliver").exit_code == 0
@@ -189,8 +189,16 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     with sqlite3.connect(campaign / "registro.sqlite") as db:
         arrived = db.execute("SELECT COUNT(*) FROM arrivals WHERE round = '2026'").fetchone()
         outcomes = dict(db.execute("SELECT status, COUNT(*) FROM outcomes GROUP BY status"))
+        events = dict(db.execute("SELECT event, COUNT(*) FROM messages GROUP BY event"))
+        gamma_results = db.execute(
+            "SELECT COUNT(DISTINCT result) FROM messages WHERE client_id = 'G-1' AND event = "
+            "'sent' AND result IS NOT NULL"
+        ).fetchone()
     assert arrived == (6,)
     assert outcomes == {"scored": 5, "invalid": 1}
+    assert events == {"attempt": 10, "sent": 10}  # every message once, in the one record
+    assert gamma_results == (2,)  # its first results, then the new ones
+    assert not list(campaign.rglob("envios.jsonl"))
     # A second round: its own folders; process compares with the first without --previous.
     assert invoke("round", "new", "2027", "--deadline", "15/12/2027").exit_code == 0
     assert invoke("prepare").exit_code == 0
@@ -241,4 +249,6 @@ def test_forget__a_client_erased_everywhere__summaries_made_again_without_them(
     assert estadisticas(summary)["Clientes puntuados (cuentan en el resumen)"] == 1
     with sqlite3.connect(campaign / "registro.sqlite") as db:
         companies = {row[0] for row in db.execute("SELECT company FROM outcomes")}
+        recipients = {row[0] for row in db.execute("SELECT recipient FROM messages")}
     assert companies == {"Alfa"}
+    assert not any("beta" in str(r) for r in recipients) and recipients

@@ -113,7 +113,7 @@ def test_every_command__acme_is_one_client_with_its_newest_workbook(
     assert _resumen_files(out / "resumen.xlsx") == ["acme-2.xlsx", "beta-otro-id.xlsx", "beta.xlsx"]
     stats = _statistics(out / "resumen.xlsx")
     assert stats["Clientes puntuados (cuentan en el resumen)"] == 3
-    assert stats["Libros sustituidos por uno más reciente o corregido"] == 1
+    assert stats["Libros sustituidos por uno más reciente"] == 1
 
     # process --clients: the same grouping; the response rate counts Acme once, CL-9 is outside.
     listed = tmp_path / "con-lista"

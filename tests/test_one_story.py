@@ -161,7 +161,7 @@ def test_one_number_for_one_thing__terminal_json_and_estadisticas_agree(tmp_path
     numbers = statistics(out / contract.SUMMARY_NAME)
     assert numbers["Archivos procesados"] == tally["files"]
     assert numbers["Libros puntuados"] == tally["scored"]
-    assert numbers["Libros sustituidos por uno más reciente o corregido"] == tally["superseded"]
+    assert numbers["Libros sustituidos por uno más reciente"] == tally["superseded"]
     assert numbers["Libros para revisar"] == tally["to_review"]
     assert numbers["Archivos ilegibles"] == tally["unreadable"]
     assert numbers["Clientes puntuados (cuentan en el resumen)"] == 2

@@ -235,7 +235,7 @@ def test_summary__same_client_twice__newest_counts_and_the_other_is_superseded(
         if r[0]
     }
     assert stats["Clientes puntuados (cuentan en el resumen)"] == 2
-    assert stats["Libros sustituidos por uno más reciente o corregido"] == 2
+    assert stats["Libros sustituidos por uno más reciente"] == 2
     assert stats["Media global de la cartera"] == 3
 
 

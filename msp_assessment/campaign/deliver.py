@@ -91,6 +91,7 @@ class DeliverOptions:
     sender: str
     message: MessageText | None = None  # None: the default Spanish message
     force: bool = False  # replace drafts already in the folder
+    journal: Journal | None = None  # the folder's sending journal (default: its envios.jsonl)
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ def _deliver(
     ]
     wrong = {c.path for c in contradictions}
     matched, _ = match_clients(clients, [o for o in outcomes if o.path not in wrong])
-    sent = Journal(out_dir / JOURNAL_NAME).sent_results()  # what went out from this folder
+    journal = options.journal or Journal(out_dir / JOURNAL_NAME)
+    sent = journal.sent_results()  # what went out from this folder
     for entry in matched:  # every placeholder problem before anything is written
         if entry.state is State.SCORED:
             render(

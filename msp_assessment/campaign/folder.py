@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from msp_assessment._files import write_atomic
-from msp_assessment.campaign.send import JOURNAL_NAME, Security, SmtpSettings
+from msp_assessment.campaign.send import Journal, Security, SmtpSettings
 from msp_assessment.errors import CampaignError
 from msp_assessment.text import parse_date
 
@@ -95,11 +95,16 @@ class Campaign:
         folders = [self.folder(INVITATIONS), *reminders, self.folder(DELIVERY)]
         return [f for f in folders if any(f.glob("*.eml"))]
 
+    def journal(self, folder: Path) -> Journal:
+        """The sending journal of one of the campaign's drafts folders: part of its record."""
+        from msp_assessment.campaign.record import Record
+
+        return Record(self.root).journal(folder)
+
     @property
-    def delivered(self) -> tuple[Path, ...]:
-        """The results folders whose sending journal exists, of every round so far."""
-        found = (self.folder(DELIVERY, r) for r in self.rounds)
-        return tuple(f for f in found if (f / JOURNAL_NAME).exists())
+    def delivered(self) -> tuple[Journal, ...]:
+        """The sending journals of the results folders of every round so far."""
+        return tuple(self.journal(self.folder(DELIVERY, r)) for r in self.rounds)
 
 
 def init_campaign(

@@ -16,7 +16,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from msp_assessment.campaign.send import Journal
 from msp_assessment.client import id_key
 from msp_assessment.outcome import FileOutcome, Status
 
@@ -29,6 +31,17 @@ CREATE TABLE IF NOT EXISTS arrivals (
     arrived REAL NOT NULL,       -- seconds since the epoch, the first time a command saw it
     source TEXT NOT NULL,        -- 'carpeta': dropped in recibidos/; 'correo': from the mailbox
     PRIMARY KEY (round, sha256)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    folder TEXT NOT NULL,        -- the drafts folder, relative to the campaign folder
+    time TEXT NOT NULL,
+    event TEXT NOT NULL,         -- attempt, sent, failed (see send.Journal)
+    client_id TEXT NOT NULL,
+    result TEXT,                 -- the result stamp a results message carried
+    recipient TEXT,
+    message_id TEXT,
+    draft TEXT,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS outcomes (
     round TEXT NOT NULL,
@@ -135,8 +148,62 @@ class Record:
         wanted = id_key(client_id)
         return [(r, h, p) for r, h, p, found in rows if id_key(found) == wanted]
 
+    def journal(self, folder: Path) -> RecordJournal:
+        """The sending journal of a drafts folder of the campaign, kept in the record."""
+        return RecordJournal(self, self._relative(folder))
+
+    def forget_messages(self, client_id: str) -> int:
+        """Remove every message event of the client; how many there were."""
+        with self._connection() as db:
+            rows = db.execute("SELECT rowid, client_id FROM messages").fetchall()
+            gone = [rowid for rowid, found in rows if id_key(found) == id_key(client_id)]
+            db.executemany("DELETE FROM messages WHERE rowid = ?", [(r,) for r in gone])
+        return len(gone)
+
     def _relative(self, path: Path) -> str:
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
+
+
+class RecordJournal(Journal):
+    """``send``'s journal of one drafts folder, as rows of the record: in a campaign, what was
+    sent is part of the one record (the same events, the same guarantees: each is committed
+    before the next message goes)."""
+
+    def __init__(self, record: Record, folder: str) -> None:
+        super().__init__(record.root / folder / "envios (en el registro)")
+        self._record, self._folder = record, folder
+
+    def exists(self) -> bool:
+        return bool(self.entries())
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self._record.path.exists():
+            return []
+        with self._record._connection() as db:
+            rows = db.execute(
+                "SELECT time, event, client_id, result, recipient, message_id, draft, error "
+                "FROM messages WHERE folder = ? ORDER BY rowid",
+                (self._folder,),
+            ).fetchall()
+        keys = ("time", "event", "client_id", "result", "recipient", "message_id", "draft", "error")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def write(self, entry: dict[str, Any]) -> None:
+        with self._record._connection() as db:
+            db.execute(
+                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._folder,
+                    entry["time"],
+                    entry["event"],
+                    entry["client_id"],
+                    entry.get("result"),
+                    entry.get("recipient"),
+                    entry.get("message_id"),
+                    entry.get("draft"),
+                    entry.get("error"),
+                ),
+            )

@@ -112,7 +112,7 @@ class Journal:
         self.path = path
 
     def entries(self) -> list[dict[str, Any]]:
-        """Every complete line, oldest first (a line cut short by a crash says nothing)."""
+        """Every complete entry, oldest first (a line cut short by a crash says nothing)."""
         if not self.path.exists():
             return []
         found = []
@@ -153,10 +153,17 @@ class Journal:
         }
         if error:
             entry["error"] = error
+        self.write(entry)
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Append ``entry``, on disk before this returns."""
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+    def exists(self) -> bool:
+        return self.path.exists()
 
 
 def client_key(draft: Path, msg: EmailMessage) -> str:
@@ -187,6 +194,7 @@ def send(
     resend_unknown: bool = False,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    journal: Journal | None = None,
 ) -> SendReport:
     """Send every draft of ``folder`` not sent yet; ``rate`` caps messages per minute.
 
@@ -195,8 +203,9 @@ def send(
     """
     if not any(folder.glob("*.eml")):
         raise CampaignError(f"{folder} no contiene borradores (.eml). Créelos con «prepare».")
+    journal = journal or Journal(folder / JOURNAL_NAME)  # a campaign's is in its record
     with folder_lock(folder, "enviando"):
-        return _send(folder, settings, dry_run, rate, resend_unknown, progress, sleep)
+        return _send(folder, settings, dry_run, rate, resend_unknown, progress, sleep, journal)
 
 
 def _send(
@@ -207,10 +216,10 @@ def _send(
     resend_unknown: bool,
     progress: Progress | None,
     sleep: Callable[[float], None],
+    journal: Journal,
 ) -> SendReport:
     """``send``, with the folder's lock held: the journal read here is the last word."""
     drafts = sorted(folder.glob("*.eml"))
-    journal = Journal(folder / JOURNAL_NAME)
     done = journal.last_events()
     interval = 60.0 / rate if rate else 0.0
     connection: smtplib.SMTP | None = None

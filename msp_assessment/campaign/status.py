@@ -122,6 +122,7 @@ class StatusOptions:
     deadline: date | None = None
     delivered: tuple[Path, ...] = ()  # folders of results drafts (deliver), read by their journal
     arrived: Mapping[str, float] | None = None  # a campaign's arrival times (RunOptions.arrived)
+    journals: tuple[Journal, ...] = ()  # a campaign's results journals, kept in its record
 
 
 def status(
@@ -158,8 +159,9 @@ def status(
         # A client whose id a workbook held for confirmation claims gets no reminder: they may
         # have answered; the user confirms first.
         claimed = {id_key(o.client.id) for o in unmatched if o.path in held and o.client.id}
-        if options.delivered:
-            sent = results_sent(options.delivered)
+        journals = [*delivery_journals(options.delivered), *options.journals]
+        if journals:
+            sent = results_sent(journals)
             clients = [with_results_sent(c, sent) for c in clients]
         reminders: list[str] = []
         if options.reminders is not None and sender is not None:
@@ -171,19 +173,25 @@ def status(
     return StatusReport(tuple(clients), tuple(unmatched), (), tuple(reminders), held)
 
 
-def results_sent(folders: Sequence[Path]) -> dict[str, list[str | None]]:
+def results_sent(journals: Sequence[Journal]) -> dict[str, list[str | None]]:
     """Client id (as ``id_key`` compares them) → the stamps of the results ``send`` delivered to
-    them from any of ``folders`` (None for a message sent before drafts carried one)."""
+    them, per ``journals`` (None for a message sent before drafts carried one)."""
     sent: dict[str, list[str | None]] = {}
+    for journal in journals:
+        for client_id, messages in journal.sent_results().items():
+            sent.setdefault(id_key(client_id), []).extend(stamp for stamp, _ in messages)
+    return sent
+
+
+def delivery_journals(folders: Sequence[Path]) -> list[Journal]:
+    """The sending journals of the results folders named with --delivered."""
     for folder in folders:
         if not (folder / JOURNAL_NAME).exists():
             raise CampaignError(
                 f"{folder} no tiene registro de envíos ({JOURNAL_NAME}): indique con --delivered "
                 "la carpeta de borradores de «deliver» desde la que envió los resultados."
             )
-        for client_id, messages in Journal(folder / JOURNAL_NAME).sent_results().items():
-            sent.setdefault(id_key(client_id), []).extend(stamp for stamp, _ in messages)
-    return sent
+    return [Journal(folder / JOURNAL_NAME) for folder in folders]
 
 
 def with_results_sent(entry: ClientStatus, sent: dict[str, list[str | None]]) -> ClientStatus:

@@ -188,7 +188,7 @@ def send(
     Cada envío se anota en CARPETA/envios.jsonl: si se interrumpe o algún destinatario falla, al
     volver a ejecutar solo se envía lo pendiente y nunca se duplica un mensaje. En una carpeta de
     campaña, sin CARPETA, envía lo pendiente de la ronda (invitaciones, recordatorios y
-    resultados) con el servidor de la campaña.
+    resultados) con el servidor de la campaña, y cada envío se anota en su registro.
     """
     from msp_assessment.campaign.send import Delivery, Outcome, Security, SendReport, SmtpSettings
     from msp_assessment.campaign.send import send as run_send
@@ -197,6 +197,7 @@ def send(
         raise click.UsageError("Elija --starttls o --ssl, no los dos.")
     security = Security.SSL if use_ssl else Security.STARTTLS if starttls else Security.NONE
     folders = [folder] if folder is not None else []
+    journals: dict[Path, Any] = {}  # a campaign's folders: their journals are in its record
     if folder is None:
         campaign = current_campaign("CARPETA")
         folders = campaign.draft_folders()
@@ -205,6 +206,7 @@ def send(
                 f"La ronda «{campaign.round.name}» no tiene borradores que enviar: créelos con "
                 "«msp-assessment prepare», «status --reminders» o «deliver»."
             )
+        journals = {each: campaign.journal(each) for each in folders}
         if smtp_host is None and campaign.smtp is not None:
             smtp = campaign.smtp
             smtp_host, smtp_port, security, user = smtp.host, smtp.port, smtp.security, smtp.user
@@ -231,6 +233,7 @@ def send(
             rate=rate,
             resend_unknown=resend_unknown,
             progress=None if as_json else show,
+            journal=journals.get(each),
         )
         for each in folders
     ]
@@ -310,7 +313,7 @@ def status(
     from msp_assessment.processing.portfolio.roster import State
 
     folder = Path(reminders) if reminders else None
-    arrived = None
+    arrived, journals = None, ()
     if clients is None:  # the campaign's list and round: recibidos/, entrega/, recordatorios-N/
         from msp_assessment.campaign.folder import RETURNS
         from msp_assessment.campaign.rounds import arrivals
@@ -318,7 +321,7 @@ def status(
         campaign = current_campaign("CLIENTES y RUTA")
         clients, paths = campaign.clients, (campaign.folder(RETURNS),)
         recursive, arrived = True, arrivals(campaign)
-        delivered = delivered or campaign.delivered
+        journals = () if delivered else campaign.delivered
         sender, deadline = sender or campaign.sender, deadline or campaign.round.deadline
         if reminders == "":
             folder = campaign.reminders(new=True)
@@ -326,7 +329,7 @@ def status(
         raise click.UsageError("Falta RUTA: los libros devueltos (archivos o carpetas).")
     if reminders == "" and folder is None:
         raise click.UsageError("Falta la CARPETA de --reminders.")
-    options = StatusOptions(recursive, folder, sender, deadline, delivered, arrived)
+    options = StatusOptions(recursive, folder, sender, deadline, delivered, arrived, journals)
     report = run_status(clients, list(paths), options)
     if as_json:
         echo_json(report.to_dict())
@@ -405,6 +408,7 @@ def deliver(
     from msp_assessment.campaign.deliver import deliver as run_deliver
     from msp_assessment.campaign.messages import MessageText
 
+    journal = None
     if clients is None:  # the campaign's round: resultados/ → entrega/
         from msp_assessment.campaign.folder import DELIVERY, RESULTS
 
@@ -412,10 +416,12 @@ def deliver(
         clients, results = campaign.clients, campaign.folder(RESULTS)
         output, sender = output or campaign.folder(DELIVERY), sender or campaign.sender
         force = True  # its journal keeps a result from going out twice
+        journal = campaign.journal(output)
     if results is None or output is None or sender is None:
         raise click.UsageError("Faltan RESULTADOS, -o CARPETA y --from REMITENTE.")
     text = MessageText.from_file(message) if message else None
-    report = run_deliver(clients, results, output, DeliverOptions(sender, text, force))
+    options = DeliverOptions(sender, text, force, journal)
+    report = run_deliver(clients, results, output, options)
     if as_json:
         echo_json(report.to_dict())
         sys.exit(0 if report.ok else 1)

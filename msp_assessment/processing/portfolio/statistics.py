@@ -42,7 +42,7 @@ def write_statistics(ws: Worksheet, cons: Consolidation, instrument: Instrument)
         ("Archivos procesados", tally.files),
         ("Libros puntuados", tally.scored),
         ("Clientes puntuados (cuentan en el resumen)", n),
-        ("Libros sustituidos por uno más reciente o corregido", tally.superseded),
+        ("Libros sustituidos por uno más reciente", tally.superseded),
         ("Libros para revisar", tally.to_review),
         ("Archivos ilegibles", tally.unreadable),
     ]
