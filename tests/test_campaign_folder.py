@@ -3,7 +3,6 @@ command and every sheet telling the same story."""
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import tomllib
@@ -17,7 +16,7 @@ from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.support.mail import invoke, write_list
+from tests.support.mail import invoke, invoke_json, write_list
 from tests.support.smtp_server import USER, SmtpServer
 
 LIST = [
@@ -33,11 +32,6 @@ FOURS = uniform_answers({a: [4] * 5 for a in range(1, 5)})
 
 def client(i: int) -> Client:
     return Client(*LIST[i])
-
-
-def run_json(*args: str) -> tuple[int, dict[str, Any]]:
-    done = invoke(*args, "--json")
-    return done.exit_code, json.loads(done.stdout)
 
 
 def states(status: dict[str, Any]) -> dict[str, tuple[str, float | None]]:
@@ -116,7 +110,7 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     assert server.recorder.count() == 4
     # Returns, dropped in by hand. Alfa's first workbook arrives, is seen by status...
     write_filled(inbox / "alfa.xlsx", THREES, client=client(0), date="20/11/2026")
-    assert states(run_json("status")[1])["A-1"] == ("scored", 3.0)
+    assert states(invoke_json("status")[1])["A-1"] == ("scored", 3.0)
     # ... then its second one, saved by a mail program with an older file date (newest first).
     second = write_filled(inbox / "alfa (2).xlsx", FOURS, client=client(0), date="20/11/2026")
     os.utime(second, (1_600_000_000, 1_600_000_000))
@@ -125,7 +119,7 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     del broken[(3, 2)]
     write_filled(inbox / "beta.xlsx", broken, client=client(1), date="21/11/2026")
     write_filled(inbox / "gamma.xlsx", TWOS, client=client(2), date="21/11/2026")
-    code, status = run_json("status")
+    code, status = invoke_json("status")
     assert code == 0
     assert states(status) == {
         "A-1": ("scored", 4.0),  # its latest arrival, whatever the file dates say
@@ -146,10 +140,10 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     corrected = inbox / f"beta{contract.REVIEW_SUFFIX}"
     wb.save(corrected)
     os.utime(corrected, (1_600_000_000, 1_600_000_000))
-    code, report = run_json("process")
+    code, report = invoke_json("process")
     assert code == 0, report
     summary = round1 / "resultados" / contract.SUMMARY_NAME
-    code, status = run_json("status")
+    code, status = invoke_json("status")
     assert states(status) == {
         "A-1": ("scored", 4.0),
         "B-1": ("scored", 4.0),
@@ -206,7 +200,7 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     write_filled(
         campaign / "2027" / "recibidos" / "alfa.xlsx", TWOS, client=client(0), date="30/11/2026"
     )
-    code, later = run_json("process")
+    code, later = invoke_json("process")
     (alfa,) = later["files"]
     assert [p["average"] for p in alfa["previous"]] == [4.0]
     assert alfa["change"]["average_text"] == "-2,00"
@@ -233,7 +227,7 @@ def test_forget__a_client_erased_everywhere__summaries_made_again_without_them(
     assert invoke("process", "--pdf").exit_code == 0
     assert invoke("deliver").exit_code == 0
     assert invoke("send").exit_code == 0
-    code, report = run_json("forget", "b-1")
+    code, report = invoke_json("forget", "b-1")
     assert code == 0, report
     names = {Path(p).name for p in report["files"]}
     assert {"respuesta beta.xlsx", "respuesta beta-resultados.xlsx"} <= names

@@ -6,7 +6,6 @@ own files among the returns; three numbers for one thing; client lists as LibreO
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -20,7 +19,7 @@ from msp_assessment.client_list import read_client_list
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.support.mail import invoke, send_args, write_list
+from tests.support.mail import invoke, invoke_json, send_args, write_list
 from tests.support.programs import require_libreoffice, soffice_convert
 from tests.support.smtp_server import SmtpServer
 
@@ -36,11 +35,6 @@ FOURS = uniform_answers({a: [4] * 5 for a in range(1, 5)})
 
 def client(i: int) -> Client:
     return Client(*LIST[i])
-
-
-def json_of(*args: str) -> tuple[int, dict[str, Any]]:
-    done = invoke(*args, "--json")
-    return done.exit_code, json.loads(done.stdout)
 
 
 def sheet(path: Path, title: str) -> list[dict[str, Any]]:
@@ -92,7 +86,7 @@ def test_corrected_review_copy__supersedes_its_original_whatever_the_file_dates(
     os.utime(original, (1_800_000_000, 1_800_000_000))
     clients = write_list(tmp_path / "clientes.csv", LIST)
     out = tmp_path / "resultados"
-    code, report = json_of("process", str(inbox), "-o", str(out), "--clients", str(clients))
+    code, report = invoke_json("process", str(inbox), "-o", str(out), "--clients", str(clients))
     assert code == 0, report
     by_name = {Path(f["path"]).name: f for f in report["files"]}
     assert by_name["alfa.xlsx"]["superseded_by"] == str(corrected)
@@ -103,7 +97,7 @@ def test_corrected_review_copy__supersedes_its_original_whatever_the_file_dates(
     assert situation["A-1"].startswith("Puntuado")
     issues = sheet(summary, "Incidencias")
     assert not any("revisar" in str(row.get("Estado", "")).lower() for row in issues), issues
-    code, status = json_of("status", str(clients), str(inbox))
+    code, status = invoke_json("status", str(clients), str(inbox))
     alfa = next(c for c in status["clients"] if c["client"]["id"] == "A-1")
     assert (alfa["status"], alfa["average"]) == ("scored", 4.0)
 
@@ -125,7 +119,7 @@ def test_users_own_files_among_the_returns__passed_over_with_what_they_are(
     ws.append(["A-1", "Alfa", "ana@alfa.es"])
     wb.save(inbox / "clientes.xlsx")
     out = tmp_path / "out"
-    code, report = json_of("process", str(inbox), "-o", str(out))
+    code, report = invoke_json("process", str(inbox), "-o", str(out))
     assert code == 0, report
     assert [Path(f["path"]).name for f in report["files"]] == ["alfa.xlsx"]
     skipped = {Path(s["path"]).name: s["reason"] for s in report["skipped"]}
@@ -151,7 +145,7 @@ def test_one_number_for_one_thing__terminal_json_and_estadisticas_agree(tmp_path
     (inbox / "roto.xlsx").write_bytes(b"PK\x03\x04 no es un libro")
     out = tmp_path / "out"
     human = invoke("process", str(inbox), "-o", str(out)).output
-    _, report = json_of("process", str(inbox), "-o", str(tmp_path / "out2"))
+    _, report = invoke_json("process", str(inbox), "-o", str(tmp_path / "out2"))
     tally = report["tally"]
     assert tally == {"files": 6, "scored": 3, "superseded": 2, "to_review": 1, "unreadable": 1}
     total = next(line for line in human.splitlines() if line.startswith("Total:"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -53,6 +54,12 @@ def plain_text(msg: EmailMessage) -> str:
 
 def invoke(*args: str, **env: str) -> Any:
     return CliRunner().invoke(cli, list(args), env=env or None)
+
+
+def invoke_json(*args: str) -> tuple[int, dict[str, Any]]:
+    """The command with --json: its exit code and what it printed, parsed."""
+    done = invoke(*args, "--json")
+    return done.exit_code, json.loads(done.stdout)
 
 
 def send_args(folder: Path, server: SmtpServer, *extra: str) -> list[str]:
