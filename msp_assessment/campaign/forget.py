@@ -109,6 +109,7 @@ def forget_client(campaign: Campaign, client_id: str) -> ForgetReport:
         _drop_journal_lines(journal, client) for journal in campaign.root.rglob(JOURNAL_NAME)
     )
     journal_lines += Record(campaign.root).forget_messages(client.id or "")
+    Record(campaign.root).forget_address(client.email or "")
     record_rows = Record(campaign.root).forget(digests)
     _drop_from_list(campaign, client)
     summaries = []

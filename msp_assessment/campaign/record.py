@@ -15,9 +15,11 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from msp_assessment.campaign.collect import Bounce, Saved
 from msp_assessment.campaign.send import Journal
 from msp_assessment.client import id_key
 from msp_assessment.outcome import FileOutcome, Status
@@ -42,6 +44,23 @@ CREATE TABLE IF NOT EXISTS messages (
     message_id TEXT,
     draft TEXT,
     error TEXT
+);
+CREATE TABLE IF NOT EXISTS mail (
+    round TEXT NOT NULL,
+    sha256 TEXT NOT NULL,        -- the attachment saved in recibidos/
+    message_id TEXT,
+    sender TEXT,
+    sent TEXT,                   -- the message's date, ISO
+    attachment TEXT,             -- its name in the message
+    PRIMARY KEY (round, sha256)
+);
+CREATE TABLE IF NOT EXISTS bounces (
+    round TEXT NOT NULL,
+    recipient TEXT NOT NULL,     -- the address that failed
+    status TEXT,
+    reason TEXT NOT NULL,        -- in Spanish
+    source TEXT,                 -- where the notification was found
+    PRIMARY KEY (round, recipient)
 );
 CREATE TABLE IF NOT EXISTS outcomes (
     round TEXT NOT NULL,
@@ -106,6 +125,57 @@ class Record:
             ).fetchall()
         return {row[0]: Arrival(*row) for row in rows}
 
+    def register_mail(self, round_name: str, saved: Sequence[tuple[Path, Saved]]) -> None:
+        """Attachments ``collect`` saved: each arrived when its message was sent."""
+        with self._connection() as db:
+            for path, item in saved:
+                arrived = datetime.fromisoformat(item.sent).timestamp()
+                db.execute(
+                    "INSERT OR IGNORE INTO arrivals VALUES (?, ?, ?, ?, ?)",
+                    (round_name, item.sha256, self._relative(path), arrived, "correo"),
+                )
+                db.execute(
+                    "INSERT OR IGNORE INTO mail VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        round_name,
+                        item.sha256,
+                        item.message_id,
+                        item.sender,
+                        item.sent,
+                        item.attachment,
+                    ),
+                )
+
+    def known_attachments(self, round_name: str) -> set[str]:
+        """The sha256 of every file of the round the record knows."""
+        with self._connection() as db:
+            rows = db.execute("SELECT sha256 FROM arrivals WHERE round = ?", (round_name,))
+            return {row[0] for row in rows.fetchall()}
+
+    def save_bounces(self, round_name: str, bounces: Sequence[Bounce]) -> None:
+        with self._connection() as db:
+            for bounce in bounces:
+                db.execute(
+                    "INSERT OR REPLACE INTO bounces VALUES (?, ?, ?, ?, ?)",
+                    (
+                        round_name,
+                        bounce.recipient.casefold(),
+                        bounce.status,
+                        bounce.reason,
+                        bounce.where,
+                    ),
+                )
+
+    def bounced(self, round_name: str) -> dict[str, str]:
+        """Address (case-folded) → why mail to it bounced, this round."""
+        if not self.path.exists():
+            return {}
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT recipient, reason FROM bounces WHERE round = ?", (round_name,)
+            ).fetchall()
+        return dict(rows)
+
     def save_outcomes(self, round_name: str, outcomes: Sequence[FileOutcome]) -> None:
         """What came of each file (its latest processing)."""
         now = time.time()
@@ -135,6 +205,7 @@ class Record:
             for digest in sha256s:
                 known += db.execute("DELETE FROM arrivals WHERE sha256 = ?", (digest,)).rowcount
                 db.execute("DELETE FROM outcomes WHERE sha256 = ?", (digest,))
+                db.execute("DELETE FROM mail WHERE sha256 = ?", (digest,))
         return known
 
     def files_of(self, client_id: str) -> list[tuple[str, str, str]]:
@@ -159,6 +230,13 @@ class Record:
             gone = [rowid for rowid, found in rows if id_key(found) == id_key(client_id)]
             db.executemany("DELETE FROM messages WHERE rowid = ?", [(r,) for r in gone])
         return len(gone)
+
+    def forget_address(self, email: str) -> int:
+        """Remove the bounces of an address; how many there were."""
+        with self._connection() as db:
+            return db.execute(
+                "DELETE FROM bounces WHERE recipient = ?", (email.casefold(),)
+            ).rowcount
 
     def _relative(self, path: Path) -> str:
         try:

@@ -3,15 +3,20 @@ and the record kept in step (arrivals before a run, outcomes after it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from msp_assessment.campaign.folder import RESULTS, RETURNS, Campaign, Round
+from msp_assessment.campaign.collect import CollectReport, Mail
+from msp_assessment.campaign.collect import collect as collect_mail
+from msp_assessment.campaign.folder import INVITATIONS, RESULTS, RETURNS, Campaign, Round
 from msp_assessment.campaign.record import Record
 from msp_assessment.outcome import Report
 from msp_assessment.processing.returns.intake import collect
 from msp_assessment.processing.run.one_file import file_sha256
 from msp_assessment.processing.run.options import RunOptions
+from msp_assessment.text import parse_date
 
 
 def arrivals(campaign: Campaign, round_: Round | None = None) -> dict[str, float]:
@@ -59,3 +64,29 @@ def round_run(
 def remember(campaign: Campaign, report: Report, round_: Round | None = None) -> None:
     """What came of each file of the round, into the record."""
     Record(campaign.root).save_outcomes((round_ or campaign.round).name, report.files)
+
+
+def collect_round(campaign: Campaign, mails: Iterable[Mail]) -> CollectReport:
+    """``collect`` into the current round's recibidos/: every new workbook registered in the
+    record as arrived when its message was sent, and every bounce kept for status."""
+    from msp_assessment.processing.portfolio.roster import read_roster
+
+    record = Record(campaign.root)
+    round_name = campaign.round.name
+    report, saved = collect_mail(
+        mails,
+        campaign.folder(RETURNS),
+        read_roster(campaign.clients),
+        known=record.known_attachments(round_name),
+    )
+    record.register_mail(round_name, saved)
+    record.save_bounces(round_name, report.bounces)
+    return report
+
+
+def invited_since(campaign: Campaign) -> date | None:
+    """The day the current round's first invitation went out (what collect reads from)."""
+    entries = campaign.journal(campaign.folder(INVITATIONS)).entries()
+    days = [parse_date(str(e["time"])[:10]) for e in entries if e["event"] == "sent"]
+    found = [d for d in days if d is not None]
+    return min(found) if found else None

@@ -123,6 +123,7 @@ class StatusOptions:
     delivered: tuple[Path, ...] = ()  # folders of results drafts (deliver), read by their journal
     arrived: Mapping[str, float] | None = None  # a campaign's arrival times (RunOptions.arrived)
     journals: tuple[Journal, ...] = ()  # a campaign's results journals, kept in its record
+    bounced: Mapping[str, str] = field(default_factory=dict)  # address → why its mail bounced
 
 
 def status(
@@ -154,6 +155,10 @@ def status(
             ),
         )
         clients, unmatched = match_clients(listing.clients, report.files)
+        clients = [
+            replace(c, bounced=options.bounced.get((c.client.email or "").casefold()))
+            for c in clients
+        ]
         index = ClientIndex(listing.clients)
         held = {o.path: why for o in unmatched if (why := index.doubt(o.client))}
         # A client whose id a workbook held for confirmation claims gets no reminder: they may
@@ -230,8 +235,8 @@ def _write_reminders(
     stems = file_stems([entry.client for entry in clients])  # as prepare named them
     for entry, stem in zip(clients, stems, strict=True):
         client = entry.client
-        if entry.state is State.SCORED or id_key(client.id or "") in claimed:
-            continue
+        if entry.state is State.SCORED or id_key(client.id or "") in claimed or entry.bounced:
+            continue  # a bounced address gets nothing until the list has the right one
         if entry.state is State.PENDING:
             text, extra = PENDING_TEXT, dict[str, str]()
             attachments = [(attachment_name(client.company), templates.workbook(client))]
@@ -283,8 +288,9 @@ def _problems_reminder(
 def describe(entry: ClientStatus) -> str:
     """One line for a person."""
     client = entry.client
+    label = "REBOTADO" if entry.bounced and entry.state is State.PENDING else None
     parts = [
-        f"{LABELS[entry.state].upper():<24}",
+        f"{label or LABELS[entry.state].upper():<24}",
         shorten(client.id or "—", 40),
         client.display_name,
     ]
@@ -298,6 +304,8 @@ def describe(entry: ClientStatus) -> str:
         parts.append(client.email or "—")
     if outcome is not None:
         parts.append(outcome.path)
+    if entry.bounced:
+        parts.append(f"el correo a {client.email} rebotó: {entry.bounced}; corrija la lista")
     if entry.results_updated:
         parts.append("resultados actualizados sin enviar")
     elif entry.results_sent is not None and entry.state is State.SCORED:

@@ -346,6 +346,7 @@ for _command in (
     cli_campaign.send,
     cli_campaign.status,
     cli_campaign.deliver,
+    cli_campaign.collect,
     cli_folder.init,
     cli_folder.round_group,
     cli_folder.forget,

@@ -313,7 +313,7 @@ def status(
     from msp_assessment.processing.portfolio.roster import State
 
     folder = Path(reminders) if reminders else None
-    arrived, journals = None, ()
+    arrived, journals, bounced = None, (), {}
     if clients is None:  # the campaign's list and round: recibidos/, entrega/, recordatorios-N/
         from msp_assessment.campaign.folder import RETURNS
         from msp_assessment.campaign.rounds import arrivals
@@ -322,6 +322,7 @@ def status(
         clients, paths = campaign.clients, (campaign.folder(RETURNS),)
         recursive, arrived = True, arrivals(campaign)
         journals = () if delivered else campaign.delivered
+        bounced = campaign_bounces(campaign)
         sender, deadline = sender or campaign.sender, deadline or campaign.round.deadline
         if reminders == "":
             folder = campaign.reminders(new=True)
@@ -329,7 +330,9 @@ def status(
         raise click.UsageError("Falta RUTA: los libros devueltos (archivos o carpetas).")
     if reminders == "" and folder is None:
         raise click.UsageError("Falta la CARPETA de --reminders.")
-    options = StatusOptions(recursive, folder, sender, deadline, delivered, arrived, journals)
+    options = StatusOptions(
+        recursive, folder, sender, deadline, delivered, arrived, journals, bounced
+    )
     report = run_status(clients, list(paths), options)
     if as_json:
         echo_json(report.to_dict())
@@ -448,3 +451,140 @@ def deliver(
             "envíelos con «msp-assessment send».",
         )
     sys.exit(0 if report.ok else 1)
+
+
+def campaign_bounces(campaign: Any) -> dict[str, str]:
+    from msp_assessment.campaign.record import Record
+
+    return Record(campaign.root).bounced(campaign.round.name)
+
+
+IMAP_PASSWORD_ENV = "MSP_IMAP_PASSWORD"
+
+
+@command()
+@click.argument(
+    "source",
+    metavar="[CORREOS]",
+    required=False,
+    type=click.Path(exists=True, path_type=Path),
+)
+@output_folder_option(
+    "Carpeta donde se guardan los libros [en una campaña: recibidos de la ronda].", required=False
+)
+@click.option("--imap-host", metavar="SERVIDOR", help="Servidor IMAP del buzón de respuestas.")
+@click.option("--imap-port", type=int, metavar="N", help="Puerto IMAP [993 con ssl, 143 si no].")
+@click.option(
+    "--imap-user",
+    metavar="USUARIO",
+    help=f"Usuario IMAP; la contraseña, de {IMAP_PASSWORD_ENV} o se pregunta.",
+)
+@click.option(
+    "--imap-folder",
+    metavar="CARPETA",
+    default="INBOX",
+    show_default=True,
+    help="Carpeta del buzón.",
+)
+@click.option(
+    "--imap-security",
+    type=click.Choice(["ssl", "starttls", "ninguno"]),
+    default="ssl",
+    show_default=True,
+    help="Cifrado de la conexión IMAP.",
+)
+@click.option(
+    "--since",
+    type=DAY,
+    metavar="FECHA",
+    help="Solo los mensajes desde esa fecha [en una campaña: desde las invitaciones].",
+)
+@click.option(
+    "--clients",
+    metavar="CLIENTES",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Lista de clientes, para decir de quién es cada mensaje [en una campaña: la suya].",
+)
+@_json_option
+def collect(
+    source: Path | None,
+    output: Path | None,
+    imap_host: str | None,
+    imap_port: int | None,
+    imap_user: str | None,
+    imap_folder: str,
+    imap_security: str,
+    since: date | None,
+    clients: Path | None,
+    as_json: bool,
+) -> None:
+    """Recoge del buzón (IMAP, solo lectura) o de correos exportados (.eml, .mbox) los libros
+    devueltos.
+
+    Cada adjunto que es una hoja de cálculo (también dentro de un .zip) se guarda una sola vez,
+    con un nombre que dice quién lo envió y cuándo; se listan los mensajes sin libro y los
+    rebotes. El buzón no se modifica: no se borra, mueve ni marca ningún mensaje.
+    """
+    from msp_assessment.campaign.collect import ImapSettings, from_files, from_imap
+    from msp_assessment.campaign.collect import collect as run_collect
+    from msp_assessment.campaign.rounds import collect_round, invited_since
+
+    if (source is None) == (imap_host is None):
+        raise click.UsageError(
+            "Indique CORREOS (.eml o .mbox) o --imap-host SERVIDOR, uno de los dos."
+        )
+    campaign = None if output is not None else current_campaign("-o CARPETA")
+    if imap_host is not None:
+        if not imap_user:
+            raise click.UsageError("Falta --imap-user USUARIO.")
+        password = os.environ.get(IMAP_PASSWORD_ENV) or click.prompt(
+            f"Contraseña IMAP de {imap_user}", hide_input=True, err=True
+        )
+        settings = ImapSettings(
+            imap_host,
+            imap_user,
+            password,
+            imap_port,
+            ssl=imap_security == "ssl",
+            no_tls=imap_security == "ninguno",
+            folder=imap_folder,
+        )
+        when = since or (invited_since(campaign) if campaign is not None else None)
+        mails = from_imap(settings, when)
+    else:
+        assert source is not None
+        mails = from_files(source)
+    if campaign is not None:
+        report = collect_round(campaign, mails)
+    else:
+        assert output is not None
+        from msp_assessment.processing.portfolio.roster import read_roster
+
+        roster = read_roster(clients) if clients is not None else ()
+        report, _ = run_collect(mails, output, roster)
+    if as_json:
+        echo_json(report.to_dict())
+        sys.exit(1 if report.problems else 0)
+    for item in report.saved:
+        click.echo(f"GUARDADO   · {item.path} · de {item.sender} · {item.attachment}")
+    for missing in report.unusable:
+        who = f"{missing.client.id} · " if missing.client else ""
+        click.echo(f"SIN LIBRO  · {who}{missing.sender} · «{missing.subject}» · {missing.what}")
+    for bounce in report.bounces:
+        who = f"{bounce.client.id} · " if bounce.client else ""
+        click.echo(f"REBOTADO   · {who}{bounce.recipient} · {bounce.reason}")
+    for sender in report.strangers:
+        click.echo(f"FUERA DE LA LISTA · {sender} envió un libro y no está en la lista de clientes")
+    for where, problem in report.problems:
+        click.echo(f"NO GUARDADO · {where} · {problem.message}")
+    click.echo(
+        f"Total: {count(len(report.saved), 'libro guardado', 'libros guardados')} · "
+        f"{count(report.already, 'ya recogido antes', 'ya recogidos antes')} · "
+        f"{count(len(report.unusable), 'mensaje sin libro', 'mensajes sin libro')} · "
+        f"{count(len(report.bounces), 'rebote')}"
+    )
+    next_step(
+        "vea quién ha respondido con «msp-assessment status CLIENTES CARPETA».",
+        "vea quién ha respondido con «msp-assessment status».",
+    )
+    sys.exit(1 if report.problems else 0)

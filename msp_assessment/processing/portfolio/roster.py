@@ -38,6 +38,7 @@ class ClientStatus:
     files: tuple[str, ...] = ()  # every returned workbook matched to this client
     results_sent: bool | None = None  # per the journals of the results folders; None: not asked
     results_updated: bool = False  # an earlier result was sent, not this one
+    bounced: str | None = None  # why mail to the client's address bounced (a campaign knows)
 
     def to_dict(self) -> dict[str, Any]:
         score = self.outcome.score if self.outcome else None
@@ -52,6 +53,7 @@ class ClientStatus:
             "problems": [prob.to_dict() for prob in problems],
             "results_sent": self.results_sent,
             "results_updated": self.results_updated,
+            "bounced": self.bounced,
         }
 
 

@@ -1,0 +1,184 @@
+"""collect: the returns straight from a real IMAP mailbox (Dovecot), read-only, and the same
+replies exported as .eml files and as an .mbox: every workbook once, bounces noticed."""
+
+from __future__ import annotations
+
+import mailbox
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from msp_assessment.client import Client
+from msp_assessment.examples import uniform_answers, write_filled
+from tests.support import imap_server
+from tests.support.hostile import zip_bomb_ratio
+from tests.support.imap_server import IMAP_PASSWORD, IMAP_USER, ImapServer
+from tests.support.mail import invoke, invoke_json, write_list
+from tests.support.replies import bounce, forwarded, reply, zipped
+from tests.support.smtp_server import USER, SmtpServer
+
+LIST = [
+    ("A-1", "Alfa", "Ana", "ana@alfa.es"),
+    ("B-1", "Beta", "Bea", "bea@beta.es"),
+    ("G-1", "Gamma", "Gil", "gil@gamma.es"),
+    ("D-1", "Delta", "Dani", "dani@delta.es"),
+    ("E-1", "Épsilon", "Eva", "eva@epsilon.es"),
+    ("F-1", "Fi", "Fede", "fede@fi.es"),
+    ("H-1", "Eta", "Hugo", "hugo@eta.es"),
+    ("K-1", "Kappa", "Kim", "kim@kappa.es"),
+]
+THREES = uniform_answers({a: [3] * 5 for a in range(1, 5)})
+FOURS = uniform_answers({a: [4] * 5 for a in range(1, 5)})
+
+
+@pytest.fixture
+def imap() -> Iterator[ImapServer]:
+    imap_server.require_dovecot()
+    server = imap_server.start()
+    yield server
+    server.stop()
+
+
+def replies(work: Path) -> list[bytes]:
+    """What the mailbox holds: eight clients' answers, two bounces and a hostile attachment."""
+    work.mkdir(parents=True, exist_ok=True)
+
+    def workbook(i: int, answers: dict[tuple[int, int], object]) -> bytes:
+        path = write_filled(work / f"{LIST[i][0]}.xlsx", answers, client=Client(*LIST[i]))
+        return path.read_bytes()
+
+    alfa = workbook(0, THREES)
+    beta_reply = reply(
+        "Bea <bea@beta.es>",
+        "RE: Autoevaluación",
+        [("Autoevaluación MSP - Beta.xlsx", workbook(1, FOURS))],
+        encoded_word_names=True,
+    )
+    bomb = zip_bomb_ratio(work) and (work / "bomba-ratio.xlsx").read_bytes()
+    messages: list[EmailMessage | bytes] = [
+        reply(
+            "Ana <ana@alfa.es>", "RE: Autoevaluación", [("Autoevaluación MSP - Alfa.xlsx", alfa)]
+        ),
+        forwarded("Colega <colega@beta.es>", beta_reply),  # forwarded by someone not on the list
+        reply(
+            "Gil <gil@gamma.es>",
+            "Cuestionario",
+            [
+                ("impreso.pdf", b"%PDF-1.4 impreso"),
+                ("respuestas.zip", zipped("g.xlsx", workbook(2, FOURS))),
+            ],
+        ),
+        reply("Dani <dani@delta.es>", "Lo miro la semana que viene"),
+        reply(
+            "Eva <eva@epsilon.es>",
+            "Aquí lo tiene",
+            [("autoevaluación.numbers", b"PK\x03\x04numbers")],
+        ),
+        bounce("fede@fi.es", "5.1.1", "550 5.1.1 <fede@fi.es>: Recipient address rejected"),
+        bounce("hugo@eta.es", "5.2.2", "552 5.2.2 Mailbox full", exchange=True),
+        reply("Kim <kim@kappa.es>", "Adjunto", [("kappa.xlsx", bomb)]),
+        # Alfa's workbook again, sent by a colleague: the same file, collected once.
+        reply("Otro <otro@alfa.es>", "RV: Autoevaluación", [("copia.xlsx", alfa)]),
+    ]
+    return [m if isinstance(m, bytes) else m.as_bytes() for m in messages]
+
+
+@pytest.fixture
+def campaign(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    clients = write_list(tmp_path / "lista.csv", LIST)
+    root = tmp_path / "campaña"
+    args = ["init", str(root), "--clients", str(clients), "--from", "Canal <canal@fabricante.es>"]
+    smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", USER]
+    assert invoke(*args, *smtp, "--round", "2026").exit_code == 0
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("MSP_IMAP_PASSWORD", IMAP_PASSWORD)
+    assert invoke("prepare").exit_code == 0
+    assert invoke("send").exit_code == 0
+    return root
+
+
+def collect_imap(imap: ImapServer) -> tuple[int, dict[str, Any]]:
+    return invoke_json(
+        "collect",
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        str(imap.port),
+        "--imap-user",
+        IMAP_USER,
+        "--imap-security",
+        "ninguno",
+    )
+
+
+def test_collect__from_a_real_mailbox__every_workbook_once__mailbox_untouched__status_right(
+    campaign: Path, imap: ImapServer, tmp_path: Path
+) -> None:
+    for raw in replies(tmp_path / "libros"):
+        imap.append(raw)
+    before = imap.state()
+    code, first = collect_imap(imap)
+    assert code == 1  # the hostile attachment is reported; the run went on
+    senders = sorted(s["sender"] for s in first["saved"])
+    assert senders == ["ana@alfa.es", "colega@beta.es", "gil@gamma.es"]
+    names = {s["attachment"] for s in first["saved"]}
+    assert "Autoevaluación MSP - Beta.xlsx" in names  # an RFC 2047 name, decoded
+    assert "respuestas.zip/g.xlsx" in names
+    assert first["already_collected"] == 1  # Alfa's workbook, sent twice
+    without = {w["client"]: w["what"] for w in first["without_workbook"]}
+    assert "no trae ningún adjunto" in without["D-1"]
+    assert "Numbers" in without["E-1"]
+    assert "no se puede abrir" in without["K-1"]  # its attachment was the bomb
+    assert "PDF" not in str(without.get("G-1"))  # Gamma's workbook came with its PDF
+    bounced = {b["client"]: b["reason"] for b in first["bounces"]}
+    assert bounced == {"F-1": "el buzón no existe", "H-1": "el buzón está lleno"}
+    (hostile,) = first["problems"]
+    assert "kappa.xlsx" in hostile["where"] and hostile["code"] == "file_too_large"
+    # Beta's came forwarded by a colleague: reported, and still Beta's (its workbook says so).
+    assert first["senders_not_on_list"] == ["colega@beta.es"]
+    # Again: nothing new, and the mailbox is as it was (same UIDs, same flags).
+    code, again = collect_imap(imap)
+    assert again["saved"] == [] and again["already_collected"] == 4
+    assert imap.state() == before
+    received = sorted(p.name for p in (campaign / "2026" / "recibidos").iterdir())
+    assert len(received) == 3 and all(name.startswith("2026-11-2") for name in received)
+    human = invoke("status")
+    lines = {line.split(" · ")[1]: line for line in human.output.splitlines() if " · " in line}
+    assert lines["A-1"].startswith("RECIBIDO Y PUNTUADO")
+    assert lines["B-1"].startswith("RECIBIDO Y PUNTUADO")
+    assert lines["G-1"].startswith("RECIBIDO Y PUNTUADO")
+    assert lines["D-1"].startswith("PENDIENTE")
+    assert lines["F-1"].startswith("REBOTADO") and "el buzón no existe" in lines["F-1"]
+    assert lines["H-1"].startswith("REBOTADO") and "el buzón está lleno" in lines["H-1"]
+    assert invoke("status", "--reminders").exit_code == 0
+    reminded = sorted(p.name[:3] for p in (campaign / "2026" / "recordatorios-1").glob("*.eml"))
+    assert reminded == ["d-1", "e-1", "k-1"]  # never to an address that bounced
+
+
+def test_collect__the_same_replies_exported_as_eml_and_mbox__the_same_workbooks(
+    tmp_path: Path,
+) -> None:
+    messages = replies(tmp_path / "libros")
+    clients = write_list(tmp_path / "lista.csv", LIST)
+    folder = tmp_path / "correos"
+    folder.mkdir()
+    for n, raw in enumerate(messages):
+        (folder / f"{n:02d}.eml").write_bytes(raw)
+    box = mailbox.mbox(tmp_path / "buzon.mbox")
+    for raw in messages:
+        box.add(raw)
+    box.close()
+    results = {}
+    for source in (folder, tmp_path / "buzon.mbox"):
+        out = tmp_path / f"recibidos-{source.suffix or 'eml'}"
+        _, report = invoke_json("collect", str(source), "-o", str(out), "--clients", str(clients))
+        results[source.suffix] = (
+            sorted(s["sha256"] for s in report["saved"]),
+            sorted((b["client"], b["reason"]) for b in report["bounces"]),
+            sorted(w["client"] or "" for w in report["without_workbook"]),
+        )
+    assert results[""] == results[".mbox"]
+    assert len(results[""][0]) == 3
