@@ -20,6 +20,7 @@ ENGLISH_HEADINGS = ("Usage:", "Options:", "Commands:", "Show this message")
 def test_cli__has_the_expected_commands() -> None:
     assert COMMANDS == [
         "check",
+        "collect",
         "deliver",
         "forget",
         "init",
@@ -85,5 +86,14 @@ def test_readme__campaign_guide__near_the_top_every_command_real() -> None:
     assert "smtp.office365.com" in guide and "smtp.gmail.com" in guide
     assert "contraseña de aplicación" in guide
     used = set(re.findall(r"^msp-assessment (\w+)", guide, re.M))
-    assert used == {"init", "prepare", "send", "status", "process", "deliver", "round"}
+    assert used == {
+        "init",
+        "prepare",
+        "send",
+        "collect",
+        "status",
+        "process",
+        "deliver",
+        "round",
+    }
     assert used <= set(COMMANDS)
