@@ -221,3 +221,26 @@ def test_utf16_client_list__read_like_any_other(tmp_path: Path) -> None:
     assert listing.clients == (Client("C-1", "Ñandú Sistemas", None, "lucia@nandu.es"),)
     path.write_bytes(text.encode("utf-16-le"))  # no BOM
     assert read_client_list(path).clients == listing.clients
+
+
+def test_send__microsoft_365_without_password_logins__explained_in_spanish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refusal = (
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
+        "Tenant."
+    )
+    server = smtp_server.start(tmp_path, refuse_logins=refusal)
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))
+    monkeypatch.setenv("MSP_SMTP_PASSWORD", "lo-que-sea")
+    try:
+        clients = write_list(tmp_path / "c.csv", [("C-1", "Uno", "Ana", "ana@uno.es")])
+        drafts = tmp_path / "borradores"
+        assert invoke("prepare", str(clients), "-o", str(drafts), "--from", SENDER).exit_code == 0
+        sent = invoke(*send_args(drafts, server))
+        assert sent.exit_code == 1
+        assert "ya no admite entrar con contraseña" in sent.output
+        assert "SMTP autenticado" in sent.output and "No se ha enviado nada" in sent.output
+        assert server.recorder.count() == 0
+    finally:
+        server.controller.stop()

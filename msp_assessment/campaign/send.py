@@ -322,8 +322,16 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
         if settings.user:
             _login(connection, settings.user, settings.password or "")
     except smtplib.SMTPAuthenticationError as err:
+        reason = _reason(err)
+        if any(code in reason for code in BASIC_AUTH_OFF):
+            raise CampaignError(
+                f"El servidor {where} ya no admite entrar con contraseña ({reason}): Microsoft 365 "
+                "desactiva la autenticación básica de SMTP (desde finales de 2026, en casi todos "
+                "los inquilinos). Pida a su administrador que active «SMTP autenticado» para este "
+                "buzón, o envíe por otro servidor SMTP que la admita. No se ha enviado nada."
+            ) from err
         raise CampaignError(
-            f"El servidor {where} rechazó el usuario o la contraseña ({_reason(err)}). No se ha "
+            f"El servidor {where} rechazó el usuario o la contraseña ({reason}). No se ha "
             "enviado nada."
         ) from err
     except (OSError, smtplib.SMTPException) as err:
@@ -332,6 +340,10 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             "enviado nada."
         ) from err
     return connection
+
+
+# What Exchange Online answers when SMTP AUTH with a password is off for the tenant or mailbox.
+BASIC_AUTH_OFF = ("5.7.30", "5.7.139", "5.7.57")
 
 
 def _login(connection: smtplib.SMTP, user: str, password: str) -> None:

@@ -63,10 +63,13 @@ class Recorder:
             return len(self.received)
 
 
-def _authenticator(password: str) -> Any:
-    """Accept USER with ``password``, both compared as UTF-8 bytes."""
+def _authenticator(password: str, refuse: str | None = None) -> Any:
+    """Accept USER with ``password``, both compared as UTF-8 bytes; or (``refuse``) answer every
+    login with that line, as Exchange Online does when password logins are off."""
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        if refuse is not None:
+            return AuthResult(success=False, handled=False, message=refuse)
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
             USER.encode(),
             password.encode(),
@@ -91,7 +94,13 @@ class SmtpServer:
     controller: Controller
 
 
-def start(tmp: Path, *, implicit_tls: bool = False, password: str = PASSWORD) -> SmtpServer:
+def start(
+    tmp: Path,
+    *,
+    implicit_tls: bool = False,
+    password: str = PASSWORD,
+    refuse_logins: str | None = None,
+) -> SmtpServer:
     """STARTTLS on a plain port, or (``implicit_tls``) TLS from the first byte as for --ssl."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -110,7 +119,7 @@ def start(tmp: Path, *, implicit_tls: bool = False, password: str = PASSWORD) ->
         recorder,
         hostname="127.0.0.1",
         port=port,
-        authenticator=_authenticator(password),
+        authenticator=_authenticator(password, refuse_logins),
         auth_require_tls=not implicit_tls,
         **tls,
     )
