@@ -20,7 +20,7 @@ from msp_assessment.errors import CampaignError
 from msp_assessment.examples import uniform_answers, write_filled
 from tests.support import smtp_server
 from tests.support.mail import invoke, parse_eml, send_args, write_list
-from tests.support.smtp_server import SmtpServer
+from tests.support.smtp_server import OAUTH_TOKEN, SmtpServer
 
 SENDER = "Canal <canal@fabricante.es>"
 INJECTED = "=?utf-8?q?x=0D=0ABcc:_evil@attacker.example?="
@@ -244,3 +244,19 @@ def test_send__microsoft_365_without_password_logins__explained_in_spanish(
         assert server.recorder.count() == 0
     finally:
         server.controller.stop()
+
+
+def test_send__oauth2_token_command__xoauth2_login__a_bad_token_or_command_said_clearly(
+    tmp_path: Path, server: SmtpServer
+) -> None:
+    clients = write_list(tmp_path / "c.csv", [("C-1", "Uno", "Ana", "ana@uno.es")])
+    drafts = tmp_path / "borradores"
+    assert invoke("prepare", str(clients), "-o", str(drafts), "--from", SENDER).exit_code == 0
+    wrong = invoke(*send_args(drafts, server, "--oauth-token-command", "echo caducado"))
+    assert wrong.exit_code == 1 and "rechazó" in wrong.output
+    broken = invoke(*send_args(drafts, server, "--oauth-token-command", "exit 3"))
+    assert broken.exit_code == 1 and "La orden del token OAuth no dio un token" in broken.output
+    assert server.recorder.count() == 0
+    good = invoke(*send_args(drafts, server, "--oauth-token-command", f"echo {OAUTH_TOKEN}"))
+    assert good.exit_code == 0, good.output
+    assert [r.recipients for r in server.recorder.received] == [["ana@uno.es"]]

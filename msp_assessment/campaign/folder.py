@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from msp_assessment._files import write_atomic
-from msp_assessment.campaign.send import Journal, Security, SmtpSettings
+from msp_assessment.campaign.send import Journal, Security
 from msp_assessment.errors import CampaignError
 from msp_assessment.text import parse_date
 
@@ -42,9 +42,7 @@ class Smtp:
     port: int | None = None
     security: Security = Security.STARTTLS
     user: str | None = None
-
-    def settings(self, password: str | None) -> SmtpSettings:
-        return SmtpSettings(self.host, self.port, self.security, self.user, password)
+    token_command: str | None = None  # OAuth 2.0: a command that prints the access token
 
 
 @dataclass(frozen=True)
@@ -170,6 +168,7 @@ def load_campaign(root: Path) -> Campaign:
                 int(smtp_data["puerto"]) if smtp_data.get("puerto") else None,
                 names[str(smtp_data.get("cifrado", "starttls"))],
                 str(smtp_data["usuario"]) if smtp_data.get("usuario") else None,
+                str(smtp_data["orden_token"]) if smtp_data.get("orden_token") else None,
             )
         rounds = tuple(
             Round(str(r["nombre"]), parse_date(str(r.get("fecha_limite") or "")))
@@ -207,6 +206,8 @@ def write_config(campaign: Campaign) -> None:
         lines.append(f"cifrado = {text(SECURITY_NAMES[smtp.security])}")
         if smtp.user:
             lines.append(f"usuario = {text(smtp.user)}")
+        if smtp.token_command:
+            lines.append(f"orden_token = {text(smtp.token_command)}")
     for round_ in campaign.rounds:
         lines += ["", "[[rondas]]", f"nombre = {text(round_.name)}"]
         if round_.deadline is not None:

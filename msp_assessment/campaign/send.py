@@ -17,6 +17,7 @@ import os
 import smtplib
 import socket
 import ssl
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ class SmtpSettings:
     security: Security = Security.NONE
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    # OAuth 2.0 instead of a password: a command whose output is an access token (msmtp's
+    # «passwordeval» convention), sent with SASL XOAUTH2.
+    token_command: str | None = None
     timeout: float = 60.0
     context: ssl.SSLContext | None = None  # default: the system's trusted certificates
 
@@ -319,7 +323,9 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             connection = smtplib.SMTP(settings.host, port, timeout=settings.timeout)
             if settings.security is Security.STARTTLS:
                 connection.starttls(context=context)
-        if settings.user:
+        if settings.user and settings.token_command:
+            _xoauth2(connection, settings.user, oauth_token(settings.token_command))
+        elif settings.user:
             _login(connection, settings.user, settings.password or "")
     except smtplib.SMTPAuthenticationError as err:
         reason = _reason(err)
@@ -340,6 +346,36 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             "enviado nada."
         ) from err
     return connection
+
+
+def oauth_token(command: str, timeout: float = 60.0) -> str:
+    """The access token ``command`` prints (run by the shell, as msmtp runs «passwordeval»)."""
+    try:
+        done = subprocess.run(
+            command, shell=True, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise CampaignError(f"No se pudo ejecutar la orden del token OAuth: {err}.") from err
+    token = done.stdout.strip()
+    if done.returncode != 0 or not token:
+        detail = (done.stderr.strip() or f"salió con {done.returncode}")[:200]
+        raise CampaignError(
+            f"La orden del token OAuth no dio un token ({detail}). Compruébela en una terminal."
+        )
+    return token
+
+
+def _xoauth2(connection: smtplib.SMTP, user: str, token: str) -> None:
+    """SASL XOAUTH2 (what Microsoft 365 and Gmail take instead of a password)."""
+    connection.ehlo_or_helo_if_needed()
+    if "XOAUTH2" not in connection.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPNotSupportedError("el servidor no ofrece AUTH XOAUTH2 (OAuth 2.0)")
+    initial = base64.b64encode(f"user={user}\x01auth=Bearer {token}\x01\x01".encode()).decode()
+    code, answer = connection.docmd("AUTH", f"XOAUTH2 {initial}")
+    if code == 334:  # the server's error details, as a challenge: answer it empty to end
+        code, answer = connection.docmd("")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 # What Exchange Online answers when SMTP AUTH with a password is off for the tenant or mailbox.

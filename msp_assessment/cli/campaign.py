@@ -164,6 +164,12 @@ def prepare(
     metavar="N",
     help="Máximo de mensajes por minuto.",
 )
+@click.option(
+    "--oauth-token-command",
+    metavar="ORDEN",
+    help="OAuth 2.0 en lugar de contraseña: una orden que imprime el token de acceso (se usa "
+    "con XOAUTH2, como «passwordeval» de msmtp).",
+)
 @click.option("--dry-run", is_flag=True, help="Muestra lo que se enviaría y no envía nada.")
 @click.option(
     "--resend-unknown",
@@ -179,6 +185,7 @@ def send(
     use_ssl: bool,
     user: str | None,
     rate: float | None,
+    oauth_token_command: str | None,
     dry_run: bool,
     resend_unknown: bool,
     as_json: bool,
@@ -210,14 +217,17 @@ def send(
         if smtp_host is None and campaign.smtp is not None:
             smtp = campaign.smtp
             smtp_host, smtp_port, security, user = smtp.host, smtp.port, smtp.security, smtp.user
+            oauth_token_command = oauth_token_command or smtp.token_command
     if smtp_host is None:
         raise click.UsageError("Falta --smtp-host SERVIDOR.")
     password = None
-    if user and not dry_run:
+    if user and not dry_run and not oauth_token_command:
         password = os.environ.get(PASSWORD_ENV) or click.prompt(
             f"Contraseña SMTP de {user}", hide_input=True, err=True
         )
-    settings = SmtpSettings(smtp_host, smtp_port, security, user, password)
+    settings = SmtpSettings(
+        smtp_host, smtp_port, security, user, password, token_command=oauth_token_command
+    )
 
     def show(done: int, total: int, delivery: Delivery) -> None:
         line = (

@@ -72,6 +72,11 @@ def _new_campaign_folder(ctx: click.Context, param: click.Parameter, value: Path
 )
 @click.option("--user", metavar="USUARIO", help="Usuario SMTP.")
 @click.option(
+    "--oauth-token-command",
+    metavar="ORDEN",
+    help="OAuth 2.0 en lugar de contraseña: la orden que imprime el token de acceso.",
+)
+@click.option(
     "--round",
     "round_name",
     metavar="NOMBRE",
@@ -87,6 +92,7 @@ def init(
     smtp_port: int | None,
     security: str,
     user: str | None,
+    oauth_token_command: str | None,
     round_name: str,
     deadline: date | None,
 ) -> None:
@@ -108,7 +114,11 @@ def init(
         click.echo(f"No se ha creado la campaña: corrija {clients} y vuelva a ejecutar la orden.")
         sys.exit(1)
     by_name = {name: value for value, name in SECURITY_NAMES.items()}
-    smtp = Smtp(smtp_host, smtp_port, by_name[security], user) if smtp_host.strip() else None
+    smtp = (
+        Smtp(smtp_host, smtp_port, by_name[security], user, oauth_token_command)
+        if smtp_host.strip()
+        else None
+    )
     init_campaign(folder, clients, sender, smtp, Round(round_name, deadline))
     n = len(listing.clients)
     click.echo(f"Campaña creada en {folder}: {n} clientes, ronda «{round_name}».")

@@ -6,6 +6,7 @@ SSL_CERT_FILE, exactly as they would trust a company CA.
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 import threading
@@ -21,6 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 USER, PASSWORD = "canal", "secreto-de-prueba"
+OAUTH_TOKEN = "token-de-prueba-0123456789"  # what a token command prints in the tests
 
 
 @dataclass
@@ -57,6 +59,17 @@ class Recorder:
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw))
         return "250 Mensaje aceptado"
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> Any:  # noqa: N802 (aiosmtpd)
+        """SASL XOAUTH2 as Microsoft 365 and Gmail take it: «user=U^Aauth=Bearer T^A^A»."""
+        encoded = args[1] if len(args) > 1 else ""
+        try:
+            text = base64.b64decode(encoded).decode()
+        except ValueError:
+            return AuthResult(success=False, handled=False)
+        fields = dict(part.split("=", 1) for part in text.split("\x01") if "=" in part)
+        ok = fields.get("user") == USER and fields.get("auth") == f"Bearer {OAUTH_TOKEN}"
+        return AuthResult(success=ok, handled=False, auth_data=fields.get("user"))
 
     def count(self) -> int:
         with self.lock:
