@@ -163,8 +163,12 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     assert numbers["Archivos procesados"] == tally["files"]
     assert numbers["Libros sustituidos por uno más reciente"] == tally["superseded"]
     assert numbers["Clientes puntuados (cuentan en el resumen)"] == 3
-    # Results, delivered and sent.
-    assert invoke("deliver").exit_code == 0
+    # Results, delivered and sent: each client's as status and the summary count it (Alfa's
+    # latest arrival, whatever the dates of the copies process wrote).
+    code, delivered = invoke_json("deliver")
+    assert code == 0
+    averages = {d["client"]["id"]: d["average"] for d in delivered["delivered"]}
+    assert averages == {"A-1": 4.0, "B-1": 4.0, "G-1": 2.0}
     assert invoke("send").exit_code == 0
     assert server.recorder.count() == 9
     # Gamma sends a new workbook after its results went out: status says so; sent once.

@@ -11,6 +11,7 @@ and delivered to nobody.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.headerregistry import Address
 from fractions import Fraction
@@ -92,6 +93,8 @@ class DeliverOptions:
     message: MessageText | None = None  # None: the default Spanish message
     force: bool = False  # replace drafts already in the folder
     journal: Journal | None = None  # the folder's sending journal (default: its envios.jsonl)
+    # A campaign's record: each copy's sha256 → when its original arrived (RunOptions.arrived).
+    arrived: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,8 @@ def _deliver(
     )
     if not copies:  # never «no ha respondido» for a client whose workbook is still unprocessed
         raise CampaignError(_no_results(results))
-    outcomes = list(run(copies, RunOptions(jobs=1, results_copies=True)).files)
+    read = RunOptions(jobs=1, results_copies=True, arrived=options.arrived)
+    outcomes = list(run(copies, read).files)
     index = ClientIndex(clients)
     contradictions = [
         Contradiction(o.path, found) for o in outcomes if (found := index.doubt(o.client))

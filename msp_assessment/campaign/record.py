@@ -23,6 +23,7 @@ from msp_assessment.campaign.collect import Bounce, Saved
 from msp_assessment.campaign.send import Journal
 from msp_assessment.client import id_key
 from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.processing.run.one_file import file_sha256
 
 RECORD_NAME = "registro.sqlite"
 SCHEMA = """
@@ -71,6 +72,7 @@ CREATE TABLE IF NOT EXISTS outcomes (
     average TEXT,                -- the exact global average, as a fraction «71/20»
     stage TEXT,
     recorded REAL NOT NULL,
+    output_sha256 TEXT,          -- the -resultados or -revisar copy process wrote of it
     PRIMARY KEY (round, sha256)
 );
 """
@@ -184,8 +186,9 @@ class Record:
                 if not o.sha256:
                     continue
                 score = o.score if o.status is Status.SCORED else None
+                copy = file_sha256(Path(o.output)) if o.output else None
                 db.execute(
-                    "INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         round_name,
                         o.sha256,
@@ -195,8 +198,23 @@ class Record:
                         f"{score.average.numerator}/{score.average.denominator}" if score else None,
                         score.stage.name if score else None,
                         now,
+                        copy,
                     ),
                 )
+
+    def copy_arrivals(self, round_name: str) -> dict[str, float]:
+        """The sha256 of each copy process wrote this round → when its original arrived: what
+        deliver orders a client's copies by, as process ordered the originals."""
+        if not self.path.exists():
+            return {}
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT o.output_sha256, a.arrived FROM outcomes o JOIN arrivals a ON "
+                "a.round = o.round AND a.sha256 = o.sha256 WHERE o.round = ? AND "
+                "o.output_sha256 IS NOT NULL",
+                (round_name,),
+            ).fetchall()
+        return dict(rows)
 
     def forget(self, sha256s: Sequence[str]) -> int:
         """Remove every row about these files; how many files the record knew of."""

@@ -421,7 +421,7 @@ def deliver(
     from msp_assessment.campaign.deliver import deliver as run_deliver
     from msp_assessment.campaign.messages import MessageText
 
-    journal = None
+    journal, arrived = None, None
     if clients is None:  # the campaign's round: resultados/ → entrega/
         from msp_assessment.campaign.folder import DELIVERY, RESULTS
 
@@ -430,10 +430,11 @@ def deliver(
         output, sender = output or campaign.folder(DELIVERY), sender or campaign.sender
         force = True  # its journal keeps a result from going out twice
         journal = campaign.journal(output)
+        arrived = campaign_copy_arrivals(campaign)
     if results is None or output is None or sender is None:
         raise click.UsageError("Faltan RESULTADOS, -o CARPETA y --from REMITENTE.")
     text = MessageText.from_file(message) if message else None
-    options = DeliverOptions(sender, text, force, journal)
+    options = DeliverOptions(sender, text, force, journal, arrived)
     report = run_deliver(clients, results, output, options)
     if as_json:
         echo_json(report.to_dict())
@@ -461,6 +462,12 @@ def deliver(
             "envíelos con «msp-assessment send».",
         )
     sys.exit(0 if report.ok else 1)
+
+
+def campaign_copy_arrivals(campaign: Any) -> dict[str, float]:
+    from msp_assessment.campaign.record import Record
+
+    return Record(campaign.root).copy_arrivals(campaign.round.name)
 
 
 def campaign_bounces(campaign: Any) -> dict[str, str]:

@@ -6,8 +6,10 @@ the run (no later file could be written either).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import os
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
@@ -180,7 +182,9 @@ def _outcome(
         if options.output_dir is not None:
             origin = file_sha256(path) or ""
             review = review_workbook(copy, instrument, checked.problems, path.name, origin)
-            output = _write_output(review.data, options.output_dir, stem, contract.REVIEW_SUFFIX)
+            output = _write_output(
+                review.data, options.output_dir, stem, contract.REVIEW_SUFFIX, modified
+            )
             resaved = review.resaved
         return FileOutcome(
             str(path),
@@ -198,7 +202,9 @@ def _outcome(
     past = tuple(history(client, plan.rounds))
     if options.output_dir is not None and not options.review_only:
         results = results_workbook(copy, instrument, result, checked.answers, path.name, past)
-        output = _write_output(results.data, options.output_dir, stem, contract.RESULTS_SUFFIX)
+        output = _write_output(
+            results.data, options.output_dir, stem, contract.RESULTS_SUFFIX, modified
+        )
         resaved = results.resaved
         if options.pdf:
             from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
@@ -258,11 +264,17 @@ def _same_one(a: Client, b: Client) -> bool:
     return a == b if anonymous else same_client(a, b)
 
 
-def _write_output(data: bytes, folder: Path, stem: str, suffix: str) -> str:
-    """Write one file's copy; the copy of the other kind from an earlier run goes (a workbook is
-    either to review or scored, never both)."""
+def _write_output(
+    data: bytes, folder: Path, stem: str, suffix: str, modified: float | None = None
+) -> str:
+    """Write one file's copy (dated as its original, ``modified``, so that a later reading of
+    the copies orders a client's workbooks as the originals were); the copy of the other kind
+    from an earlier run goes (a workbook is either to review or scored, never both)."""
     target = folder / f"{stem}{suffix}"
     write_bytes(data, target)
+    if modified is not None:
+        with contextlib.suppress(OSError):
+            os.utime(target, (modified, modified))
     other = contract.REVIEW_SUFFIX if suffix == contract.RESULTS_SUFFIX else contract.RESULTS_SUFFIX
     (folder / f"{stem}{other}").unlink(missing_ok=True)
     if suffix == contract.REVIEW_SUFFIX:  # a report from an earlier run would say it was scored
