@@ -5,8 +5,10 @@ an internationalised domain, a name Windows reserves)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from email.headerregistry import Address
 from pathlib import Path
 from typing import Any
@@ -159,22 +161,36 @@ def test_company_two_clients_share__and_a_claimed_id__delivered_to_nobody_and_re
     assert "1,40" in gamma_line
 
 
+@contextlib.contextmanager
+def own_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, **kwargs: Any
+) -> Iterator[SmtpServer]:
+    """A local SMTP server of this test's own (a password, a refusal), its CA trusted."""
+    server = smtp_server.start(tmp_path, password=password, **kwargs)
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))
+    monkeypatch.setenv("MSP_SMTP_PASSWORD", password)
+    try:
+        yield server
+    finally:
+        server.controller.stop()
+
+
+def one_draft(tmp_path: Path) -> Path:
+    """A folder with one invitation, to Ana of «Uno»."""
+    clients = write_list(tmp_path / "c.csv", [("C-1", "Uno", "Ana", "ana@uno.es")])
+    drafts = tmp_path / "borradores"
+    assert invoke("prepare", str(clients), "-o", str(drafts), "--from", SENDER).exit_code == 0
+    return drafts
+
+
 def test_send__password_with_n_tilde__logs_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = smtp_server.start(tmp_path, password="contraseña-ñ")
-    monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))
-    monkeypatch.setenv("MSP_SMTP_PASSWORD", "contraseña-ñ")
-    try:
-        clients = write_list(tmp_path / "c.csv", [("C-1", "Uno", "Ana", "ana@uno.es")])
-        drafts = tmp_path / "borradores"
-        assert invoke("prepare", str(clients), "-o", str(drafts), "--from", SENDER).exit_code == 0
-        sent = invoke(*send_args(drafts, server))
+    with own_server(tmp_path, monkeypatch, "contraseña-ñ") as server:
+        sent = invoke(*send_args(one_draft(tmp_path), server))
         assert sent.exit_code == 0, sent.output
         assert "Traceback" not in sent.output
         assert [r.recipients for r in server.recorder.received] == [["ana@uno.es"]]
-    finally:
-        server.controller.stop()
 
 
 def test_long_contact_idn_domain_and_reserved_id__drafts_every_server_accepts(
@@ -230,28 +246,18 @@ def test_send__microsoft_365_without_password_logins__explained_in_spanish(
         "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
         "Tenant."
     )
-    server = smtp_server.start(tmp_path, refuse_logins=refusal)
-    monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))
-    monkeypatch.setenv("MSP_SMTP_PASSWORD", "lo-que-sea")
-    try:
-        clients = write_list(tmp_path / "c.csv", [("C-1", "Uno", "Ana", "ana@uno.es")])
-        drafts = tmp_path / "borradores"
-        assert invoke("prepare", str(clients), "-o", str(drafts), "--from", SENDER).exit_code == 0
-        sent = invoke(*send_args(drafts, server))
+    with own_server(tmp_path, monkeypatch, "lo-que-sea", refuse_logins=refusal) as server:
+        sent = invoke(*send_args(one_draft(tmp_path), server))
         assert sent.exit_code == 1
         assert "ya no admite entrar con contraseña" in sent.output
         assert "SMTP autenticado" in sent.output and "No se ha enviado nada" in sent.output
         assert server.recorder.count() == 0
-    finally:
-        server.controller.stop()
 
 
 def test_send__oauth2_token_command__xoauth2_login__a_bad_token_or_command_said_clearly(
     tmp_path: Path, server: SmtpServer
 ) -> None:
-    clients = write_list(tmp_path / "c.csv", [("C-1", "Uno", "Ana", "ana@uno.es")])
-    drafts = tmp_path / "borradores"
-    assert invoke("prepare", str(clients), "-o", str(drafts), "--from", SENDER).exit_code == 0
+    drafts = one_draft(tmp_path)
     wrong = invoke(*send_args(drafts, server, "--oauth-token-command", "echo caducado"))
     assert wrong.exit_code == 1 and "rechazó" in wrong.output
     broken = invoke(*send_args(drafts, server, "--oauth-token-command", "exit 3"))

@@ -19,6 +19,7 @@ from msp_assessment.cli.common import (
     jobs_option,
     next_step,
     output_folder_option,
+    security_option,
 )
 from msp_assessment.text import count, format_es
 
@@ -503,13 +504,7 @@ IMAP_PASSWORD_ENV = "MSP_IMAP_PASSWORD"
     show_default=True,
     help="Carpeta del buzón.",
 )
-@click.option(
-    "--imap-security",
-    type=click.Choice(["ssl", "starttls", "ninguno"]),
-    default="ssl",
-    show_default=True,
-    help="Cifrado de la conexión IMAP.",
-)
+@security_option("--imap-security", "ssl", "IMAP")
 @click.option(
     "--since",
     type=DAY,

@@ -156,3 +156,16 @@ def current_campaign(missing: str) -> Any:
     relative = Path(os.path.relpath(folder.resolve(), Path.cwd()))
     click.get_current_context().meta[IN_CAMPAIGN] = True
     return load_campaign(relative)
+
+
+def security_option(
+    flag: str, default: str, what: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """How a mail connection is encrypted: ``starttls``, ``ssl`` or ``ninguno``."""
+    return click.option(
+        flag,
+        type=click.Choice(["starttls", "ssl", "ninguno"]),
+        default=default,
+        show_default=True,
+        help=f"Cifrado de la conexión {what}.",
+    )

@@ -16,6 +16,7 @@ from msp_assessment.cli.common import (
     current_campaign,
     echo_json,
     next_step,
+    security_option,
 )
 
 
@@ -63,13 +64,7 @@ def _new_campaign_folder(ctx: click.Context, param: click.Parameter, value: Path
     "MSP_SMTP_PASSWORD).",
 )
 @click.option("--smtp-port", type=int, metavar="N", help="Puerto SMTP.")
-@click.option(
-    "--security",
-    type=click.Choice(["starttls", "ssl", "ninguno"]),
-    default="starttls",
-    show_default=True,
-    help="Cifrado de la conexión SMTP.",
-)
+@security_option("--security", "starttls", "SMTP")
 @click.option("--user", metavar="USUARIO", help="Usuario SMTP.")
 @click.option(
     "--oauth-token-command",
