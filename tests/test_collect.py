@@ -18,7 +18,7 @@ from tests.support.hostile import zip_bomb_ratio
 from tests.support.imap_server import IMAP_PASSWORD, IMAP_USER, ImapServer
 from tests.support.mail import invoke, invoke_json, write_list
 from tests.support.replies import bounce, forwarded, reply, zipped
-from tests.support.smtp_server import USER, SmtpServer
+from tests.support.smtp_server import OAUTH_TOKEN, USER, SmtpServer
 
 LIST = [
     ("A-1", "Alfa", "Ana", "ana@alfa.es"),
@@ -182,3 +182,19 @@ def test_collect__the_same_replies_exported_as_eml_and_mbox__the_same_workbooks(
         )
     assert results[""] == results[".mbox"]
     assert len(results[""][0]) == 3
+
+
+def test_collect__oauth2_token_command__xoauth2_against_dovecot(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    imap.append(replies(tmp_path / "libros")[0])  # Alfa's reply
+    clients = write_list(tmp_path / "lista.csv", LIST)
+    base = ["collect", "-o", str(tmp_path / "recibidos"), "--clients", str(clients)]
+    imap_args = ["--imap-host", "127.0.0.1", "--imap-port", str(imap.port)]
+    imap_args += ["--imap-user", IMAP_USER, "--imap-security", "ninguno"]
+    refused = invoke(*base, *imap_args, "--imap-oauth-token-command", "echo caducado")
+    assert refused.exit_code == 1 and "No se pudo entrar en el buzón" in refused.output
+    good = f"echo {OAUTH_TOKEN}"
+    code, report = invoke_json(*base, *imap_args, "--imap-oauth-token-command", good)
+    assert code == 0, report
+    assert [s["sender"] for s in report["saved"]] == ["ana@alfa.es"]

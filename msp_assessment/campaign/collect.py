@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_assessment.campaign.messages import attachment_name
+from msp_assessment.campaign.send import oauth_token
 from msp_assessment.client import Client
 from msp_assessment.errors import CampaignError
 from msp_assessment.problems import Problem
@@ -158,6 +159,7 @@ class ImapSettings:
     ssl: bool = True  # TLS from the first byte (993); else STARTTLS (143), or plain with no_tls
     no_tls: bool = False  # tests only: a local server without TLS
     folder: str = "INBOX"
+    token_command: str | None = None  # OAuth 2.0 (XOAUTH2) instead of the password
 
 
 def from_imap(settings: ImapSettings, since: date | None = None) -> Iterator[Mail]:
@@ -170,7 +172,12 @@ def from_imap(settings: ImapSettings, since: date | None = None) -> Iterator[Mai
             connection = imaplib.IMAP4(settings.host, settings.port or 143)
             if not settings.no_tls:
                 connection.starttls()
-        connection.login(settings.user, settings.password)
+        if settings.token_command:  # SASL XOAUTH2, as Microsoft 365 and Gmail take it
+            token = oauth_token(settings.token_command)
+            proof = f"user={settings.user}\x01auth=Bearer {token}\x01\x01".encode()
+            connection.authenticate("XOAUTH2", lambda _: proof)
+        else:
+            connection.login(settings.user, settings.password)
     except (OSError, imaplib.IMAP4.error) as err:
         raise CampaignError(
             f"No se pudo entrar en el buzón {settings.user} de {settings.host}: {err}. Compruebe "

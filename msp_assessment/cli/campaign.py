@@ -506,6 +506,11 @@ IMAP_PASSWORD_ENV = "MSP_IMAP_PASSWORD"
 )
 @security_option("--imap-security", "ssl", "IMAP")
 @click.option(
+    "--imap-oauth-token-command",
+    metavar="ORDEN",
+    help="OAuth 2.0 en lugar de contraseña: una orden que imprime el token de acceso (XOAUTH2).",
+)
+@click.option(
     "--since",
     type=DAY,
     metavar="FECHA",
@@ -526,6 +531,7 @@ def collect(
     imap_user: str | None,
     imap_folder: str,
     imap_security: str,
+    imap_oauth_token_command: str | None,
     since: date | None,
     clients: Path | None,
     as_json: bool,
@@ -549,9 +555,11 @@ def collect(
     if imap_host is not None:
         if not imap_user:
             raise click.UsageError("Falta --imap-user USUARIO.")
-        password = os.environ.get(IMAP_PASSWORD_ENV) or click.prompt(
-            f"Contraseña IMAP de {imap_user}", hide_input=True, err=True
-        )
+        password = ""
+        if not imap_oauth_token_command:
+            password = os.environ.get(IMAP_PASSWORD_ENV) or click.prompt(
+                f"Contraseña IMAP de {imap_user}", hide_input=True, err=True
+            )
         settings = ImapSettings(
             imap_host,
             imap_user,
@@ -560,6 +568,7 @@ def collect(
             ssl=imap_security == "ssl",
             no_tls=imap_security == "ninguno",
             folder=imap_folder,
+            token_command=imap_oauth_token_command,
         )
         when = since or (invited_since(campaign) if campaign is not None else None)
         mails = from_imap(settings, when)

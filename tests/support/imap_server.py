@@ -5,19 +5,24 @@ test that needs it."""
 from __future__ import annotations
 
 import grp
+import http.server
 import imaplib
+import json
 import os
 import pwd
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.support.programs import skip_unless_ci
-from tests.support.smtp_server import free_port
+from tests.support.smtp_server import OAUTH_TOKEN, free_port
 
 IMAP_USER, IMAP_PASSWORD = "canal", "secreto-imap"
 # Dovecot refuses to run its login and mail processes as root: they run as its own users.
@@ -46,6 +51,7 @@ class ImapServer:
     port: int
     folder: Path
     process: subprocess.Popen[bytes]
+    tokens: http.server.ThreadingHTTPServer  # where Dovecot checks an OAuth token
 
     def connect(self) -> imaplib.IMAP4:
         connection = imaplib.IMAP4("127.0.0.1", self.port)
@@ -86,6 +92,7 @@ class ImapServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.tokens.shutdown()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -97,13 +104,18 @@ state_dir = {base}/state
 log_path = {base}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 default_internal_user = {service}
 default_internal_group = {service_group}
 default_login_user = {login}
 passdb {{
   driver = passwd-file
   args = {base}/passwd
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2
+  args = {base}/oauth2.conf
 }}
 userdb {{
   driver = static
@@ -128,6 +140,34 @@ service anvil {{
 """
 
 
+OAUTH2_CONFIG = """\
+tokeninfo_url = http://127.0.0.1:{port}/tokeninfo?access_token=
+introspection_mode = get
+introspection_url = http://127.0.0.1:{port}/introspect?access_token=
+username_attribute = username
+force_introspection = yes
+"""
+
+
+class _TokenInfo(http.server.BaseHTTPRequestHandler):
+    """The identity provider Dovecot asks about a token: OAUTH_TOKEN is IMAP_USER's."""
+
+    def do_GET(self) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        if query.get("access_token") == [OAUTH_TOKEN]:
+            body, code = json.dumps({"username": IMAP_USER, "active": True}).encode(), 200
+        else:
+            body, code = b'{"error": "invalid_token"}', 401
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:  # the test's output is for the test
+        pass
+
+
 def start() -> ImapServer:
     """Dovecot in the foreground, in a folder of its own (its users must reach it, so not under
     pytest's private temporary folders); ready when it accepts a login."""
@@ -139,6 +179,9 @@ def start() -> ImapServer:
     os.chown(base / "home", service.pw_uid, service.pw_gid)
     base.chmod(0o755)
     (base / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}\n")
+    tokens = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TokenInfo)
+    threading.Thread(target=tokens.serve_forever, daemon=True).start()
+    (base / "oauth2.conf").write_text(OAUTH2_CONFIG.format(port=tokens.server_address[1]))
     port = free_port()
     config = base / "dovecot.conf"
     config.write_text(
@@ -151,7 +194,7 @@ def start() -> ImapServer:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    server = ImapServer(port, base, process)
+    server = ImapServer(port, base, process, tokens)
     deadline = time.monotonic() + 20
     while True:
         try:
