@@ -31,12 +31,13 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
+def atomic_path(target: Path, *, durable: bool = True, private: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target`` in one step.
 
     ``durable`` also forces the content to disk before the rename (a power cut then leaves the
     old file or the new one); without it, only a crash of the program is covered, and the
-    caller flushes later (see ``flush_to_disk``).
+    caller flushes later (see ``flush_to_disk``). ``private`` keeps the file readable by its
+    owner only, from its first byte (a token cache).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     # A name near the system's 255 bytes leaves no room for ours around it: cut it.
@@ -48,7 +49,8 @@ def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
         yield tmp
         # The temporary file was made private (0600); the output gets the mode a plain write
         # would give under the user's umask, so colleagues on a shared folder can open it.
-        tmp.chmod(default_mode())
+        if not private:
+            tmp.chmod(default_mode())
         if durable:
             with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
@@ -66,9 +68,11 @@ def default_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_atomic(target: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write ``target`` through ``write(stream)`` atomically."""
-    with atomic_path(target) as tmp, tmp.open("wb") as fh:
+def write_atomic(
+    target: Path, write: Callable[[IO[bytes]], object], *, private: bool = False
+) -> None:
+    """Write ``target`` through ``write(stream)`` atomically (``private``: owner-only)."""
+    with atomic_path(target, private=private) as tmp, tmp.open("wb") as fh:
         write(fh)
 
 

@@ -24,6 +24,7 @@ def test_cli__has_the_expected_commands() -> None:
         "deliver",
         "forget",
         "init",
+        "login",
         "prepare",
         "process",
         "round",

@@ -18,7 +18,7 @@ import mailbox
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email import policy
@@ -160,6 +160,7 @@ class ImapSettings:
     no_tls: bool = False  # tests only: a local server without TLS
     folder: str = "INBOX"
     token_command: str | None = None  # OAuth 2.0 (XOAUTH2) instead of the password
+    token: Callable[[], str] | None = None  # or where a token comes from (Microsoft 365's login)
 
 
 def from_imap(settings: ImapSettings, since: date | None = None) -> Iterator[Mail]:
@@ -172,8 +173,10 @@ def from_imap(settings: ImapSettings, since: date | None = None) -> Iterator[Mai
             connection = imaplib.IMAP4(settings.host, settings.port or 143)
             if not settings.no_tls:
                 connection.starttls()
-        if settings.token_command:  # SASL XOAUTH2, as Microsoft 365 and Gmail take it
-            token = oauth_token(settings.token_command)
+        if settings.token or settings.token_command:  # XOAUTH2, as Microsoft 365 and Gmail take
+            token = (
+                settings.token() if settings.token else oauth_token(settings.token_command or "")
+            )
             proof = f"user={settings.user}\x01auth=Bearer {token}\x01\x01".encode()
             connection.authenticate("XOAUTH2", lambda _: proof)
         else:

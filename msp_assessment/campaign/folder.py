@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import shutil
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -46,6 +47,25 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Imap:
+    """Where the campaign's replies arrive (collect keeps it the first time it is told)."""
+
+    host: str
+    user: str
+    port: int | None = None
+    security: str = "ssl"  # ssl, starttls or ninguno
+    folder: str = "INBOX"
+
+
+@dataclass(frozen=True)
+class Microsoft:
+    """The organisation's app registration for Microsoft 365 (OAuth 2.0, see microsoft.py)."""
+
+    client_id: str
+    tenant: str
+
+
+@dataclass(frozen=True)
 class Round:
     name: str
     deadline: date | None = None
@@ -58,6 +78,17 @@ class Campaign:
     sender: str
     smtp: Smtp | None
     rounds: tuple[Round, ...]
+    microsoft: Microsoft | None = None  # set by «login»: send and collect use its tokens
+    imap: Imap | None = None  # set by the first «collect --imap-host …»
+
+    def token(self) -> Callable[[], str] | None:
+        """Where the campaign's OAuth tokens come from, when it signed in to Microsoft 365."""
+        if self.microsoft is None:
+            return None
+        from msp_assessment.campaign.microsoft import access_token
+
+        app = self.microsoft
+        return lambda: access_token(self.root, app.client_id, app.tenant)
 
     @property
     def round(self) -> Round:
@@ -176,7 +207,17 @@ def load_campaign(root: Path) -> Campaign:
         )
         if not rounds:
             raise KeyError("rondas")
-        return Campaign(root, root / str(data["clientes"]), str(data["remitente"]), smtp, rounds)
+        ms = data.get("microsoft365")
+        microsoft = Microsoft(str(ms["id_aplicacion"]), str(ms["inquilino"])) if ms else None
+        box = data.get("imap")
+        imap = None
+        if box:
+            port = int(box["puerto"]) if box.get("puerto") else None
+            security, folder = str(box.get("cifrado", "ssl")), str(box.get("carpeta", "INBOX"))
+            imap = Imap(str(box["servidor"]), str(box["usuario"]), port, security, folder)
+        clients = root / str(data["clientes"])
+        sender = str(data["remitente"])
+        return Campaign(root, clients, sender, smtp, rounds, microsoft, imap)
     except OSError as err:
         raise CampaignError(f"No se pudo leer {path}: {err.strerror or err}.") from err
     except (tomllib.TOMLDecodeError, KeyError, ValueError, TypeError) as err:
@@ -208,6 +249,19 @@ def write_config(campaign: Campaign) -> None:
             lines.append(f"usuario = {text(smtp.user)}")
         if smtp.token_command:
             lines.append(f"orden_token = {text(smtp.token_command)}")
+    if campaign.imap is not None:
+        box = campaign.imap
+        lines += ["", "[imap]", f"servidor = {text(box.host)}", f"usuario = {text(box.user)}"]
+        if box.port is not None:
+            lines.append(f"puerto = {box.port}")
+        lines += [f"cifrado = {text(box.security)}", f"carpeta = {text(box.folder)}"]
+    if campaign.microsoft is not None:
+        lines += [
+            "",
+            "[microsoft365]  # «msp-assessment login»: OAuth 2.0 en lugar de contraseña",
+            f"id_aplicacion = {text(campaign.microsoft.client_id)}",
+            f"inquilino = {text(campaign.microsoft.tenant)}",
+        ]
     for round_ in campaign.rounds:
         lines += ["", "[[rondas]]", f"nombre = {text(round_.name)}"]
         if round_.deadline is not None:

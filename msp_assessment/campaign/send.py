@@ -53,6 +53,7 @@ class SmtpSettings:
     # OAuth 2.0 instead of a password: a command whose output is an access token (msmtp's
     # «passwordeval» convention), sent with SASL XOAUTH2.
     token_command: str | None = None
+    token: Callable[[], str] | None = None  # or where a token comes from (Microsoft 365's login)
     timeout: float = 60.0
     context: ssl.SSLContext | None = None  # default: the system's trusted certificates
 
@@ -323,8 +324,11 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             connection = smtplib.SMTP(settings.host, port, timeout=settings.timeout)
             if settings.security is Security.STARTTLS:
                 connection.starttls(context=context)
-        if settings.user and settings.token_command:
-            _xoauth2(connection, settings.user, oauth_token(settings.token_command))
+        if settings.user and (settings.token or settings.token_command):
+            token = (
+                settings.token() if settings.token else oauth_token(settings.token_command or "")
+            )
+            _xoauth2(connection, settings.user, token)
         elif settings.user:
             _login(connection, settings.user, settings.password or "")
     except smtplib.SMTPAuthenticationError as err:

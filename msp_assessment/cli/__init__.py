@@ -350,6 +350,7 @@ for _command in (
     cli_folder.init,
     cli_folder.round_group,
     cli_folder.forget,
+    cli_folder.login,
 ):
     cli.add_command(_command)
 

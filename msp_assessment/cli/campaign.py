@@ -205,6 +205,7 @@ def send(
         raise click.UsageError("Elija --starttls o --ssl, no los dos.")
     security = Security.SSL if use_ssl else Security.STARTTLS if starttls else Security.NONE
     folders = [folder] if folder is not None else []
+    token = None  # a campaign signed in to Microsoft 365 (login) sends with its tokens
     journals: dict[Path, Any] = {}  # a campaign's folders: their journals are in its record
     if folder is None:
         campaign = current_campaign("CARPETA")
@@ -219,15 +220,22 @@ def send(
             smtp = campaign.smtp
             smtp_host, smtp_port, security, user = smtp.host, smtp.port, smtp.security, smtp.user
             oauth_token_command = oauth_token_command or smtp.token_command
+        token = None if oauth_token_command else campaign.token()
     if smtp_host is None:
         raise click.UsageError("Falta --smtp-host SERVIDOR.")
     password = None
-    if user and not dry_run and not oauth_token_command:
+    if user and not dry_run and not oauth_token_command and token is None:
         password = os.environ.get(PASSWORD_ENV) or click.prompt(
             f"Contraseña SMTP de {user}", hide_input=True, err=True
         )
     settings = SmtpSettings(
-        smtp_host, smtp_port, security, user, password, token_command=oauth_token_command
+        smtp_host,
+        smtp_port,
+        security,
+        user,
+        password,
+        token_command=oauth_token_command,
+        token=token,
     )
 
     def show(done: int, total: int, delivery: Delivery) -> None:
@@ -547,16 +555,21 @@ def collect(
     from msp_assessment.campaign.collect import collect as run_collect
     from msp_assessment.campaign.rounds import collect_round, invited_since
 
+    campaign = None if output is not None else current_campaign("-o CARPETA")
+    token = None
+    if campaign is not None and source is None:
+        imap_host, imap_user, imap_port, imap_security, imap_folder, token = _campaign_imap(
+            campaign, imap_host, imap_user, imap_port, imap_security, imap_folder
+        )
     if (source is None) == (imap_host is None):
         raise click.UsageError(
             "Indique CORREOS (.eml o .mbox) o --imap-host SERVIDOR, uno de los dos."
         )
-    campaign = None if output is not None else current_campaign("-o CARPETA")
     if imap_host is not None:
         if not imap_user:
             raise click.UsageError("Falta --imap-user USUARIO.")
         password = ""
-        if not imap_oauth_token_command:
+        if not imap_oauth_token_command and token is None:
             password = os.environ.get(IMAP_PASSWORD_ENV) or click.prompt(
                 f"Contraseña IMAP de {imap_user}", hide_input=True, err=True
             )
@@ -569,6 +582,7 @@ def collect(
             no_tls=imap_security == "ninguno",
             folder=imap_folder,
             token_command=imap_oauth_token_command,
+            token=None if imap_oauth_token_command else token,
         )
         when = since or (invited_since(campaign) if campaign is not None else None)
         mails = from_imap(settings, when)
@@ -609,3 +623,27 @@ def collect(
         "vea quién ha respondido con «msp-assessment status».",
     )
     sys.exit(1 if report.problems else 0)
+
+
+def _campaign_imap(
+    campaign: Any,
+    host: str | None,
+    user: str | None,
+    port: int | None,
+    security: str,
+    folder: str,
+) -> tuple[str | None, str | None, int | None, str, str, Any]:
+    """The mailbox of a campaign: the one given now (kept in campaña.toml for next time), or
+    the one kept; and its tokens when the campaign signed in to Microsoft 365."""
+    import dataclasses
+
+    from msp_assessment.campaign.folder import Imap, write_config
+
+    if host is not None and user is not None:
+        kept = Imap(host, user, port, security, folder)
+        if kept != campaign.imap:
+            write_config(dataclasses.replace(campaign, imap=kept))
+    elif host is None and campaign.imap is not None:
+        box = campaign.imap
+        host, user, port, security, folder = box.host, box.user, box.port, box.security, box.folder
+    return host, user, port, security, folder, campaign.token()

@@ -160,3 +160,35 @@ def forget(client_id: str, as_json: bool) -> None:
         return
     for line in report.lines():
         click.echo(line)
+
+
+@command()
+@click.option(
+    "--client-id", metavar="ID", help="Id. de la aplicación registrada en Microsoft Entra."
+)
+@click.option(
+    "--tenant",
+    metavar="INQUILINO",
+    help="Inquilino: su dominio o su id. (contoso.onmicrosoft.com).",
+)
+def login(client_id: str | None, tenant: str | None) -> None:
+    """Inicia la sesión de Microsoft 365 de la campaña (OAuth 2.0, con un código de dispositivo):
+    send y collect la usan en lugar de una contraseña y la renuevan solos."""
+    import dataclasses
+
+    from msp_assessment.campaign.folder import Microsoft, write_config
+    from msp_assessment.campaign.microsoft import login as sign_in
+
+    campaign = current_campaign("la carpeta de campaña")
+    known = campaign.microsoft
+    client_id = client_id or (known.client_id if known else None)
+    tenant = tenant or (known.tenant if known else None)
+    if not client_id or not tenant:
+        raise click.UsageError(
+            "Indique --client-id y --tenant: los de la aplicación que su administrador registró "
+            "para el correo (véase el README)."
+        )
+    who = sign_in(campaign.root, client_id, tenant, click.echo)
+    write_config(dataclasses.replace(campaign, microsoft=Microsoft(client_id, tenant)))
+    click.echo(f"Sesión de Microsoft 365 iniciada{f' como {who}' if who else ''}.")
+    next_step("envíe y recoja como siempre: «msp-assessment send», «msp-assessment collect».")
