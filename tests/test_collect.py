@@ -30,6 +30,7 @@ LIST = [
     ("H-1", "Eta", "Hugo", "hugo@eta.es"),
     ("K-1", "Kappa", "Kim", "kim@kappa.es"),
 ]
+THIRTY = [(f"T-{i:02d}", f"Empresa {i}", "X", f"persona{i}@empresa{i}.es") for i in range(30)]
 THREES = uniform_answers({a: [3] * 5 for a in range(1, 5)})
 FOURS = uniform_answers({a: [4] * 5 for a in range(1, 5)})
 
@@ -90,6 +91,20 @@ def replies(work: Path) -> list[bytes]:
 def campaign(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     clients = write_list(tmp_path / "lista.csv", LIST)
     root = tmp_path / "campaña"
+    args = ["init", str(root), "--clients", str(clients), "--from", "Canal <canal@fabricante.es>"]
+    smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", USER]
+    assert invoke(*args, *smtp, "--round", "2026").exit_code == 0
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("MSP_IMAP_PASSWORD", IMAP_PASSWORD)
+    assert invoke("prepare").exit_code == 0
+    assert invoke("send").exit_code == 0
+    return root
+
+
+@pytest.fixture
+def campaign_of_thirty(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    clients = write_list(tmp_path / "treinta.csv", THIRTY)
+    root = tmp_path / "campaña-30"
     args = ["init", str(root), "--clients", str(clients), "--from", "Canal <canal@fabricante.es>"]
     smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", USER]
     assert invoke(*args, *smtp, "--round", "2026").exit_code == 0
@@ -198,3 +213,53 @@ def test_collect__oauth2_token_command__xoauth2_against_dovecot(
     code, report = invoke_json(*base, *imap_args, "--imap-oauth-token-command", good)
     assert code == 0, report
     assert [s["sender"] for s in report["saved"]] == ["ana@alfa.es"]
+
+
+def test_collect__thirty_replies_of_every_shape__collected_twice__status_for_every_client(
+    campaign_of_thirty: Path, imap: ImapServer, tmp_path: Path
+) -> None:
+    """Thirty replies: plain, forwarded, two attachments, zipped, renamed, none, and two bounces."""
+    work = tmp_path / "libros"
+    work.mkdir()
+    expected: dict[str, str] = {}
+    for i, (client_id, company, _, email) in enumerate(THIRTY):
+        kind = i % 6
+        if i in (28, 29):  # two bounces
+            imap.append(bounce(email, "5.1.1", "550 5.1.1 User unknown"))
+            expected[client_id] = "REBOTADO"
+            continue
+        book = write_filled(
+            work / f"{client_id}.xlsx", THREES, client=Client(client_id, company, "X", email)
+        ).read_bytes()
+        attachments: list[tuple[str, bytes]] = [("Autoevaluación.xlsx", book)]
+        if kind == 1:  # forwarded by a colleague
+            original = reply(f"<{email}>", "RE", attachments)
+            imap.append(forwarded(f"Colega <colega{i}@otro.es>", original).as_bytes())
+            expected[client_id] = "RECIBIDO Y PUNTUADO"
+            continue
+        if kind == 2:  # two attachments: a PDF and the workbook
+            attachments = [("firmado.pdf", b"%PDF-1.4"), *attachments]
+        elif kind == 3:  # zipped and renamed
+            attachments = [("respuesta.zip", zipped("cuestionario.dat", book))]
+        elif kind == 4:  # none
+            attachments = []
+        elif i == 5:  # Outlook's rich text: the workbook hidden in a winmail.dat (TNEF)
+            attachments = [("winmail.dat", b"\x78\x9f\x3e\x22" + book[:100])]
+        imap.append(reply(f"<{email}>", "RE: Autoevaluación", attachments).as_bytes())
+        expected[client_id] = "PENDIENTE" if kind == 4 or i == 5 else "RECIBIDO Y PUNTUADO"
+    before = imap.state()
+    assert len(before) == 30
+    code, first = collect_imap(imap)
+    assert code == 0, first["problems"]
+    code, again = collect_imap(imap)
+    assert again["saved"] == [] and again["already_collected"] == len(first["saved"])
+    assert imap.state() == before
+    tnef = next(w for w in first["without_workbook"] if w["client"] == "T-05")
+    assert "winmail.dat" in tnef["what"]
+    human = invoke("status").output
+    seen = {
+        line.split(" · ")[1]: line.split(" · ")[0].strip()
+        for line in human.splitlines()
+        if " · " in line and line.split(" · ")[1] in expected
+    }
+    assert seen == expected
