@@ -16,7 +16,7 @@ from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates.cells import named_cell
-from tests.support.mail import invoke, invoke_json, write_list
+from tests.support.mail import campaign_in, invoke, invoke_json
 from tests.support.smtp_server import USER, SmtpServer
 
 LIST = [
@@ -53,31 +53,18 @@ def estadisticas(summary: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def campaign(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    clients = write_list(tmp_path / "lista.csv", LIST)
-    root = tmp_path / "campaña"
-    made = invoke(
-        "init",
-        str(root),
-        "--clients",
-        str(clients),
-        "--from",
-        "Canal MSP <canal@fabricante.es>",
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        str(server.port),
+    return campaign_in(
+        tmp_path,
+        server,
+        LIST,
+        monkeypatch,
         "--security",
         "starttls",
-        "--user",
-        USER,
         "--round",
         "2026",
         "--deadline",
         "15/12/2026",
     )
-    assert made.exit_code == 0, made.output
-    monkeypatch.chdir(root)
-    return root
 
 
 def test_init__config_a_person_reads__layout__never_the_password(campaign: Path) -> None:

@@ -16,9 +16,9 @@ from msp_assessment.examples import uniform_answers, write_filled
 from tests.support import imap_server
 from tests.support.hostile import zip_bomb_ratio
 from tests.support.imap_server import IMAP_PASSWORD, IMAP_USER, ImapServer
-from tests.support.mail import invoke, invoke_json, write_list
+from tests.support.mail import campaign_in, invoke, invoke_json, write_list
 from tests.support.replies import bounce, forwarded, reply, zipped
-from tests.support.smtp_server import OAUTH_TOKEN, USER, SmtpServer
+from tests.support.smtp_server import OAUTH_TOKEN, SmtpServer
 
 LIST = [
     ("A-1", "Alfa", "Ana", "ana@alfa.es"),
@@ -89,12 +89,11 @@ def replies(work: Path) -> list[bytes]:
 
 @pytest.fixture
 def campaign(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    clients = write_list(tmp_path / "lista.csv", LIST)
-    root = tmp_path / "campaña"
-    args = ["init", str(root), "--clients", str(clients), "--from", "Canal <canal@fabricante.es>"]
-    smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", USER]
-    assert invoke(*args, *smtp, "--round", "2026").exit_code == 0
-    monkeypatch.chdir(root)
+    return invited(campaign_in(tmp_path, server, LIST, monkeypatch, "--round", "2026"), monkeypatch)
+
+
+def invited(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The campaign with its invitations sent and the mailbox's password at hand."""
     monkeypatch.setenv("MSP_IMAP_PASSWORD", IMAP_PASSWORD)
     assert invoke("prepare").exit_code == 0
     assert invoke("send").exit_code == 0
@@ -103,16 +102,8 @@ def campaign(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture
 def campaign_of_thirty(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    clients = write_list(tmp_path / "treinta.csv", THIRTY)
-    root = tmp_path / "campaña-30"
-    args = ["init", str(root), "--clients", str(clients), "--from", "Canal <canal@fabricante.es>"]
-    smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", USER]
-    assert invoke(*args, *smtp, "--round", "2026").exit_code == 0
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("MSP_IMAP_PASSWORD", IMAP_PASSWORD)
-    assert invoke("prepare").exit_code == 0
-    assert invoke("send").exit_code == 0
-    return root
+    root = campaign_in(tmp_path, server, THIRTY, monkeypatch, "--round", "2026", name="treinta")
+    return invited(root, monkeypatch)
 
 
 def collect_imap(imap: ImapServer) -> tuple[int, dict[str, Any]]:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from msp_assessment.campaign import microsoft
-from tests.support.mail import invoke, write_list
+from tests.support.mail import campaign_in, invoke
 from tests.support.microsoft_endpoints import TENANT, Endpoints
-from tests.support.smtp_server import OAUTH_TOKEN, USER, SmtpServer
+from tests.support.smtp_server import OAUTH_TOKEN, SmtpServer
 
 
 def test_device_code_sign_in__the_requests_the_cache_and_a_silent_refresh(tmp_path: Path) -> None:
@@ -43,24 +43,8 @@ def test_campaign_signed_in_to_microsoft_365__send_uses_xoauth2__no_password(
     endpoints = Endpoints("id-app", [OAUTH_TOKEN, OAUTH_TOKEN])
     monkeypatch.setattr(microsoft, "HTTP_CLIENT", endpoints)
     monkeypatch.delenv("MSP_SMTP_PASSWORD")  # no password anywhere: a prompt would abort
-    clients = write_list(tmp_path / "c.csv", [("C-1", "Uno", "Ana", "ana@uno.es")])
-    root = tmp_path / "campaña"
-    made = invoke(
-        "init",
-        str(root),
-        "--clients",
-        str(clients),
-        "--from",
-        "c@contoso.onmicrosoft.com",
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        str(server.port),
-        "--user",
-        USER,
-    )
-    assert made.exit_code == 0, made.output
-    monkeypatch.chdir(root)
+    rows = [("C-1", "Uno", "Ana", "ana@uno.es")]
+    root = campaign_in(tmp_path, server, rows, monkeypatch, sender="c@contoso.onmicrosoft.com")
     signed = invoke("login", "--client-id", "id-app", "--tenant", TENANT)
     assert signed.exit_code == 0, signed.output
     assert "introduzca el código ABCD-1234" in signed.output

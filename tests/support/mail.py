@@ -75,3 +75,23 @@ def send_args(folder: Path, server: SmtpServer, *extra: str) -> list[str]:
         USER,
         *extra,
     ]
+
+
+def campaign_in(
+    tmp_path: Path,
+    server: SmtpServer,
+    rows: list[tuple[str, ...]],
+    monkeypatch: Any,
+    *extra: str,
+    name: str = "campaña",
+    sender: str = "Canal MSP <canal@fabricante.es>",
+) -> Path:
+    """A campaign folder made by init for ``rows``, sending through ``server``; the test runs
+    inside it from then on."""
+    clients = write_list(tmp_path / f"{name}.csv", rows)
+    root = tmp_path / name
+    smtp = ["--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", USER]
+    made = invoke("init", str(root), "--clients", str(clients), "--from", sender, *smtp, *extra)
+    assert made.exit_code == 0, made.output
+    monkeypatch.chdir(root)
+    return root
