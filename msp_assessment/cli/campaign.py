@@ -239,6 +239,8 @@ def send(
     )
 
     def show(done: int, total: int, delivery: Delivery) -> None:
+        if folder is None and delivery.outcome is Outcome.ALREADY_SENT:
+            return  # a campaign sends its round's every folder: what went before is a number
         line = (
             f"{SEND_LABELS[delivery.outcome.value]:<11} · {delivery.recipient} · {delivery.draft}"
         )
