@@ -35,6 +35,7 @@ from msp_assessment.client_list import csv_delimiter, decode_csv, read_client_li
 from msp_assessment.errors import CampaignError
 from msp_assessment.list_columns import columns_of
 from msp_assessment.processing.portfolio.roster import match_clients
+from msp_assessment.processing.run.one_file import file_sha256
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
 from msp_assessment.text import cell_text
@@ -93,7 +94,7 @@ def forget_client(campaign: Campaign, client_id: str) -> ForgetReport:
             removed += [p for p in (folder / f"{stem}.eml", folder / f"{stem}.xlsx") if p.exists()]
         returns, _ = _theirs(clients, index, [campaign.folder(RETURNS, round_)], False)
         removed += returns
-        digests += [d for p in returns if (d := _digest(p))]
+        digests += [d for p in returns if (d := file_sha256(p))]
         copies, _ = _theirs(clients, index, [campaign.folder(RESULTS, round_)], True)
         for copy in copies:
             removed.append(copy)
@@ -137,12 +138,6 @@ def _theirs(
     matched, _ = match_clients(clients, outcomes)
     mine = {Path(p) for p in matched[index].files}
     return sorted(mine), [Path(o.path) for o in outcomes if Path(o.path) not in mine]
-
-
-def _digest(path: Path) -> str | None:
-    from msp_assessment.processing.run.one_file import file_sha256
-
-    return file_sha256(path)
 
 
 def _drop_journal_lines(journal: Path, client: Client) -> int:

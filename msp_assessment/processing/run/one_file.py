@@ -79,7 +79,8 @@ def safe_process(path: Path, *, plan: RunPlan) -> FileOutcome:
         detail = shorten(f"{type(err).__name__}: {err}", 120)
         internal = problem(Code.INTERNAL_ERROR, detail=detail)
         outcome = FileOutcome(str(path), Status.UNREADABLE, problems=(internal,))
-    return replace(outcome, relative_name=plan.names[path], sha256=file_sha256(path))
+    digest = outcome.sha256 or file_sha256(path)  # a read workbook's outcome has it already
+    return replace(outcome, relative_name=plan.names[path], sha256=digest)
 
 
 def stopped_outcome(path: Path, why: str, *, names: Mapping[Path, str]) -> FileOutcome:
@@ -174,14 +175,15 @@ def _outcome(
     """The file's outcome, with its -revisar or -resultados copy written when asked."""
     instrument, options, stem = plan.instrument, plan.options, plan.stems[path]
     client, when, modified = reading.client, reading.client_date, _mtime(path)
-    arrived = _arrival(path, options.arrived)
+    # Hashed once: what a -revisar copy names its origin by, and how the record knows the file.
+    digest = file_sha256(path)
+    arrived = options.arrived.get(digest) if options.arrived and digest else None
     output = resaved = None
     if options.output_dir is not None:
         stem = own_stem(options.output_dir, stem, client, instrument)
     if not checked.valid:
         if options.output_dir is not None:
-            origin = file_sha256(path) or ""
-            review = review_workbook(copy, instrument, checked.problems, path.name, origin)
+            review = review_workbook(copy, instrument, checked.problems, path.name, digest or "")
             output = _write_output(
                 review.data, options.output_dir, stem, contract.REVIEW_SUFFIX, modified
             )
@@ -196,6 +198,7 @@ def _outcome(
             date=when,
             modified=modified,
             arrived=arrived,
+            sha256=digest,
             corrects=reading.corrects,
         )
     result = score(instrument, checked.answers)
@@ -223,6 +226,7 @@ def _outcome(
         date=when,
         modified=modified,
         arrived=arrived,
+        sha256=digest,
         previous=past,
         change=change(result, past[-1]) if past else None,
         corrects=reading.corrects,
@@ -340,12 +344,6 @@ def file_sha256(path: Path) -> str | None:
             return hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError:
         return None
-
-
-def _arrival(path: Path, arrived: Mapping[str, float] | None) -> float | None:
-    """When the file arrived, as the campaign's record says (None outside a campaign)."""
-    digest = file_sha256(path) if arrived is not None else None
-    return arrived.get(digest) if arrived is not None and digest is not None else None
 
 
 def _mtime(path: Path) -> float | None:
