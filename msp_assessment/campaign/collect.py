@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_assessment.campaign.messages import attachment_name
-from msp_assessment.campaign.send import oauth_token
+from msp_assessment.campaign.send import Security, oauth_token
 from msp_assessment.client import Client
 from msp_assessment.errors import CampaignError
 from msp_assessment.problems import Problem
@@ -156,8 +156,8 @@ class ImapSettings:
     user: str
     password: str
     port: int | None = None
-    ssl: bool = True  # TLS from the first byte (993); else STARTTLS (143), or plain with no_tls
-    no_tls: bool = False  # tests only: a local server without TLS
+    # TLS from the first byte (993), STARTTLS (143), or none (a local server, in the tests).
+    security: Security = Security.SSL
     folder: str = "INBOX"
     token_command: str | None = None  # OAuth 2.0 (XOAUTH2) instead of the password
     token: Callable[[], str] | None = None  # or where a token comes from (Microsoft 365's login)
@@ -167,11 +167,11 @@ def from_imap(settings: ImapSettings, since: date | None = None) -> Iterator[Mai
     """Every message of the folder (since ``since``), read-only: EXAMINE and BODY.PEEK, so no
     message is deleted, moved or flagged (not even as seen)."""
     try:
-        if settings.ssl and not settings.no_tls:
+        if settings.security is Security.SSL:
             connection: imaplib.IMAP4 = imaplib.IMAP4_SSL(settings.host, settings.port or 993)
         else:
             connection = imaplib.IMAP4(settings.host, settings.port or 143)
-            if not settings.no_tls:
+            if settings.security is Security.STARTTLS:
                 connection.starttls()
         if settings.token or settings.token_command:  # XOAUTH2, as Microsoft 365 and Gmail take
             token = (

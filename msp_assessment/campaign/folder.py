@@ -32,7 +32,9 @@ from msp_assessment.text import parse_date
 CONFIG_NAME = "campaña.toml"
 INVITATIONS, RETURNS, RESULTS, DELIVERY = "invitaciones", "recibidos", "resultados", "entrega"
 REMINDERS = "recordatorios"  # recordatorios-1, recordatorios-2…
+# How a person names a connection's encryption, in campaña.toml and on the command line.
 SECURITY_NAMES = {Security.STARTTLS: "starttls", Security.SSL: "ssl", Security.NONE: "ninguno"}
+SECURITY_BY_NAME = {name: security for security, name in SECURITY_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Imap:
     host: str
     user: str
     port: int | None = None
-    security: str = "ssl"  # ssl, starttls or ninguno
+    security: Security = Security.SSL
     folder: str = "INBOX"
 
 
@@ -193,11 +195,10 @@ def load_campaign(root: Path) -> Campaign:
         smtp_data = data.get("smtp")
         smtp = None
         if smtp_data:
-            names = {name: security for security, name in SECURITY_NAMES.items()}
             smtp = Smtp(
                 str(smtp_data["servidor"]),
                 int(smtp_data["puerto"]) if smtp_data.get("puerto") else None,
-                names[str(smtp_data.get("cifrado", "starttls"))],
+                SECURITY_BY_NAME[str(smtp_data.get("cifrado", "starttls"))],
                 str(smtp_data["usuario"]) if smtp_data.get("usuario") else None,
                 str(smtp_data["orden_token"]) if smtp_data.get("orden_token") else None,
             )
@@ -213,7 +214,8 @@ def load_campaign(root: Path) -> Campaign:
         imap = None
         if box:
             port = int(box["puerto"]) if box.get("puerto") else None
-            security, folder = str(box.get("cifrado", "ssl")), str(box.get("carpeta", "INBOX"))
+            security = SECURITY_BY_NAME[str(box.get("cifrado", "ssl"))]
+            folder = str(box.get("carpeta", "INBOX"))
             imap = Imap(str(box["servidor"]), str(box["usuario"]), port, security, folder)
         clients = root / str(data["clientes"])
         sender = str(data["remitente"])
@@ -254,7 +256,8 @@ def write_config(campaign: Campaign) -> None:
         lines += ["", "[imap]", f"servidor = {text(box.host)}", f"usuario = {text(box.user)}"]
         if box.port is not None:
             lines.append(f"puerto = {box.port}")
-        lines += [f"cifrado = {text(box.security)}", f"carpeta = {text(box.folder)}"]
+        cipher = SECURITY_NAMES[box.security]
+        lines += [f"cifrado = {text(cipher)}", f"carpeta = {text(box.folder)}"]
     if campaign.microsoft is not None:
         lines += [
             "",

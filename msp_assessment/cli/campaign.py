@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,9 +18,13 @@ from msp_assessment.cli.common import (
     jobs_option,
     next_step,
     output_folder_option,
+    password_for,
     security_option,
 )
 from msp_assessment.text import count, format_es
+
+if TYPE_CHECKING:
+    from msp_assessment.campaign.send import Security
 
 PASSWORD_ENV = "MSP_SMTP_PASSWORD"
 SEND_LABELS = {
@@ -225,9 +228,7 @@ def send(
         raise click.UsageError("Falta --smtp-host SERVIDOR.")
     password = None
     if user and not dry_run and not oauth_token_command and token is None:
-        password = os.environ.get(PASSWORD_ENV) or click.prompt(
-            f"Contraseña SMTP de {user}", hide_input=True, err=True
-        )
+        password = password_for(PASSWORD_ENV, "SMTP", user)
     settings = SmtpSettings(
         smtp_host,
         smtp_port,
@@ -540,7 +541,7 @@ def collect(
     imap_port: int | None,
     imap_user: str | None,
     imap_folder: str,
-    imap_security: str,
+    imap_security: Security,
     imap_oauth_token_command: str | None,
     since: date | None,
     clients: Path | None,
@@ -572,16 +573,13 @@ def collect(
             raise click.UsageError("Falta --imap-user USUARIO.")
         password = ""
         if not imap_oauth_token_command and token is None:
-            password = os.environ.get(IMAP_PASSWORD_ENV) or click.prompt(
-                f"Contraseña IMAP de {imap_user}", hide_input=True, err=True
-            )
+            password = password_for(IMAP_PASSWORD_ENV, "IMAP", imap_user)
         settings = ImapSettings(
             imap_host,
             imap_user,
             password,
             imap_port,
-            ssl=imap_security == "ssl",
-            no_tls=imap_security == "ninguno",
+            imap_security,
             folder=imap_folder,
             token_command=imap_oauth_token_command,
             token=None if imap_oauth_token_command else token,
@@ -632,9 +630,9 @@ def _campaign_imap(
     host: str | None,
     user: str | None,
     port: int | None,
-    security: str,
+    security: Security,
     folder: str,
-) -> tuple[str | None, str | None, int | None, str, str, Any]:
+) -> tuple[str | None, str | None, int | None, Security, str, Any]:
     """The mailbox of a campaign: the one given now (kept in campaña.toml for next time), or
     the one kept; and its tokens when the campaign signed in to Microsoft 365."""
     import dataclasses

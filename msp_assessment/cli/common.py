@@ -161,11 +161,22 @@ def current_campaign(missing: str) -> Any:
 def security_option(
     flag: str, default: str, what: str
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """How a mail connection is encrypted: ``starttls``, ``ssl`` or ``ninguno``."""
+    """How a mail connection is encrypted, as a person names it (``starttls``, ``ssl`` or
+    ``ninguno``); the command gets the ``Security`` it names."""
+    from msp_assessment.campaign.folder import SECURITY_BY_NAME
+
     return click.option(
         flag,
-        type=click.Choice(["starttls", "ssl", "ninguno"]),
+        type=click.Choice(list(SECURITY_BY_NAME)),
         default=default,
         show_default=True,
+        callback=lambda _ctx, _param, value: SECURITY_BY_NAME[value],
         help=f"Cifrado de la conexión {what}.",
+    )
+
+
+def password_for(env: str, what: str, user: str) -> str:
+    """A mail password: from the environment variable ``env``, else asked (never an option)."""
+    return os.environ.get(env) or click.prompt(
+        f"Contraseña {what} de {user}", hide_input=True, err=True
     )

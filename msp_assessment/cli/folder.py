@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +19,9 @@ from msp_assessment.cli.common import (
     next_step,
     security_option,
 )
+
+if TYPE_CHECKING:
+    from msp_assessment.campaign.send import Security
 
 
 def _new_campaign_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
@@ -85,7 +89,7 @@ def init(
     sender: str,
     smtp_host: str,
     smtp_port: int | None,
-    security: str,
+    security: Security,
     user: str | None,
     oauth_token_command: str | None,
     round_name: str,
@@ -97,7 +101,7 @@ def init(
     Dentro de CARPETA (o con --campaign CARPETA) las demás órdenes no necesitan rutas ni
     opciones de correo: prepare, send, status, process, deliver y round new.
     """
-    from msp_assessment.campaign.folder import SECURITY_NAMES, Round, Smtp, init_campaign
+    from msp_assessment.campaign.folder import Round, Smtp, init_campaign
     from msp_assessment.campaign.messages import parse_sender
     from msp_assessment.client_list import read_client_list
 
@@ -108,9 +112,8 @@ def init(
             click.echo(problem.message)
         click.echo(f"No se ha creado la campaña: corrija {clients} y vuelva a ejecutar la orden.")
         sys.exit(1)
-    by_name = {name: value for value, name in SECURITY_NAMES.items()}
     smtp = (
-        Smtp(smtp_host, smtp_port, by_name[security], user, oauth_token_command)
+        Smtp(smtp_host, smtp_port, security, user, oauth_token_command)
         if smtp_host.strip()
         else None
     )
