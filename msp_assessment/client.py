@@ -154,12 +154,6 @@ def company_key(company: str) -> str:
     return " ".join(w for w in words if w not in LEGAL_FORMS) or " ".join(words)
 
 
-def identity_doubt(found: Client, known: Sequence[Client]) -> str | None:
-    """Why ``found`` cannot be taken for a client of ``known`` without the user's word (see
-    ``ClientIndex.doubt``)."""
-    return ClientIndex(known).doubt(found)
-
-
 def find_client(found: Client, known: Sequence[Client]) -> int | None:
     """The index of the one client of ``known`` that ``found`` is (see ``ClientIndex.find``)."""
     return ClientIndex(known).find(found)

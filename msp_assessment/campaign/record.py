@@ -226,17 +226,6 @@ class Record:
                 db.execute("DELETE FROM mail WHERE sha256 = ?", (digest,))
         return known
 
-    def files_of(self, client_id: str) -> list[tuple[str, str, str]]:
-        """(round, sha256, path) of every file whose workbook names ``client_id`` (as
-        ``id_key`` compares ids)."""
-        with self._connection() as db:
-            rows = db.execute(
-                "SELECT o.round, o.sha256, a.path, o.client_id FROM outcomes o JOIN arrivals a "
-                "ON a.round = o.round AND a.sha256 = o.sha256 WHERE o.client_id IS NOT NULL"
-            ).fetchall()
-        wanted = id_key(client_id)
-        return [(r, h, p) for r, h, p, found in rows if id_key(found) == wanted]
-
     def journal(self, folder: Path) -> RecordJournal:
         """The sending journal of a drafts folder of the campaign, kept in the record."""
         return RecordJournal(self, self._relative(folder))
