@@ -23,11 +23,15 @@ from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import stage_cell
 from msp_assessment.workbook_templates.charts import area_radar, paint_fill
 
+# The bold note's characters per line across the sheet's four columns, as LibreOffice wraps it.
+NOTE_CHARS_PER_LINE = 110
 READING_NOTE = (
     "Cómo se lee: la hoja Resumen tiene un cliente por fila, ordenado por media global de mayor a "
     "menor; el color de cada media y de la etapa es el de su etapa. Si un cliente envió varios "
-    "libros, cuenta el más reciente (por Fecha y, si no, por fecha de modificación del archivo) "
-    "y los demás aparecen en Incidencias como sustituidos."
+    "libros, cuenta el más reciente: en una campaña, el último que llegó; si no, o si llegaron a "
+    "la vez, el de Fecha más reciente y, a igual Fecha, el archivo modificado después. Una copia "
+    "de revisión que el cliente devolvió corregida sustituye al libro del que se hizo. Los demás "
+    "aparecen en Incidencias como sustituidos."
 )
 
 
@@ -54,7 +58,7 @@ def write_statistics(ws: Worksheet, cons: Consolidation, instrument: Instrument)
         ws.cell(row=row, column=2, value=value)
         row += 1
     put_note(ws, row, READING_NOTE, 4)
-    ws.row_dimensions[row].height = 48
+    ws.row_dimensions[row].height = palette.row_height(READING_NOTE, NOTE_CHARS_PER_LINE)
     row += 1
     based = (
         f"Las cifras de esta hoja se basan en {count(n, 'cliente puntuado', 'clientes puntuados')}."
