@@ -27,6 +27,10 @@ class Code(StrEnum):
     FILE_FORMAT_UNREADABLE = "file_format_unreadable"
     FILE_READER_STOPPED = "file_reader_stopped"
     INTERNAL_ERROR = "internal_error"
+    # A message collect could not read (a .msg file, one over the size limit): nothing of it
+    # is collected; the rest is.
+    MAIL_UNREADABLE = "mail_unreadable"
+    MAIL_TOO_LARGE = "mail_too_large"
     OWN_FILE = "own_file"  # one of our files among the returns: passed over (report.skipped)
     # Workbook-level and answer-level problems (status "invalid").
     NOT_ASSESSMENT = "not_assessment"
@@ -103,6 +107,16 @@ TEMPLATES: dict[Code, str] = {
         "de Excel (.xlsx)»."
     ),
     Code.OWN_FILE: "El archivo {what}.",
+    Code.MAIL_UNREADABLE: (
+        "El mensaje no se puede leer ({detail}); no se ha recogido nada de él. Ábralo en su "
+        "programa de correo y guarde el adjunto en la carpeta de recibidos, o expórtelo de nuevo "
+        "(en Outlook, Archivo > Guardar como)."
+    ),
+    Code.MAIL_TOO_LARGE: (
+        "El mensaje supera el límite de tamaño ({detail}) y no se ha descargado. Un libro de la "
+        "autoevaluación ocupa unos pocos KB: ábralo en su programa de correo y, si trae el libro, "
+        "guárdelo en la carpeta de recibidos."
+    ),
     Code.INTERNAL_ERROR: (
         "msp-assessment no pudo procesar este archivo por un error interno ({detail}). El resto "
         "del lote no se ve afectado; vuelva a ejecutar con --debug e informe del error."
@@ -214,6 +228,8 @@ LABELS: dict[Code, str] = {
     Code.FILE_FORMAT_UNREADABLE: "Formato que no se puede leer",
     Code.FILE_READER_STOPPED: "Detiene al lector",
     Code.OWN_FILE: "Archivo de msp-assessment",
+    Code.MAIL_UNREADABLE: "Mensaje ilegible",
+    Code.MAIL_TOO_LARGE: "Mensaje demasiado grande",
     Code.INTERNAL_ERROR: "Error interno",
     Code.NOT_ASSESSMENT: "No es la autoevaluación",
     Code.UNKNOWN_INSTRUMENT: "Otro cuestionario",

@@ -1,23 +1,34 @@
 """collect: the returns straight from a real IMAP mailbox (Dovecot), read-only, and the same
-replies exported as .eml files and as an .mbox: every workbook once, bounces noticed."""
+replies exported as .eml files, as an .mbox and as Outlook .msg files (real ones from a public
+corpus among them): every workbook once, bounces noticed, what to ask fed into the reminders,
+hostile messages reported while the rest is collected."""
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
+import os
+import shutil
+import time
 from collections.abc import Iterator
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aspose.email_foss.msg import MapiMessage
 
+from msp_assessment.campaign.collect import collect, from_files
 from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
-from tests.support import imap_server
+from msp_assessment.processing.returns.intake import Limits
+from tests.support import imap_server, msg_corpus
 from tests.support.hostile import zip_bomb_ratio
 from tests.support.imap_server import IMAP_PASSWORD, IMAP_USER, ImapServer
 from tests.support.mail import campaign_in, invoke, invoke_json, write_list
-from tests.support.replies import bounce, forwarded, reply, zipped
+from tests.support.replies import XLSX, automatic_reply, bounce, forwarded, reply, zipped
 from tests.support.smtp_server import OAUTH_TOKEN, SmtpServer
 
 LIST = [
@@ -106,9 +117,29 @@ def campaign_of_thirty(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.M
     return invited(root, monkeypatch)
 
 
-def collect_imap(imap: ImapServer) -> tuple[int, dict[str, Any]]:
+def body_of(draft: Path) -> str:
+    msg = BytesParser(policy=policy.default).parsebytes(draft.read_bytes())
+    assert isinstance(msg, EmailMessage)
+    body = msg.get_body(preferencelist=("plain",))
+    assert body is not None
+    return " ".join(str(body.get_content()).replace("\r\n", "\n").split(" "))
+
+
+def as_msg(raw: bytes) -> bytes:
+    """The message as an Outlook .msg, written by an independent writer (aspose-email-foss)."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    return bytes(MapiMessage.from_email_message(msg).to_bytes())
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def collect_imap(imap: ImapServer, *args: str) -> tuple[int, dict[str, Any]]:
     return invoke_json(
         "collect",
+        *args,
         "--imap-host",
         "127.0.0.1",
         "--imap-port",
@@ -159,35 +190,190 @@ def test_collect__from_a_real_mailbox__every_workbook_once__mailbox_untouched__s
     assert lines["D-1"].startswith("PENDIENTE")
     assert lines["F-1"].startswith("REBOTADO") and "el buzón no existe" in lines["F-1"]
     assert lines["H-1"].startswith("REBOTADO") and "el buzón está lleno" in lines["H-1"]
+    # What each message lacked: on the status line, and in the client's reminder.
+    assert "su mensaje del 25/11/2026 trae un archivo de Numbers" in lines["E-1"]
     assert invoke("status", "--reminders").exit_code == 0
-    reminded = sorted(p.name[:3] for p in (campaign / "2026" / "recordatorios-1").glob("*.eml"))
-    assert reminded == ["d-1", "e-1", "k-1"]  # never to an address that bounced
+    drafts = {p.name[:3]: p for p in (campaign / "2026" / "recordatorios-1").glob("*.eml")}
+    assert sorted(drafts) == ["d-1", "e-1", "k-1"]  # never to an address that bounced
+    said = {key: body_of(path) for key, path in drafts.items()}
+    assert (
+        "Gracias por su mensaje «Aquí lo tiene» del 25/11/2026; nos llegó un archivo de "
+        "Numbers, que no podemos leer: en Numbers, elija Archivo > Exportar a > Excel… y "
+        "envíenos el .xlsx.\n\nTodavía no hemos recibido"
+    ) in said["e-1"]
+    assert "del 25/11/2026; nos llegó sin el libro adjunto." in said["d-1"]
+    assert "el libro que nos envió no se puede abrir" in said["k-1"]
 
 
-def test_collect__the_same_replies_exported_as_eml_and_mbox__the_same_workbooks(
+def test_collect__the_same_replies_exported_as_eml_mbox_and_msg__the_same_result(
     tmp_path: Path,
 ) -> None:
     messages = replies(tmp_path / "libros")
     clients = write_list(tmp_path / "lista.csv", LIST)
-    folder = tmp_path / "correos"
-    folder.mkdir()
-    for n, raw in enumerate(messages):
-        (folder / f"{n:02d}.eml").write_bytes(raw)
+    folders = {"eml": tmp_path / "correos", "msg": tmp_path / "outlook"}
+    for kind, folder in folders.items():
+        folder.mkdir()
+        for n, raw in enumerate(messages):
+            (folder / f"{n:02d}.{kind}").write_bytes(raw if kind == "eml" else as_msg(raw))
     box = mailbox.mbox(tmp_path / "buzon.mbox")
     for raw in messages:
         box.add(raw)
     box.close()
     results = {}
-    for source in (folder, tmp_path / "buzon.mbox"):
-        out = tmp_path / f"recibidos-{source.suffix or 'eml'}"
-        _, report = invoke_json("collect", str(source), "-o", str(out), "--clients", str(clients))
-        results[source.suffix] = (
-            sorted(s["sha256"] for s in report["saved"]),
-            sorted((b["client"], b["reason"]) for b in report["bounces"]),
-            sorted(w["client"] or "" for w in report["without_workbook"]),
+    for source in (folders["eml"], tmp_path / "buzon.mbox", folders["msg"]):
+        out = tmp_path / f"recibidos-{source.name}"
+        code, report = invoke_json(
+            "collect", str(source), "-o", str(out), "--clients", str(clients)
         )
-    assert results[""] == results[".mbox"]
-    assert len(results[""][0]) == 3
+        assert code == 1  # the bomb, reported
+        results[source.name] = (
+            sorted(s["sha256"] for s in report["saved"]),
+            sorted((s["sender"], s["attachment"], s["sent"]) for s in report["saved"]),
+            sorted((b["client"], b["reason"]) for b in report["bounces"]),
+            sorted((w["client"] or "", w["what"]) for w in report["without_workbook"]),
+            [p["code"] for p in report["problems"]],
+        )
+    assert results["correos"] == results["buzon.mbox"] == results["outlook"]
+    assert len(results["correos"][0]) == 3
+    assert results["correos"][2] == [("F-1", "el buzón no existe"), ("H-1", "el buzón está lleno")]
+
+
+def test_collect__real_outlook_msg_files__read_as_outlook_wrote_them(tmp_path: Path) -> None:
+    """Outlook-made .msg files of a public corpus: a Microsoft 365 message with a document, a
+    text, a PDF, a photo and six embedded messages; a delivery failure that is not RFC 3464,
+    saved from Outlook; a message whose only attachment is a message. And that Microsoft 365
+    message with the client's workbook attached (by an independent writer: no public .msg made
+    by Outlook carries a spreadsheet), and a damaged .msg."""
+    corpus = msg_corpus.require()
+    folder = tmp_path / "outlook"
+    folder.mkdir()
+    for name in msg_corpus.FILES:
+        shutil.copy(corpus / name, folder / name)
+    fegraph = Client("M-1", "Fegraph", "Vikram Arsid", "admin@fegraph.onmicrosoft.com")
+    book = write_filled(tmp_path / "m.xlsx", FOURS, client=fegraph).read_bytes()
+    answered = MapiMessage.from_file(corpus / "complete.msg")
+    answered.add_attachment("Autoevaluación MSP - Fegraph.xlsx", book, mime_type="/".join(XLSX))
+    (folder / "respuesta.msg").write_bytes(answered.to_bytes())
+    (folder / "dañado.msg").write_bytes((corpus / "outer.msg").read_bytes()[:4096])
+    before = digests(folder)
+    clients = write_list(
+        tmp_path / "lista.csv",
+        [
+            ("M-1", "Fegraph", "Vikram Arsid", "admin@fegraph.onmicrosoft.com"),
+            ("T-1", "Tianjin", "Hou", "hp_lsz@tjdpf.org.cn"),
+        ],
+    )
+    out = tmp_path / "recibidos"
+    code, report = invoke_json("collect", str(folder), "-o", str(out), "--clients", str(clients))
+    assert code == 1  # the damaged one is reported; the rest was collected
+    (saved,) = report["saved"]
+    assert saved["sender"] == "admin@fegraph.onmicrosoft.com"
+    assert saved["attachment"] == "Autoevaluación MSP - Fegraph.xlsx"
+    assert saved["sent"] == "2018-10-29T18:12:29+00:00"
+    assert saved["message_id"].startswith("<BL0PR1701MB26411CF32259103CC8B78AD8EEF30@")
+    assert (out / Path(saved["path"]).name).read_bytes() == book
+    without = {Path(w["where"]).name: w for w in report["without_workbook"]}
+    assert set(without) == {"complete.msg", "outer.msg"}
+    # Its attachments are a .docx, a .txt, a PDF and a photo: the PDF is what to ask about.
+    assert without["complete.msg"]["client"] == "M-1"
+    assert without["complete.msg"]["what"].startswith("trae un PDF")
+    assert without["outer.msg"]["what"].startswith("no trae ningún adjunto")
+    (bounced,) = report["bounces"]
+    assert (bounced["client"], bounced["recipient"]) == ("T-1", "hp_lsz@tjdpf.org.cn")
+    assert "aviso sin formato estándar" in bounced["reason"]
+    (damaged,) = report["problems"]
+    assert damaged["code"] == "mail_unreadable" and damaged["where"].endswith("dañado.msg")
+    assert digests(folder) == before  # the user's files as they were
+    status = invoke("status", str(clients), str(out))
+    fegraph_line = next(line for line in status.output.splitlines() if " · M-1 · " in line)
+    assert fegraph_line.startswith("RECIBIDO Y PUNTUADO")
+
+
+def test_collect__automatic_replies_and_old_style_bounces__not_mistaken_for_answers(
+    tmp_path: Path,
+) -> None:
+    work = tmp_path / "libros"
+    work.mkdir()
+    plain_bounce = (
+        b"From: MAILER-DAEMON@mx.beta.es\r\nTo: canal@fabricante.es\r\nReturn-Path: <>\r\n"
+        b"Subject: Returned mail: see transcript for details\r\n"
+        b"Date: Sat, 21 Nov 2026 08:00:00 +0000\r\n\r\n"
+        b"The original message was received at Sat, 21 Nov 2026.\r\n\r\n"
+        b"   ----- The following addresses had permanent fatal errors -----\r\n"
+        b"<bea@beta.es>\r\n    (reason: 552 5.2.2 Mailbox full)\r\n"
+    )
+    out_of_office = automatic_reply("Ana <ana@alfa.es>", "Respuesta automática: Autoevaluación")
+    clients = list(LIST[:2])
+    report, _ = collect(
+        [
+            from_files_mail(tmp_path, "fuera.eml", out_of_office),
+            from_files_mail(tmp_path, "rebote.eml", plain_bounce),
+        ],
+        tmp_path / "recibidos",
+        [Client(*c) for c in clients],
+    )
+    (bounced,) = report.bounces
+    assert (bounced.recipient, bounced.status, bounced.reason) == (
+        "bea@beta.es",
+        "5.2.2",
+        "el buzón está lleno",
+    )
+    (auto,) = report.unusable
+    assert auto.what.startswith("es una respuesta automática") and auto.tell == ""
+
+
+def from_files_mail(folder: Path, name: str, raw: bytes) -> Any:
+    (folder / name).write_bytes(raw)
+    (mail,) = from_files(folder / name)
+    return mail
+
+
+def test_collect__messages_over_the_size_limit__reported_unread__in_every_source(
+    tmp_path: Path,
+) -> None:
+    """An .eml, a message of an .mbox and an .msg over the limit: each is its problem, nothing
+    of it is read whole, and the message beside it is collected."""
+    limits = Limits(max_message_bytes=1024 * 1024)
+    small = write_filled(tmp_path / "a.xlsx", THREES, client=Client(*LIST[0])).read_bytes()
+    good = reply("Ana <ana@alfa.es>", "RE", [("a.xlsx", small)]).as_bytes()
+    large = reply("Bea <bea@beta.es>", "RE", [("b.xlsx", os.urandom(1024 * 1024))]).as_bytes()
+    folder = tmp_path / "correos"
+    folder.mkdir()
+    (folder / "1.eml").write_bytes(good)
+    (folder / "2.eml").write_bytes(large)
+    (folder / "3.msg").write_bytes(as_msg(large))
+    box = mailbox.mbox(folder / "buzon.mbox")
+    box.add(large)
+    box.add(good)
+    box.close()
+    report, _ = collect(from_files(folder, limits), tmp_path / "recibidos", limits=limits)
+    assert [(Path(w).name, p.code) for w, p in report.problems] == [
+        ("2.eml", "mail_too_large"),
+        ("3.msg", "mail_too_large"),
+        ("buzon.mbox #1", "mail_too_large"),
+    ]
+    assert len(report.saved) == 1 and report.already == 1  # Ana's, in 1.eml and in the mbox
+
+
+def test_collect__a_200_mb_attachment_in_the_mailbox__reported_not_downloaded(
+    imap: ImapServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server says how large each message is: one with a 200 MB attachment is reported
+    without being downloaded, and Ana's reply after it is collected."""
+    huge = reply("Kim <kim@kappa.es>", "Adjunto", [("kappa.xlsx", b"\0" * (200 * 1024 * 1024))])
+    imap.append(huge.as_bytes())
+    del huge
+    imap.append(replies(tmp_path / "libros")[0])  # Ana's reply
+    clients = write_list(tmp_path / "lista.csv", LIST)
+    monkeypatch.setenv("MSP_IMAP_PASSWORD", IMAP_PASSWORD)
+    start = time.monotonic()
+    code, report = collect_imap(imap, "-o", str(tmp_path / "recibidos"), "--clients", str(clients))
+    assert code == 1
+    (too_large,) = report["problems"]
+    assert too_large["code"] == "mail_too_large" and too_large["where"] == "INBOX UID 1"
+    assert "supera el límite de tamaño (274 MB; el límite es 100 MB)" in too_large["message"]
+    assert [s["sender"] for s in report["saved"]] == ["ana@alfa.es"]
+    assert time.monotonic() - start < 60  # not downloaded: a download and a parse take longer
 
 
 def test_collect__oauth2_token_command__xoauth2_against_dovecot(

@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import imaplib
 import io
-import mailbox
 import re
 import tempfile
 import zipfile
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_assessment.campaign.messages import attachment_name
+from msp_assessment.campaign.outlook import message_too_large, msg_as_mime
 from msp_assessment.campaign.send import Security, oauth_token
 from msp_assessment.client import Client
 from msp_assessment.errors import CampaignError
@@ -41,32 +41,68 @@ WORKBOOK_SUFFIX = {
     Format.XLS: ".xls",
     Format.XLSB: ".xlsb",
 }
-# What a message carried instead of a workbook, by the attachment's name or type, and what to ask.
+
+
+@dataclass(frozen=True)
+class Instead:
+    """What a message brought instead of a workbook: what our user should ask for (``ask``),
+    and what the client reads in their reminder (``tell``: empty for nothing to tell)."""
+
+    ask: str
+    tell: str
+
+
+# By the attachment's name, in order: the first that matches says what to ask.
 NOT_A_WORKBOOK = (
     (
         re.compile(r"\.numbers$", re.I),
-        "trae un archivo de Numbers: pídale que lo exporte a Excel (.xlsx)",
+        Instead(
+            "trae un archivo de Numbers: pídale que lo exporte a Excel (.xlsx)",
+            "nos llegó un archivo de Numbers, que no podemos leer: en Numbers, elija Archivo > "
+            "Exportar a > Excel… y envíenos el .xlsx",
+        ),
     ),
     (
         re.compile(r"\.pdf$", re.I),
-        "trae un PDF: pídale el libro de Excel relleno, no una impresión",
+        Instead(
+            "trae un PDF: pídale el libro de Excel relleno, no una impresión",
+            "nos llegó un PDF: necesitamos el libro de Excel relleno, no una impresión",
+        ),
     ),
     (
         re.compile(r"\.(jpe?g|png|heic|gif|tiff?)$", re.I),
-        "trae una foto o imagen: pídale el libro de Excel relleno",
+        Instead(
+            "trae una foto o imagen: pídale el libro de Excel relleno",
+            "nos llegó una foto o imagen: necesitamos el libro de Excel relleno",
+        ),
     ),
     (
         re.compile(r"^winmail\.dat$", re.I),
-        "trae un winmail.dat de Outlook (formato TNEF, que no se puede leer): pídale que lo "
-        "envíe de nuevo con formato HTML o de texto",
+        Instead(
+            "trae un winmail.dat de Outlook (formato TNEF, que no se puede leer): pídale que lo "
+            "envíe de nuevo con formato HTML o de texto",
+            "el adjunto nos llegó como «winmail.dat» (un formato de Outlook que no podemos leer): "
+            "envíelo de nuevo con el mensaje en formato HTML o de texto",
+        ),
     ),
 )
 SPREADSHEET_NAMES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")  # a problem with one is reported
-UNOPENED = (
+UNOPENED = Instead(
     "trae un libro que no se puede abrir (véase «no guardado»): pídale que lo guarde de nuevo "
-    "como Libro de Excel (.xlsx) y lo envíe"
+    "como Libro de Excel (.xlsx) y lo envíe",
+    "el libro que nos envió no se puede abrir: guárdelo de nuevo como «Libro de Excel (.xlsx)» "
+    "y envíenoslo",
 )
-NOTHING_ATTACHED = "no trae ningún adjunto: pídale que responda con el libro adjunto"
+NOTHING_ATTACHED = Instead(
+    "no trae ningún adjunto: pídale que responda con el libro adjunto",
+    "nos llegó sin el libro adjunto",
+)
+AUTOMATIC = Instead("es una respuesta automática (fuera de la oficina o similar)", "")
+AUTOMATIC_SUBJECT = re.compile(
+    r"^(respuesta automática|automatic reply|auto[- ]?reply|out of (the )?office|fuera de la "
+    r"oficina|abwesenheit|réponse automatique)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +111,7 @@ class Mail:
 
     raw: bytes
     where: str
+    problem: Problem | None = None  # what kept it from being read (then raw is empty)
 
 
 @dataclass(frozen=True)
@@ -94,8 +131,10 @@ class Unusable:
     sender: str
     subject: str
     where: str
-    what: str
+    what: str  # what to ask them for
     client: Client | None = None
+    tell: str = ""  # what their reminder says about this message
+    sent: str = ""  # the message's date, ISO
 
 
 @dataclass(frozen=True)
@@ -128,6 +167,8 @@ class CollectReport:
                     "subject": u.subject,
                     "where": u.where,
                     "what": u.what,
+                    "tell": u.tell,
+                    "sent": u.sent,
                     "client": u.client.id if u.client else None,
                 }
                 for u in self.unusable
@@ -163,9 +204,13 @@ class ImapSettings:
     token: Callable[[], str] | None = None  # or where a token comes from (Microsoft 365's login)
 
 
-def from_imap(settings: ImapSettings, since: date | None = None) -> Iterator[Mail]:
+def from_imap(
+    settings: ImapSettings, since: date | None = None, limits: Limits | None = None
+) -> Iterator[Mail]:
     """Every message of the folder (since ``since``), read-only: EXAMINE and BODY.PEEK, so no
-    message is deleted, moved or flagged (not even as seen)."""
+    message is deleted, moved or flagged (not even as seen). A message over the size limit is
+    not downloaded: it comes as its problem."""
+    limits = limits or Limits()
     try:
         if settings.security is Security.SSL:
             connection: imaplib.IMAP4 = imaplib.IMAP4_SSL(settings.host, settings.port or 993)
@@ -192,39 +237,101 @@ def from_imap(settings: ImapSettings, since: date | None = None) -> Iterator[Mai
             raise CampaignError(f"El buzón no tiene la carpeta «{settings.folder}».")
         criteria = ["SINCE", since.strftime("%d-%b-%Y")] if since else ["ALL"]
         _, found = connection.uid("SEARCH", *criteria)
-        for uid in (found[0] or b"").split():
-            number = uid.decode()
+        uids = (found[0] or b"").decode().split()
+        sizes = _sizes(connection, uids)
+        for number in uids:
+            where = f"{settings.folder} UID {number}"
+            size = sizes.get(number, 0)
+            if size > limits.max_message_bytes:
+                yield Mail(b"", where, message_too_large(size, limits))
+                continue
             _, data = connection.uid("FETCH", number, "(BODY.PEEK[])")
             raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
-            yield Mail(raw, f"{settings.folder} UID {number}")
+            yield Mail(raw, where)
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             connection.logout()
+
+
+IMAP_SIZE = re.compile(rb"UID (\d+)|RFC822\.SIZE (\d+)")
+
+
+def _sizes(connection: imaplib.IMAP4, uids: list[str]) -> dict[str, int]:
+    """UID → the message's size, as the server tells it (RFC822.SIZE), without downloading."""
+    sizes: dict[str, int] = {}
+    for start in range(0, len(uids), 500):
+        _, data = connection.uid("FETCH", ",".join(uids[start : start + 500]), "(RFC822.SIZE)")
+        for line in data:
+            text = line[0] if isinstance(line, tuple) else line
+            if not isinstance(text, bytes):
+                continue
+            uid = size = None
+            for match in IMAP_SIZE.finditer(text):
+                uid = match.group(1) or uid
+                size = match.group(2) or size
+            if uid is not None and size is not None:
+                sizes[uid.decode()] = int(size)
+    return sizes
 
 
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def from_files(source: Path) -> Iterator[Mail]:
-    """The messages a user exported: .eml files (a folder of them, or one) and .mbox files."""
+def from_files(source: Path, limits: Limits | None = None) -> Iterator[Mail]:
+    """The messages a user exported: .eml files (Thunderbird, Apple Mail, Outlook on the web),
+    .msg files (Outlook for Windows), a folder of them, and .mbox files. A file that cannot be
+    read comes as its problem, and the others follow."""
+    limits = limits or Limits()
     files = sorted(source.rglob("*")) if source.is_dir() else [source]
     for path in files:
         suffix = path.suffix.lower()
         if suffix == ".eml":
-            yield Mail(path.read_bytes(), str(path))
+            size = path.stat().st_size
+            if size > limits.max_message_bytes:
+                yield Mail(b"", str(path), message_too_large(size, limits))
+            else:
+                yield Mail(path.read_bytes(), str(path))
+        elif suffix == ".msg":
+            converted = msg_as_mime(path, limits)
+            if isinstance(converted, Problem):
+                yield Mail(b"", str(path), converted)
+            else:
+                yield Mail(converted, str(path))
         elif suffix == ".mbox" or (suffix == "" and path.is_file() and _is_mbox(path)):
-            box = mailbox.mbox(path, create=False)
-            try:
-                for n, message in enumerate(box, start=1):
-                    yield Mail(message.as_bytes(), f"{path} #{n}")
-            finally:
-                box.close()
+            yield from _mbox(path, limits)
 
 
 def _is_mbox(path: Path) -> bool:
     with path.open("rb") as stream:
         return stream.read(5) == b"From "
+
+
+def _mbox(path: Path, limits: Limits) -> Iterator[Mail]:
+    """The messages of an .mbox, read as a stream (the standard library's reader holds each
+    message whole, however large): one over the size limit comes as its problem."""
+    number, size, lines = 0, 0, list[bytes]()
+
+    def message() -> Mail:
+        where = f"{path} #{number}"
+        if size > limits.max_message_bytes:
+            return Mail(b"", where, message_too_large(size, limits))
+        return Mail(b"".join(lines).removesuffix(b"\n"), where)
+
+    with path.open("rb") as stream:
+        for line in stream:
+            if line.startswith(b"From "):  # a message starts (as mailbox.mbox splits them)
+                if number:
+                    yield message()
+                number, size, lines = number + 1, 0, []
+                continue
+            size += len(line)
+            if size <= limits.max_message_bytes:
+                lines.append(line)
+            else:
+                lines = []
+        if number:
+            yield message()
 
 
 # --- What a message holds --------------------------------------------------------------------
@@ -251,15 +358,26 @@ def collect(
     problems: list[tuple[str, Problem]] = []
     already = 0
     for mail in mails:
+        if mail.problem is not None:
+            problems.append((mail.where, mail.problem))
+            continue
         msg = BytesParser(policy=policy.default).parsebytes(mail.raw)
         assert isinstance(msg, EmailMessage)
         sender = parseaddr(str(msg.get("From", "")))[1]
         client = by_email.get(sender.casefold())
-        bounce = _bounce(msg, mail.where, by_email)
+        bounce = _bounce(msg, mail.where, by_email) or _plain_bounce(
+            msg, sender, mail.where, by_email
+        )
         if bounce is not None:
             bounces.append(bounce)
             continue
         when = _sent(msg)
+        subject = str(msg.get("Subject", ""))
+        if _automatic(msg, subject):
+            unusable.append(
+                Unusable(sender, subject, mail.where, AUTOMATIC.ask, client, "", when.isoformat())
+            )
+            continue
         found, others = _attachments(msg)
         workbooks = refused = 0
         for name, data in found:
@@ -292,8 +410,18 @@ def collect(
                 if client is None and sender and sender not in strangers:
                     strangers.append(sender)
         if not workbooks:
-            what = UNOPENED if refused else _what_instead(others)
-            unusable.append(Unusable(sender, str(msg.get("Subject", "")), mail.where, what, client))
+            instead = UNOPENED if refused else _what_instead(others)
+            unusable.append(
+                Unusable(
+                    sender,
+                    subject,
+                    mail.where,
+                    instead.ask,
+                    client,
+                    instead.tell,
+                    when.isoformat(),
+                )
+            )
     report = CollectReport(
         tuple(s for _, s in saved),
         already,
@@ -374,14 +502,29 @@ def _kind(data: bytes, limits: Limits) -> Format | Problem | None:
     return found
 
 
-def _what_instead(names: list[str]) -> str:
+def _what_instead(names: list[str]) -> Instead:
     for name in names:
-        for pattern, what in NOT_A_WORKBOOK:
+        for pattern, instead in NOT_A_WORKBOOK:
             if pattern.search(name.rsplit("/", 1)[-1]):
-                return what
+                return instead
     if names:
-        return f"trae adjuntos que no son un libro de Excel ({', '.join(names[:3])})"
+        listed = ", ".join(names[:3])
+        return Instead(
+            f"trae adjuntos que no son un libro de Excel ({listed})",
+            f"los adjuntos que nos envió ({listed}) no son el libro de Excel de la autoevaluación",
+        )
     return NOTHING_ATTACHED
+
+
+def _automatic(msg: EmailMessage, subject: str) -> bool:
+    """An automatic reply (out of office): RFC 3834's header, or the subjects mail programs
+    give them."""
+    submitted = str(msg.get("Auto-Submitted", "no")).strip().lower()
+    return (
+        submitted.startswith("auto-replied")
+        or bool(msg.get("X-Autoreply"))
+        or bool(AUTOMATIC_SUBJECT.match(subject.strip()))
+    )
 
 
 def _name_for(target: Path, when: datetime, sender: str, attachment: str, suffix: str) -> Path:
@@ -411,6 +554,11 @@ REASONS = (
 )
 
 
+def _reason(status: str) -> str | None:
+    """A delivery status code (RFC 3463) in Spanish words, for the ones a user can act on."""
+    return next((words for pattern, words in REASONS if pattern.match(status)), None)
+
+
 def _bounce(msg: EmailMessage, where: str, by_email: dict[str, Client]) -> Bounce | None:
     """A delivery status notification (RFC 3464): the failed address and why; None otherwise."""
     if msg.get_content_type() != "multipart/report":
@@ -427,9 +575,51 @@ def _bounce(msg: EmailMessage, where: str, by_email: dict[str, Client]) -> Bounc
         recipient = fields.get("final-recipient") or fields.get("original-recipient") or ""
         recipient = recipient.split(";", 1)[-1].strip()
         status = fields.get("status", "").strip()
-        reason = next((text for pattern, text in REASONS if pattern.match(status)), None)
+        reason = _reason(status)
         if reason is None:
             detail = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
             reason = f"el servidor de destino no lo entregó ({status or detail or 'sin motivo'})"
         return Bounce(recipient, status, reason, where, by_email.get(recipient.casefold()))
     return None
+
+
+DAEMON = re.compile(r"^(mailer[-_]?daemon|postmaster|mail[-_]?daemon)$", re.I)
+BOUNCE_SUBJECT = re.compile(
+    r"undeliver|not (be )?delivered|delivery (status|failure|notification)|failure notice|"
+    r"returned mail|no se (ha )?(podido|pudo) entregar|no entregad|non remis|unzustellbar",
+    re.I,
+)
+ADDRESS_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+STATUS_IN_TEXT = re.compile(r"\b([45]\.\d{1,3}\.\d{1,3})\b")
+
+
+def _plain_bounce(
+    msg: EmailMessage, sender: str, where: str, by_email: dict[str, Client]
+) -> Bounce | None:
+    """A delivery failure that is not a standard report (older servers; a notification saved
+    from Outlook as a .msg): from the mailer daemon or postmaster, or with an empty return path
+    and a bounce's subject. The failed address is the first client address its text names (or
+    else its first address); the reason, from a status code in the text if it has one."""
+    empty_return = str(msg.get("Return-Path", "")).strip() == "<>"
+    subject = str(msg.get("Subject", ""))
+    if not (
+        DAEMON.match(sender.partition("@")[0]) or (empty_return and BOUNCE_SUBJECT.search(subject))
+    ):
+        return None
+    body = msg.get_body(preferencelist=("plain", "html"))
+    text = str(body.get_content()) if isinstance(body, EmailMessage) else ""
+    addresses = [a.strip(".'") for a in ADDRESS_IN_TEXT.findall(text)]
+    recipient = next((a for a in addresses if a.casefold() in by_email), None) or next(
+        (a for a in addresses if a.casefold() != sender.casefold()), ""
+    )
+    found = STATUS_IN_TEXT.search(text)
+    status = found.group(1) if found else ""
+    reason = _reason(status)
+    return Bounce(
+        recipient,
+        status,
+        reason
+        or "el servidor de destino no lo entregó (aviso sin formato estándar; véalo en el buzón)",
+        where,
+        by_email.get(recipient.casefold()),
+    )

@@ -19,11 +19,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from msp_assessment.campaign.collect import Bounce, Saved
+from msp_assessment.campaign.collect import Bounce, Saved, Unusable
 from msp_assessment.campaign.send import Journal
 from msp_assessment.client import id_key
 from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.processing.portfolio.roster import Asked
 from msp_assessment.processing.run.one_file import file_sha256
+from msp_assessment.text import day_label, parse_date
 
 RECORD_NAME = "registro.sqlite"
 SCHEMA = """
@@ -62,6 +64,16 @@ CREATE TABLE IF NOT EXISTS bounces (
     reason TEXT NOT NULL,        -- in Spanish
     source TEXT,                 -- where the notification was found
     PRIMARY KEY (round, recipient)
+);
+CREATE TABLE IF NOT EXISTS unusable (
+    round TEXT NOT NULL,
+    source TEXT NOT NULL,        -- where the message was found (mailbox UID, file)
+    client_id TEXT NOT NULL,     -- the client its sender is on the list as
+    sent TEXT NOT NULL,          -- the message's date, ISO
+    subject TEXT,
+    what TEXT NOT NULL,          -- what to ask the client for, in Spanish
+    tell TEXT NOT NULL,          -- what the client's reminder says about it, in Spanish
+    PRIMARY KEY (round, source)
 );
 CREATE TABLE IF NOT EXISTS outcomes (
     round TEXT NOT NULL,
@@ -168,6 +180,34 @@ class Record:
                     ),
                 )
 
+    def save_unusable(self, round_name: str, messages: Sequence[Unusable]) -> None:
+        """Messages of clients that brought no workbook, with what their reminder tells them."""
+        with self._connection() as db:
+            for m in messages:
+                if m.client is None or not m.client.id or not m.tell:
+                    continue
+                db.execute(
+                    "INSERT OR REPLACE INTO unusable VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (round_name, m.where, m.client.id, m.sent, m.subject, m.what, m.tell),
+                )
+
+    def asked(self, round_name: str) -> dict[str, Asked]:
+        """Client id (as ``id_key`` compares them) → their latest message of this round that
+        brought no workbook."""
+        if not self.path.exists():
+            return {}
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT client_id, sent, subject, what, tell FROM unusable WHERE round = ? "
+                "ORDER BY sent",
+                (round_name,),
+            ).fetchall()
+        asked = {}
+        for client_id, sent, subject, what, tell in rows:  # the latest of each client wins
+            day = day_label(parse_date(sent[:10]))
+            asked[id_key(client_id)] = Asked(day, subject or "", what, tell)
+        return asked
+
     def bounced(self, round_name: str) -> dict[str, str]:
         """Address (case-folded) → why mail to it bounced, this round."""
         if not self.path.exists():
@@ -231,12 +271,16 @@ class Record:
         return RecordJournal(self, self._relative(folder))
 
     def forget_messages(self, client_id: str) -> int:
-        """Remove every message event of the client; how many there were."""
+        """Remove every message event of the client, and what their messages without a workbook
+        said; how many there were."""
+        gone = 0
         with self._connection() as db:
-            rows = db.execute("SELECT rowid, client_id FROM messages").fetchall()
-            gone = [rowid for rowid, found in rows if id_key(found) == id_key(client_id)]
-            db.executemany("DELETE FROM messages WHERE rowid = ?", [(r,) for r in gone])
-        return len(gone)
+            for table in ("messages", "unusable"):
+                rows = db.execute(f"SELECT rowid, client_id FROM {table}").fetchall()
+                mine = [rowid for rowid, found in rows if id_key(found) == id_key(client_id)]
+                db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r,) for r in mine])
+                gone += len(mine)
+        return gone
 
     def forget_address(self, email: str) -> int:
         """Remove the bounces of an address; how many there were."""

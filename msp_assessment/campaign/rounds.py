@@ -68,7 +68,8 @@ def remember(campaign: Campaign, report: Report, round_: Round | None = None) ->
 
 def collect_round(campaign: Campaign, mails: Iterable[Mail]) -> CollectReport:
     """``collect`` into the current round's recibidos/: every new workbook registered in the
-    record as arrived when its message was sent, and every bounce kept for status."""
+    record as arrived when its message was sent, and every bounce, and every client's message
+    without a workbook, kept for status and its reminders."""
     from msp_assessment.processing.portfolio.roster import read_roster
 
     record = Record(campaign.root)
@@ -81,6 +82,7 @@ def collect_round(campaign: Campaign, mails: Iterable[Mail]) -> CollectReport:
     )
     record.register_mail(round_name, saved)
     record.save_bounces(round_name, report.bounces)
+    record.save_unusable(round_name, report.unusable)
     return report
 
 

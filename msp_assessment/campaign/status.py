@@ -28,7 +28,13 @@ from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import load_instrument
 from msp_assessment.outcome import FileOutcome, Status, result_stamp
 from msp_assessment.problems import Code, Problem, grouped, shorten
-from msp_assessment.processing.portfolio.roster import LABELS, ClientStatus, State, match_clients
+from msp_assessment.processing.portfolio.roster import (
+    LABELS,
+    Asked,
+    ClientStatus,
+    State,
+    match_clients,
+)
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
 from msp_assessment.text import count, format_es
@@ -39,10 +45,10 @@ PENDING_TEXT = MessageText(
     """\
 Hola, {contacto}:
 
-Todavía no hemos recibido la autoevaluación del desarrollo como MSP de {empresa}. Le adjuntamos \
-de nuevo el libro por si no lo tiene a mano: complete los datos de la empresa, elija una respuesta \
-del 1 al 5 en cada afirmación, guárdelo como libro de Excel (.xlsx) y envíenoslo respondiendo a \
-este correo{plazo}.
+{aviso}Todavía no hemos recibido la autoevaluación del desarrollo como MSP de {empresa}. \
+Le adjuntamos de nuevo el libro por si no lo tiene a mano: complete los datos de la empresa, elija \
+una respuesta del 1 al 5 en cada afirmación, guárdelo como libro de Excel (.xlsx) y envíenoslo \
+respondiendo a este correo{plazo}.
 
 Un saludo,
 {firma}
@@ -65,6 +71,8 @@ Un saludo,
 {firma}
 """,
 )
+# What a pending client's reminder says of their message that brought no workbook (collect).
+ASKED_LINE = "Gracias por su mensaje «{asunto}» del {fecha}; {falta}.\n\n"
 REVIEW_ATTACHED = (
     "Le adjuntamos su libro con las celdas que hay que corregir marcadas en color y una hoja "
     "«Revisión» con esta misma lista. "
@@ -124,6 +132,8 @@ class StatusOptions:
     arrived: Mapping[str, float] | None = None  # a campaign's arrival times (RunOptions.arrived)
     journals: tuple[Journal, ...] = ()  # a campaign's results journals, kept in its record
     bounced: Mapping[str, str] = field(default_factory=dict)  # address → why its mail bounced
+    # Client id (id_key) → their latest message without a workbook (the campaign's record).
+    asked: Mapping[str, Asked] = field(default_factory=dict)
 
 
 def status(
@@ -156,7 +166,11 @@ def status(
         )
         clients, unmatched = match_clients(listing.clients, report.files)
         clients = [
-            replace(c, bounced=options.bounced.get((c.client.email or "").casefold()))
+            replace(
+                c,
+                bounced=options.bounced.get((c.client.email or "").casefold()),
+                asked=options.asked.get(id_key(c.client.id or "")),
+            )
             for c in clients
         ]
         index = ClientIndex(listing.clients)
@@ -238,7 +252,12 @@ def _write_reminders(
         if entry.state is State.SCORED or id_key(client.id or "") in claimed or entry.bounced:
             continue  # a bounced address gets nothing until the list has the right one
         if entry.state is State.PENDING:
-            text, extra = PENDING_TEXT, dict[str, str]()
+            text, extra = PENDING_TEXT, {"aviso": ""}
+            if entry.asked and entry.asked.tell:
+                asked = entry.asked
+                extra["aviso"] = ASKED_LINE.format(
+                    asunto=shorten(asked.subject, 80), fecha=asked.day, falta=asked.tell
+                )
             attachments = [(attachment_name(client.company), templates.workbook(client))]
         else:
             assert entry.outcome is not None
@@ -306,6 +325,8 @@ def describe(entry: ClientStatus) -> str:
         parts.append(outcome.path)
     if entry.bounced:
         parts.append(f"el correo a {client.email} rebotó: {entry.bounced}; corrija la lista")
+    elif entry.asked and entry.state is State.PENDING:
+        parts.append(f"su mensaje del {entry.asked.day} {entry.asked.what}")
     if entry.results_updated:
         parts.append("resultados actualizados sin enviar")
     elif entry.results_sent is not None and entry.state is State.SCORED:

@@ -335,7 +335,7 @@ def status(
     from msp_assessment.processing.portfolio.roster import State
 
     folder = Path(reminders) if reminders else None
-    arrived, journals, bounced = None, (), {}
+    arrived, journals, bounced, asked = None, (), {}, {}
     if clients is None:  # the campaign's list and round: recibidos/, entrega/, recordatorios-N/
         from msp_assessment.campaign.folder import RETURNS
         from msp_assessment.campaign.rounds import arrivals
@@ -345,6 +345,7 @@ def status(
         recursive, arrived = True, arrivals(campaign)
         journals = () if delivered else campaign.delivered
         bounced = campaign_bounces(campaign)
+        asked = campaign_asked(campaign)
         sender, deadline = sender or campaign.sender, deadline or campaign.round.deadline
         if reminders == "":
             folder = campaign.reminders(new=True)
@@ -353,7 +354,7 @@ def status(
     if reminders == "" and folder is None:
         raise click.UsageError("Falta la CARPETA de --reminders.")
     options = StatusOptions(
-        recursive, folder, sender, deadline, delivered, arrived, journals, bounced
+        recursive, folder, sender, deadline, delivered, arrived, journals, bounced, asked
     )
     report = run_status(clients, list(paths), options)
     if as_json:
@@ -488,6 +489,12 @@ def campaign_bounces(campaign: Any) -> dict[str, str]:
     return Record(campaign.root).bounced(campaign.round.name)
 
 
+def campaign_asked(campaign: Any) -> dict[str, Any]:
+    from msp_assessment.campaign.record import Record
+
+    return Record(campaign.root).asked(campaign.round.name)
+
+
 IMAP_PASSWORD_ENV = "MSP_IMAP_PASSWORD"
 
 
@@ -547,8 +554,8 @@ def collect(
     clients: Path | None,
     as_json: bool,
 ) -> None:
-    """Recoge del buzón (IMAP, solo lectura) o de correos exportados (.eml, .mbox) los libros
-    devueltos.
+    """Recoge del buzón (IMAP, solo lectura) o de correos exportados (.eml, .msg, .mbox) los
+    libros devueltos.
 
     Cada adjunto que es una hoja de cálculo (también dentro de un .zip) se guarda una sola vez,
     con un nombre que dice quién lo envió y cuándo; se listan los mensajes sin libro y los
@@ -566,7 +573,7 @@ def collect(
         )
     if (source is None) == (imap_host is None):
         raise click.UsageError(
-            "Indique CORREOS (.eml o .mbox) o --imap-host SERVIDOR, uno de los dos."
+            "Indique CORREOS (.eml, .msg o .mbox) o --imap-host SERVIDOR, uno de los dos."
         )
     if imap_host is not None:
         if not imap_user:

@@ -45,6 +45,13 @@ def reply(
     return msg
 
 
+def automatic_reply(sender: str, subject: str) -> bytes:
+    """An out-of-office reply, as Exchange writes it (RFC 3834's Auto-Submitted)."""
+    msg = reply(sender, subject)
+    msg["Auto-Submitted"] = "auto-replied"
+    return msg.as_bytes()
+
+
 def forwarded(by: str, original: EmailMessage) -> EmailMessage:
     """A colleague forwards the client's reply as an attachment (message/rfc822)."""
     msg = EmailMessage()

@@ -31,6 +31,17 @@ LABELS = {
 
 
 @dataclass(frozen=True)
+class Asked:
+    """A client's message that brought no workbook (collect): its day (DD/MM/AAAA), subject,
+    what to ask them for (our user reads it) and what their reminder tells them."""
+
+    day: str
+    subject: str
+    what: str
+    tell: str
+
+
+@dataclass(frozen=True)
 class ClientStatus:
     client: Client
     state: State
@@ -39,6 +50,7 @@ class ClientStatus:
     results_sent: bool | None = None  # per the journals of the results folders; None: not asked
     results_updated: bool = False  # an earlier result was sent, not this one
     bounced: str | None = None  # why mail to the client's address bounced (a campaign knows)
+    asked: Asked | None = None  # their latest message without a workbook (a campaign knows)
 
     def to_dict(self) -> dict[str, Any]:
         score = self.outcome.score if self.outcome else None
@@ -54,6 +66,7 @@ class ClientStatus:
             "results_sent": self.results_sent,
             "results_updated": self.results_updated,
             "bounced": self.bounced,
+            "message_without_workbook": vars(self.asked) if self.asked else None,
         }
 
 

@@ -46,6 +46,9 @@ class Limits:
     max_uncompressed_bytes: int = 200 * 1024 * 1024
     max_entries: int = 2_000
     max_ratio: int = 200  # per entry, for entries over 1 MiB uncompressed
+    # A message collect reads (IMAP, .eml, .msg, one of an .mbox): room for a workbook at the
+    # limit above, base64-encoded, and the rest of the message.
+    max_message_bytes: int = 100 * 1024 * 1024
     # What the reader of .ods, .xls and .xlsb may take beyond what its process has (apart.py).
     reader_memory_bytes: int = 256 * 1024 * 1024
     reader_seconds: float = 60.0
