@@ -28,7 +28,16 @@ from tests.support import imap_server, msg_corpus
 from tests.support.hostile import zip_bomb_ratio
 from tests.support.imap_server import IMAP_PASSWORD, IMAP_USER, ImapServer
 from tests.support.mail import campaign_in, invoke, invoke_json, write_list
-from tests.support.replies import XLSX, automatic_reply, bounce, forwarded, reply, zipped
+from tests.support.replies import (
+    XLSX,
+    apple_mail_reply,
+    automatic_reply,
+    bounce,
+    forwarded,
+    gmail_reply,
+    reply,
+    zipped,
+)
 from tests.support.smtp_server import OAUTH_TOKEN, SmtpServer
 
 LIST = [
@@ -395,7 +404,8 @@ def test_collect__oauth2_token_command__xoauth2_against_dovecot(
 def test_collect__thirty_replies_of_every_shape__collected_twice__status_for_every_client(
     campaign_of_thirty: Path, imap: ImapServer, tmp_path: Path
 ) -> None:
-    """Thirty replies: plain, forwarded, two attachments, zipped, renamed, none, and two bounces."""
+    """Thirty replies: plain, forwarded, two attachments, zipped, renamed, none, Apple Mail's
+    and Gmail's shapes, a winmail.dat, and two bounces."""
     work = tmp_path / "libros"
     work.mkdir()
     expected: dict[str, str] = {}
@@ -422,6 +432,11 @@ def test_collect__thirty_replies_of_every_shape__collected_twice__status_for_eve
             attachments = []
         elif i == 5:  # Outlook's rich text: the workbook hidden in a winmail.dat (TNEF)
             attachments = [("winmail.dat", b"\x78\x9f\x3e\x22" + book[:100])]
+        elif i in (11, 17):  # Apple Mail's and Gmail's shapes
+            shape = apple_mail_reply if i == 11 else gmail_reply
+            imap.append(shape(f"<{email}>", "Re: Autoevaluación", "Autoevaluación MSP.xlsx", book))
+            expected[client_id] = "RECIBIDO Y PUNTUADO"
+            continue
         imap.append(reply(f"<{email}>", "RE: Autoevaluación", attachments).as_bytes())
         expected[client_id] = "PENDIENTE" if kind == 4 or i == 5 else "RECIBIDO Y PUNTUADO"
     before = imap.state()

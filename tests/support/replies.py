@@ -45,6 +45,48 @@ def reply(
     return msg
 
 
+def apple_mail_reply(sender: str, subject: str, name: str, data: bytes) -> bytes:
+    """Apple Mail's shape: the text alternative, then a mixed part in which the workbook sits
+    inline between two pieces of HTML (x-unix-mode on its type, disposition inline)."""
+    body = base64.encodebytes(data).decode()
+    when = format_datetime(datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    return (
+        f"From: {sender}\r\nTo: {CAMPAIGN}\r\nSubject: {subject}\r\nDate: {when}\r\n"
+        f"Message-Id: {make_msgid(domain='icloud.com')}\r\nMime-Version: 1.0 (Mac OS X Mail "
+        "16.0 \\(3774.600.62\\))\r\n"
+        'Content-Type: multipart/alternative; boundary="Apple-Mail=_ALT"\r\n\r\n'
+        "--Apple-Mail=_ALT\r\nContent-Transfer-Encoding: 7bit\r\n"
+        "Content-Type: text/plain;\r\n\tcharset=us-ascii\r\n\r\nHola,\r\n\r\n\r\n\r\n"
+        "Un saludo\r\n\r\n"
+        "--Apple-Mail=_ALT\r\n"
+        'Content-Type: multipart/mixed;\r\n\tboundary="Apple-Mail=_MIX"\r\n\r\n'
+        "--Apple-Mail=_MIX\r\nContent-Transfer-Encoding: 7bit\r\n"
+        "Content-Type: text/html;\r\n\tcharset=us-ascii\r\n\r\n<html><body>Hola,<br>"
+        "</body></html>\r\n"
+        "--Apple-Mail=_MIX\r\nContent-Disposition: inline;\r\n"
+        f'\tfilename="{name}"\r\nContent-Type: application/vnd.openxmlformats-officedocument.'
+        f'spreadsheetml.sheet;\r\n\tx-unix-mode=0644;\r\n\tname="{name}"\r\n'
+        f"Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n"
+        "--Apple-Mail=_MIX\r\nContent-Transfer-Encoding: 7bit\r\n"
+        "Content-Type: text/html;\r\n\tcharset=us-ascii\r\n\r\n<html><body><br>Un saludo"
+        "</body></html>\r\n--Apple-Mail=_MIX--\r\n\r\n--Apple-Mail=_ALT--\r\n"
+    ).encode()
+
+
+def gmail_reply(sender: str, subject: str, name: str, data: bytes) -> bytes:
+    """Gmail's shape: the alternatives first, then the attachment named in an RFC 2047 encoded
+    word, with its X-Attachment-Id and Content-ID."""
+    msg = reply(sender, subject, [(name, data)])
+    part = list(msg.iter_attachments())[-1]
+    encoded = "=?UTF-8?B?" + base64.b64encode(name.encode()).decode() + "?="
+    del part["Content-Disposition"]
+    part["Content-Disposition"] = f'attachment; filename="{encoded}"'
+    part.set_param("name", encoded, header="Content-Type")
+    part["X-Attachment-Id"] = "f_mhq2k1a70"
+    part["Content-ID"] = "<f_mhq2k1a70>"
+    return msg.as_bytes()
+
+
 def automatic_reply(sender: str, subject: str) -> bytes:
     """An out-of-office reply, as Exchange writes it (RFC 3834's Auto-Submitted)."""
     msg = reply(sender, subject)
