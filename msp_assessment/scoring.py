@@ -3,11 +3,12 @@ score is explained to a person (the Resultados sheet and the PDF report say it t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from msp_assessment.instrument import Area, Instrument, Stage
+from msp_assessment.instrument import Area, Instrument, Stage, Statement
 from msp_assessment.text import format_es
 
 CHART_TITLE = "Media por área (escala 1-5)"  # the radar of the area averages, in every output
@@ -49,6 +50,71 @@ def score(instrument: Instrument, answers: Mapping[str, int]) -> Score:
         areas.append(AreaScore(area, total, average, stage_for(instrument, average)))
     overall = sum((a.average for a in areas), Fraction(0)) / len(areas)
     return Score(tuple(areas), overall, stage_for(instrument, overall))
+
+
+@dataclass(frozen=True)
+class NextStage:
+    """What separates a score from the next stage, in answer points (each answer raised by one
+    is one point). At the top stage: ``stage`` is None and ``points`` 0."""
+
+    stage: Stage | None
+    points: int
+    # For an area: the statements that hold it back, lowest answer first (document order on a
+    # tie): every statement with the lowest answer, and the next lowest ones while the points
+    # they can still give fall short of ``points``.
+    holding: tuple[Statement, ...] = ()
+
+    @property
+    def top(self) -> bool:
+        return self.stage is None
+
+
+def _next(instrument: Instrument, stage: Stage) -> Stage | None:
+    stages = instrument.stages
+    i = stages.index(stage)
+    return stages[i + 1] if i + 1 < len(stages) else None
+
+
+def _points_to(lower: Fraction, statements: int, total: int) -> int:
+    """Answer points that take ``total`` over ``statements`` answers to an average of at least
+    ``lower``: the smallest whole total at or above ``lower × statements``, less ``total``."""
+    return math.ceil(lower * statements) - total
+
+
+def area_next_stage(
+    instrument: Instrument, area_score: AreaScore, answers: Mapping[str, int]
+) -> NextStage:
+    """How many points the area needs for its next stage (10, 15, 20 of 25 for Estable,
+    Proactivo, Escalable), and the statements that hold it back."""
+    following = _next(instrument, area_score.stage)
+    if following is None:
+        return NextStage(None, 0)
+    statements = area_score.area.statements
+    points = _points_to(following.lower, len(statements), area_score.total)
+    ranked = sorted(statements, key=lambda st: (answers[st.id], st.number))
+    holding: list[Statement] = []
+    room = 0
+    for st in ranked:
+        value = answers[st.id]
+        if holding and value > answers[holding[-1].id] and room >= points:
+            break
+        holding.append(st)
+        room += instrument.max_value - value
+    return NextStage(following, points, tuple(holding))
+
+
+def global_next_stage(instrument: Instrument, score: Score) -> NextStage:
+    """How many points, over the four areas, the global score needs for its next stage: the
+    global average is the sum of the four totals over 20, so 40, 60 and 80 points for Estable,
+    Proactivo and Escalable."""
+    following = _next(instrument, score.stage)
+    if following is None:
+        return NextStage(None, 0)
+    sizes = {len(a.area.statements) for a in score.areas}
+    assert len(sizes) == 1, "areas of different sizes: the global is not the totals' sum"
+    (size,) = sizes
+    total = sum(a.total for a in score.areas)
+    return NextStage(following, _points_to(following.lower, size * len(score.areas), total))
 
 
 def computation(score: Score) -> str:

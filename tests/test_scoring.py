@@ -6,11 +6,12 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.scoring import score, stage_for
+from msp_assessment.scoring import area_next_stage, global_next_stage, score, stage_for
 from msp_assessment.text import format_es, to_decimal
 
 INSTRUMENT = load_instrument()
@@ -81,3 +82,97 @@ def test_average__json_number__prints_as_the_exact_decimal(values: list[int]) ->
     assert json.dumps(float(to_decimal(result.average))) == str(exact.normalize()) or (
         exact == exact.to_integral() and json.dumps(float(exact)) == f"{exact.normalize()}.0"
     )
+
+
+def area_with(total_values: list[int], rest: int = 3) -> dict[str, int]:
+    """Answers whose first area has ``total_values`` and every other answer ``rest``."""
+    return answers_from(total_values + [rest] * 15)
+
+
+@pytest.mark.parametrize(
+    ("values", "stage", "points"),
+    [
+        ([1, 1, 1, 1, 1], "Estable", 5),
+        ([1, 2, 2, 2, 2], "Estable", 1),  # 9 → 10
+        ([2, 2, 2, 2, 2], "Proactivo", 5),  # 10: Estable reached
+        ([3, 3, 3, 3, 2], "Proactivo", 1),  # 14 → 15
+        ([3, 3, 3, 3, 3], "Escalable", 5),
+        ([4, 4, 4, 4, 3], "Escalable", 1),  # 19 → 20
+        ([4, 4, 4, 4, 4], None, 0),  # 20: the top stage
+        ([5, 5, 5, 5, 5], None, 0),
+    ],
+)
+def test_area_next_stage__at_every_boundary(
+    values: list[int], stage: str | None, points: int
+) -> None:
+    answers = area_with(values)
+    first = score(INSTRUMENT, answers).areas[0]
+    found = area_next_stage(INSTRUMENT, first, answers)
+    assert (found.stage.name if found.stage else None, found.points) == (stage, points)
+    # The points are exactly what it takes: that many more reach the stage, one fewer does not.
+    if found.stage is not None:
+        assert Fraction(first.total + points, 5) >= found.stage.lower
+        assert Fraction(first.total + points - 1, 5) < found.stage.lower
+
+
+@pytest.mark.parametrize(
+    ("total", "stage", "points"),
+    [
+        (20, "Estable", 20),
+        (39, "Estable", 1),
+        (40, "Proactivo", 20),
+        (59, "Proactivo", 1),
+        (60, "Escalable", 20),
+        (79, "Escalable", 1),
+        (80, None, 0),
+        (100, None, 0),
+    ],
+)
+def test_global_next_stage__at_every_boundary(total: int, stage: str | None, points: int) -> None:
+    values = [total // 20] * 20
+    for i in range(total % 20):
+        values[i] += 1
+    result = score(INSTRUMENT, answers_from(values))
+    assert sum(a.total for a in result.areas) == total
+    found = global_next_stage(INSTRUMENT, result)
+    assert (found.stage.name if found.stage else None, found.points) == (stage, points)
+
+
+def test_area_next_stage__the_statements_that_hold_it_back() -> None:
+    # Area 1 at 2, 1, 4, 1, 3 = 11 (Estable): 4 points to Proactivo. The two 1s can give 8: they
+    # are the ones; the 2, the 3 and the 4 are not needed.
+    answers = area_with([2, 1, 4, 1, 3])
+    first = score(INSTRUMENT, answers).areas[0]
+    found = area_next_stage(INSTRUMENT, first, answers)
+    assert found.points == 4
+    assert [st.number for st in found.holding] == [2, 4]
+    # 3, 3, 3, 3, 2 = 14: one point; the 2 alone holds it back.
+    answers = area_with([3, 3, 3, 3, 2])
+    found = area_next_stage(INSTRUMENT, score(INSTRUMENT, answers).areas[0], answers)
+    assert [st.number for st in found.holding] == [5]
+    # 4, 4, 4, 4, 3 = 19 with a 3 and 4s: the 3 gives two, enough.
+    answers = area_with([4, 4, 4, 4, 3])
+    found = area_next_stage(INSTRUMENT, score(INSTRUMENT, answers).areas[0], answers)
+    assert [st.number for st in found.holding] == [5]
+    # Ties are never split: 4, 4, 4, 4, 4 is the top; 3, 3, 3, 3, 3 needs 5 and each 3 gives 2:
+    # all five are named (no invented order among equal answers).
+    answers = area_with([3, 3, 3, 3, 3])
+    found = area_next_stage(INSTRUMENT, score(INSTRUMENT, answers).areas[0], answers)
+    assert [st.number for st in found.holding] == [1, 2, 3, 4, 5]
+
+
+@given(st.lists(st.integers(1, 5), min_size=20, max_size=20))
+def test_next_stage__any_answers__raising_the_holding_statements_reaches_it(
+    values: list[int],
+) -> None:
+    answers = answers_from(values)
+    result = score(INSTRUMENT, answers)
+    for area_score in result.areas:
+        found = area_next_stage(INSTRUMENT, area_score, answers)
+        if found.top:
+            assert area_score.stage.name == "Escalable"
+            continue
+        room = sum(INSTRUMENT.max_value - answers[s.id] for s in found.holding)
+        assert room >= found.points > 0
+        lowest = min(answers[s.id] for s in area_score.area.statements)
+        assert any(answers[s.id] == lowest for s in found.holding)
