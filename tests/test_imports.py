@@ -89,6 +89,7 @@ LEAVES = frozenset(
         "client",
         "text",
         "scoring",
+        "benchmark",
         "outcome",
         "_files",
         "instrument",

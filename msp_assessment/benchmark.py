@@ -1,0 +1,222 @@
+"""Where a client stands among their peers: exact ranks and quartiles over a reference of
+scored clients, the client always left out of their own reference.
+
+Every figure is arithmetic on small integers (an area average is its total over 5, the global
+average the sum of the four totals over 20), done with ``Fraction``:
+
+- **Position** (percentile rank, mid-rank): of the N MSPs of the reference, B scored below the
+  client and E the same; the client is above (B + E/2) / N of them. Shown as «percentil P» with
+  P = 100 (B + E/2) / N and as «por encima de X de cada 10» with X = 10 (B + E/2) / N, both
+  rounded half up. A tie counts half: among equals nobody is above anybody.
+- **Band**: the reference's first quartile, median and third quartile (P25 – mediana – P75),
+  computed as Excel's PERCENTIL.INC (and LibreOffice's PERCENTIL) does: the value at position
+  (N − 1) p of the sorted values, interpolated between its two neighbours.
+- **Privacy**: with fewer than ``minimum`` MSPs in the reference (10 by default) nothing is shown
+  but why; a band and a rank of at least that many let nobody read another client's answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from msp_assessment.scoring import Score
+from msp_assessment.text import format_es
+
+DEFAULT_MINIMUM = 10
+QUARTILES = (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4))
+
+
+@dataclass(frozen=True)
+class Peer:
+    """One scored client of a reference: who (as the identity rule keys them) and their four
+    area totals."""
+
+    key: str
+    totals: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The scored clients the clients of a round are compared with (one workbook per client:
+    the one that counts), and what it is, for people («la ronda 2026», «resumen.xlsx»)."""
+
+    label: str
+    peers: tuple[Peer, ...]
+    statements_per_area: int = 5
+
+    @property
+    def id(self) -> str:
+        """What the reference holds, as a short hash: two runs compared with the same clients'
+        same totals have the same id (the campaign record notices when it changes)."""
+        lines = sorted(f"{p.key}:{','.join(map(str, p.totals))}" for p in self.peers)
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+    def without(self, key: str | None) -> tuple[Peer, ...]:
+        """The peers a client is compared with: everybody but themselves."""
+        return tuple(p for p in self.peers if key is None or p.key != key)
+
+
+@dataclass(frozen=True)
+class Position:
+    below: int
+    equal: int
+    size: int
+
+    @property
+    def share(self) -> Fraction:
+        """The share of the reference the client is above, ties counted half."""
+        return (self.below + Fraction(self.equal, 2)) / self.size
+
+    @property
+    def percentile(self) -> int:
+        return half_up(100 * self.share)
+
+    @property
+    def of_ten(self) -> int:
+        return half_up(10 * self.share)
+
+
+@dataclass(frozen=True)
+class Band:
+    p25: Fraction
+    median: Fraction
+    p75: Fraction
+
+    @property
+    def text(self) -> str:
+        return f"{format_es(self.p25, 2)} – {format_es(self.median, 2)} – {format_es(self.p75, 2)}"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One value (an area's average, or the global one) against the reference."""
+
+    value: Fraction
+    position: Position
+    band: Band
+
+    @property
+    def text(self) -> str:
+        """«percentil 70 (por encima de 7 de cada 10)»"""
+        return (
+            f"percentil {self.position.percentile} (por encima de {self.position.of_ten} de "
+            "cada 10)"
+        )
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A client's standing, globally and per area (document order), and against what."""
+
+    reference: str  # its label
+    reference_id: str
+    size: int  # MSPs in the reference, the client left out
+    overall: Standing
+    areas: tuple[Standing, ...]
+
+    @property
+    def sentence(self) -> str:
+        """The global position in one sentence, the same in every output."""
+        return (
+            f"Su puntuación global está por encima de {self.overall.position.of_ten} de cada 10 "
+            f"MSP de la referencia (percentil {self.overall.position.percentile}, entre "
+            f"{self.size} MSP: {self.reference})."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        def one(s: Standing) -> dict[str, Any]:
+            return {
+                "percentile": s.position.percentile,
+                "above_of_ten": s.position.of_ten,
+                "below": s.position.below,
+                "equal": s.position.equal,
+                "p25": float(s.band.p25),
+                "median": float(s.band.median),
+                "p75": float(s.band.p75),
+            }
+
+        return {
+            "reference": self.reference,
+            "reference_id": self.reference_id,
+            "size": self.size,
+            "global": one(self.overall),
+            "areas": [one(a) for a in self.areas],
+        }
+
+
+@dataclass(frozen=True)
+class NoBenchmark:
+    """Why no comparison is shown: a reference smaller than the minimum."""
+
+    reference: str
+    reference_id: str
+    size: int
+    minimum: int
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"No se muestra su posición entre otros MSP: la referencia ({self.reference}) tiene "
+            f"{self.size} MSP además de usted y hacen falta al menos {self.minimum}, para que "
+            "ninguna cifra deje deducir las respuestas de otro."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "reference_id": self.reference_id,
+            "size": self.size,
+            "minimum": self.minimum,
+            "shown": False,
+        }
+
+
+def half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
+
+
+def position(value: Fraction, others: Sequence[Fraction]) -> Position:
+    below = sum(1 for v in others if v < value)
+    equal = sum(1 for v in others if v == value)
+    return Position(below, equal, len(others))
+
+
+def quantile(values: Sequence[Fraction], p: Fraction) -> Fraction:
+    """PERCENTIL.INC: the value at (N − 1) p of the sorted values, interpolated."""
+    ordered = sorted(values)
+    h = (len(ordered) - 1) * p
+    low = math.floor(h)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (h - low) * (ordered[high] - ordered[low])
+
+
+def band(values: Sequence[Fraction]) -> Band:
+    return Band(*(quantile(values, p) for p in QUARTILES))
+
+
+def standing(value: Fraction, others: Sequence[Fraction]) -> Standing:
+    return Standing(value, position(value, others), band(others))
+
+
+def benchmark(
+    reference: Reference, key: str | None, score: Score, minimum: int = DEFAULT_MINIMUM
+) -> Benchmark | NoBenchmark:
+    """``score``'s standing against ``reference`` without the client ``key``; NoBenchmark when
+    fewer than ``minimum`` MSPs remain."""
+    peers = reference.without(key)
+    if len(peers) < max(minimum, 1):
+        return NoBenchmark(reference.label, reference.id, len(peers), minimum)
+    n = reference.statements_per_area
+    areas = tuple(
+        standing(a.average, [Fraction(p.totals[i], n) for p in peers])
+        for i, a in enumerate(score.areas)
+    )
+    overall = standing(
+        score.average, [Fraction(sum(p.totals), n * len(p.totals)) for p in peers]
+    )
+    return Benchmark(reference.label, reference.id, len(peers), overall, areas)
