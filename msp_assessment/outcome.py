@@ -16,6 +16,7 @@ from fractions import Fraction
 from pathlib import PurePath
 from typing import Any
 
+from msp_assessment.benchmark import Benchmark, NoBenchmark
 from msp_assessment.client import Client
 from msp_assessment.instrument import Stage
 from msp_assessment.problems import Problem
@@ -127,6 +128,13 @@ class FileOutcome:
     # For a -revisar copy the client corrected: the sha256 of the workbook it was made from (the
     # copy carries it), which it supersedes whatever the dates say.
     corrects: str | None = None
+    # Where the client stands among the reference's MSPs (a run that writes results copies).
+    benchmark: Benchmark | NoBenchmark | None = None
+    # A scored workbook whose copy waits for the reference (run.pipeline's first pass): the
+    # Puntos and TOTAL DE PUNTOS cells to splice (sheet → cell → value), or None when its copy
+    # takes the whole way again.
+    pending: bool = False
+    copy_cells: dict[str, dict[str, int]] | None = None
 
     @property
     def file_name(self) -> str:
@@ -157,6 +165,7 @@ class FileOutcome:
             "problems": [prob.to_dict() for prob in self.problems],
             "previous": [past.to_dict() for past in self.previous],
             "change": self.change.to_dict() if self.change else None,
+            "benchmark": self.benchmark.to_dict() if self.benchmark else None,
         }
 
 

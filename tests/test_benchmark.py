@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from msp_assessment.benchmark import (
     Benchmark,
+    Cohort,
     NoBenchmark,
     Peer,
     Reference,
@@ -89,3 +90,18 @@ def test_band_and_position__any_cohort__as_percentile_inc_and_counting(
     assert here.below == sum(t < mine for t in totals)
     assert here.equal == totals.count(mine)
     assert 0 <= here.percentile <= 100 and 0 <= here.of_ten <= 10
+
+
+@given(
+    st.lists(st.tuples(*[st.integers(5, 25)] * 4), min_size=1, max_size=30),
+    st.integers(0, 29),
+    st.integers(1, 12),
+)
+def test_cohort__any_reference__exactly_the_direct_computation(
+    cohort: list[tuple[int, int, int, int]], who: int, minimum: int
+) -> None:
+    reference = Reference("r", tuple(Peer(f"p{i}", t) for i, t in enumerate(cohort)))
+    key = f"p{who}" if who < len(cohort) else None  # a client in it, or one outside it
+    mine = cohort[who] if who < len(cohort) else (15, 12, 20, 7)
+    me = score(INSTRUMENT, answers_with_totals(mine))
+    assert Cohort(reference).benchmark(key, me, minimum) == benchmark(reference, key, me, minimum)

@@ -117,7 +117,8 @@ def test_results_sheet__first_active_only_selected_tab__looks_from_the_palette(
     ws = wb[contract.RESULTS_SHEET]
     assert ws.print_area == f"'{contract.RESULTS_SHEET}'!$A$1:$F${ws.max_row}"
     assert ws["A1"].font.sz == palette.TITLE_FONT.sz and ws["A1"].font.b
-    for row in range(18, 22):  # the per-area table
+    heading = next(r for r in range(1, 40) if ws.cell(r, 1).value == "Resultados por área")
+    for row in range(heading + 2, heading + 6):  # the per-area table
         name, cell = ws.cell(row=row, column=4).value, ws.cell(row=row, column=4)
         assert cell.fill.fgColor.rgb.endswith(palette.STAGE_COLORS[str(name).lower()]), name
     assert ws["B13"].value == 3.55 and ws["B13"].number_format == palette.TWO_DECIMALS

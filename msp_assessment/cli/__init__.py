@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from msp_assessment.benchmark import DEFAULT_MINIMUM
 from msp_assessment.cli import campaign as cli_campaign
 from msp_assessment.cli import folder as cli_folder
 from msp_assessment.cli.common import (
@@ -181,6 +182,21 @@ def _input_options(func: Callable[..., Any], *, required: bool = True) -> Callab
     is_flag=True,
     help="Escribe también NOMBRE-informe.pdf, el informe de una página para el cliente.",
 )
+@click.option(
+    "--benchmark-min",
+    metavar="N",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MINIMUM,
+    show_default=True,
+    help="Mínimo de MSP en la referencia para mostrar a cada cliente su posición entre ellos.",
+)
+@click.option(
+    "--reference",
+    metavar="RESUMEN",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Compara con los clientes de este resumen.xlsx (una referencia fija) en lugar de con "
+    "los de esta ejecución.",
+)
 def process(
     paths: tuple[Path, ...],
     output: Path,
@@ -192,6 +208,8 @@ def process(
     accept_edited_alias: bool,
     clients: Path | None,
     pdf: bool,
+    benchmark_min: int,
+    reference: Path | None,
     as_json: bool,
     recursive: bool,
     jobs: int | None,
@@ -220,6 +238,8 @@ def process(
         csv=csv_path,
         csv_dialect=CsvDialect(csv_dialect),
         accept_edited=accept_edited or accept_edited_alias,
+        benchmark_min=benchmark_min,
+        reference=reference,
     )
     if not paths:  # a campaign's round: recibidos/ → resultados/, with its list and last round
         from msp_assessment.campaign.rounds import remember, round_run
@@ -236,6 +256,8 @@ def process(
             csv=asked.csv,
             csv_dialect=asked.csv_dialect,
             accept_edited=asked.accept_edited,
+            benchmark_min=asked.benchmark_min,
+            reference=asked.reference,
         )
         _run_and_report(tuple(planned.paths), options, as_json, lambda r: remember(campaign, r))
         return

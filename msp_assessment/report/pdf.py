@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -36,6 +37,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
+from msp_assessment.benchmark import Benchmark, NoBenchmark
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult, change
@@ -51,6 +53,8 @@ REPLACEMENT = "\ufffd"  # drawn for a character the fonts do not have
 BRAND = colors.HexColor(f"#{palette.BRAND}")
 SERIES = colors.HexColor(f"#{palette.CHART_SERIES}")
 GRID = colors.HexColor("#BFBFBF")
+BAND = colors.HexColor("#D9D9D9")
+BAR_HEADER = "Frente a la referencia"
 MARGIN_X, MARGIN_TOP = 18 * mm, 14 * mm
 PAGE_WIDTH = A4[0] - 2 * MARGIN_X  # inside the margins
 RADAR_SIZE = 58 * mm
@@ -200,15 +204,17 @@ class _Page:
         fills: dict[tuple[int, int], Any],
         centred: set[int],
         bold: set[int],
-    ) -> None:
+    ) -> list[tuple[float, float]]:
         """A grid: the first row is the header (white on the brand colour); each cell's lines
-        are already wrapped to its width."""
+        are already wrapped to its width. Returns each row's top and height."""
         size = 8
         self.c.setStrokeColor(GRID)
         self.c.setLineWidth(0.5)
+        drawn = []
         for r, row in enumerate(rows):
             height = max(len(cell) for cell in row) * size * LEADING + 2 * PAD
             top = self.y
+            drawn.append((top, height))
             x = self.x
             for col, (width, cell) in enumerate(zip(widths, row, strict=True)):
                 fill = BRAND if r == 0 else fills.get((r, col))
@@ -227,6 +233,7 @@ class _Page:
                     line_y -= size * LEADING
                 x += width
             self.y = top - height
+        return drawn
 
 
 def results_pdf(
@@ -237,6 +244,7 @@ def results_pdf(
     past: tuple[PastResult, ...] = (),
     *,
     stamp: str | None = None,
+    benchmark: Benchmark | NoBenchmark | None = None,
 ) -> bytes:
     """The one-page A4 report of ``score`` for ``client`` (answers dated ``when``); with
     ``past``, the client's earlier rounds, a line on how the score moved since the latest.
@@ -267,8 +275,17 @@ def results_pdf(
     _global(page, score)
     if past:
         _evolution(page, score, past)
+    if benchmark is not None:
+        page.y -= 1.5 * mm
+        lead = "Frente a otros MSP: "
+        offset = pdfmetrics.stringWidth(lead, BOLD, 8)
+        lines = _wrapped(benchmark.sentence, PAGE_WIDTH - offset, FONT, 8)
+        page.y -= 8 * LEADING
+        page.text(page.x, lead, BOLD, 8, BRAND)
+        page.text(page.x + offset, lines[0], FONT, 8)
+        page.lines(page.x + offset, lines[1:], FONT, 8)
     page.heading("Resultados por área")
-    _areas(page, score)
+    _areas(page, instrument, score, benchmark if isinstance(benchmark, Benchmark) else None)
     page.y -= 2 * mm
     _radar(page, instrument, score)
     page.heading("Consejos para avanzar")
@@ -355,21 +372,68 @@ def _evolution(page: _Page, score: Score, past: tuple[PastResult, ...]) -> None:
     page.text(page.x + pdfmetrics.stringWidth("Evolución: ", BOLD, 8.5), text, FONT, 8.5)
 
 
-def _areas(page: _Page, score: Score) -> None:
-    widths = [PAGE_WIDTH - 88 * mm, 30 * mm, 28 * mm, 30 * mm]
-    rows: list[list[tuple[str, ...]]] = [[("Área",), ("Total de puntos",), ("Media",), ("Etapa",)]]
+def _areas(page: _Page, instrument: Instrument, score: Score, benchmark: Benchmark | None) -> None:
+    """The area table; with ``benchmark``, each area's percentile and a bar on the 1–5 scale:
+    the reference's P25–P75 as a band, its median as a stroke, the client's average as a dot."""
+    heads: list[tuple[str, ...]]
+    if benchmark is None:
+        widths = [PAGE_WIDTH - 88 * mm, 30 * mm, 28 * mm, 30 * mm]
+        heads = [("Área",), ("Total de puntos",), ("Media",), ("Etapa",)]
+    else:
+        widths = [PAGE_WIDTH - 122 * mm, 18 * mm, 16 * mm, 22 * mm, 22 * mm, 44 * mm]
+        heads = [("Área",), ("Puntos",), ("Media",), ("Etapa",), ("Percentil",), (BAR_HEADER,)]
+    rows: list[list[tuple[str, ...]]] = [heads]
     fills = {}
     for r, area_score in enumerate(score.areas, start=1):
-        rows.append(
-            [
-                (area_score.area.name,),
-                (str(area_score.total),),
-                (format_es(area_score.average, 2),),
-                (area_score.stage.name,),
-            ]
-        )
+        row = [
+            _wrapped(area_score.area.name, widths[0] - 2 * PAD),
+            (str(area_score.total),),
+            (format_es(area_score.average, 2),),
+            (area_score.stage.name,),
+        ]
+        if benchmark is not None:
+            row += [(str(benchmark.areas[r - 1].position.percentile),), ("",)]
+        rows.append(row)
         fills[(r, 2)] = fills[(r, 3)] = stage_color(area_score.stage.id)
-    page.table(widths, rows, fills, centred={1, 2, 3}, bold={3})
+    centred = {1, 2, 3, 4} if benchmark is not None else {1, 2, 3}
+    drawn = page.table(widths, rows, fills, centred=centred, bold={3})
+    if benchmark is None:
+        return
+    left = page.x + sum(widths[:-1]) + PAD
+    span = widths[-1] - 2 * PAD
+    low, high = instrument.min_value, instrument.max_value
+
+    def at(value: Fraction) -> float:
+        return left + span * float(value - low) / (high - low)
+
+    c = page.c
+    for (top, height), found in zip(drawn[1:], benchmark.areas, strict=True):
+        mid = top - height / 2
+        c.setStrokeColor(GRID)
+        c.setLineWidth(0.5)
+        c.line(left, mid, left + span, mid)
+        for tick in range(low, high + 1):
+            c.line(at(Fraction(tick)), mid - 1.2, at(Fraction(tick)), mid + 1.2)
+        c.setFillColor(BAND)
+        c.rect(
+            at(found.band.p25),
+            mid - 2.2,
+            max(at(found.band.p75) - at(found.band.p25), 0.8),
+            4.4,
+            stroke=0,
+            fill=1,
+        )
+        c.setStrokeColor(GREY)
+        c.setLineWidth(1.2)
+        c.line(at(found.band.median), mid - 3, at(found.band.median), mid + 3)
+        c.setFillColor(SERIES)
+        c.circle(at(found.value), mid, 2.1, stroke=0, fill=1)
+    page.y -= 7.5 * LEADING
+    legend = (
+        "Barra (escala 1–5): franja, del percentil 25 al 75 de la referencia; trazo, su mediana; "
+        "punto, la media de su empresa."
+    )
+    page.text(page.x, legend, FONT, 7, GREY)
 
 
 def _radar(page: _Page, instrument: Instrument, score: Score) -> None:

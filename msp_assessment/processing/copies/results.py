@@ -13,6 +13,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
+from msp_assessment.benchmark import Benchmark, NoBenchmark
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult
 from msp_assessment.problems import Problem
@@ -58,10 +59,14 @@ def results_workbook(
     answers: dict[str, int],
     source_name: str,
     past: tuple[PastResult, ...] = (),
+    *,
+    benchmark: Benchmark | NoBenchmark | None = None,
 ) -> Written:
     """The -resultados workbook: Puntos and TOTAL DE PUNTOS filled, Resultados added first."""
     reading = source.reading
-    draft = results_draft(instrument, score, reading.client, reading.client_date, source_name, past)
+    draft = results_draft(
+        instrument, score, reading.client, reading.client_date, source_name, past, benchmark
+    )
 
     def put(cell: Cell, value: int) -> None:
         cell.value = value
@@ -69,7 +74,7 @@ def results_workbook(
     def splice(parts: Parts, numbers: dict[str, dict[str, int]], placeholder: bool) -> bytes:
         return splice_results(parts, numbers, draft, instrument, placeholder=placeholder)
 
-    numbers = _numbers(reading, score, answers)
+    numbers = copy_numbers(reading, score, answers)
     return _copy(source, contract.RESULTS_SHEET, numbers, put, splice)
 
 
@@ -98,7 +103,7 @@ def _copy(
     return Written(splice(placeholder, {}, True), resaved)
 
 
-def _numbers(
+def copy_numbers(
     reading: WorkbookReading, score: Score, answers: dict[str, int]
 ) -> dict[str, dict[str, int]]:
     """Sheet → cell → number for every Puntos and TOTAL DE PUNTOS cell found."""

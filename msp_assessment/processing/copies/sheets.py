@@ -3,6 +3,7 @@ it as SpreadsheetML, and the splice adds it to the client's own package)."""
 
 from __future__ import annotations
 
+from msp_assessment.benchmark import Benchmark, NoBenchmark, Standing
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult, change
@@ -15,6 +16,8 @@ from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
 CHART_ROWS = 18  # rows the radar chart covers below the area table
+BENCHMARK_HEADERS = ["Posición entre otros MSP", "Referencia: P25 – mediana – P75"]
+GLOBAL_BENCHMARK_HEADERS = ["Percentil", BENCHMARK_HEADERS[1]]  # column D is narrower
 SHOWN_ROUNDS = 3  # earlier rounds the Evolución table has room for (the latest ones)
 WIDTHS = {"A": 42, "B": 16, "C": 14, "D": 16, "E": 30, "F": 30}
 LAST_COL = len(WIDTHS)
@@ -35,15 +38,17 @@ def results_draft(
     when: str | None,
     source_name: str,
     past: tuple[PastResult, ...] = (),
+    benchmark: Benchmark | NoBenchmark | None = None,
 ) -> Draft:
     """What the Resultados sheet shows for one scored workbook (with ``past``, the client's
-    results in earlier rounds, a section «Evolución» and one radar series per round)."""
+    results in earlier rounds, a section «Evolución» and one radar series per round; with
+    ``benchmark``, where the client stands among the reference's MSPs)."""
     d = Draft(widths=dict(WIDTHS), chart_title=CHART_TITLE)
     d.put(1, 1, contract.RESULTS_TITLE, "title")
     d.heights[1] = 26
     row = _client_section(d, 3, client, when, source_name)
-    row = _global_section(d, row + 2, score)
-    row = _areas_section(d, row + 2, score)
+    row = _global_section(d, row + 2, score, benchmark)
+    row = _areas_section(d, row + 2, score, benchmark)
     if past:
         row = _evolution_section(d, row + 2, score, past[-SHOWN_ROUNDS:])
     d.chart_row = row + 2
@@ -72,35 +77,62 @@ def _client_section(d: Draft, row: int, client: Client, when: str | None, source
     return row
 
 
-def _global_section(d: Draft, row: int, score: Score) -> int:
-    """The global average, its stage and the stage's characteristics."""
+def _global_section(
+    d: Draft, row: int, score: Score, benchmark: Benchmark | NoBenchmark | None
+) -> int:
+    """The global average, its stage and the stage's characteristics; where it stands among the
+    reference's MSPs."""
     d.put(row, 1, "Resultado global", "heading")
-    header(d, row + 1, ["Puntuación global", "Media", "Etapa"])
+    shown = isinstance(benchmark, Benchmark)
+    header(
+        d, row + 1, ["Puntuación global", "Media", "Etapa", *(BENCHMARK_HEADERS if shown else [])]
+    )
     row += 2
     d.put(row, 1, "Media de las cuatro áreas", "boxed")
     d.put(row, 2, float(score.average), "average")
     d.put(row, 3, score.stage.name, f"stage:{score.stage.id}")
+    if isinstance(benchmark, Benchmark):
+        _standing(d, row, 4, benchmark.overall)
     row += 1
     d.put(row, 1, "Características de la etapa", "bold_wrap")
     d.put(row, 2, score.stage.characteristics, "wrap")
     d.merge(row, 2, LAST_COL)
     d.heights[row] = 32
+    if benchmark is not None:
+        row += 1
+        d.put(row, 1, "Frente a otros MSP", "bold_wrap")
+        d.put(row, 2, benchmark.sentence, "wrap")
+        d.merge(row, 2, LAST_COL)
+        d.heights[row] = palette.row_height(benchmark.sentence, 115)
     return row
 
 
-def _areas_section(d: Draft, row: int, score: Score) -> int:
+def _standing(d: Draft, row: int, col: int, found: Standing) -> None:
+    """A value's percentile and the reference's band, in two cells from ``col``."""
+    d.put(row, col, f"percentil {found.position.percentile}", "boxed_center")
+    d.put(row, col + 1, found.band.text, "boxed_center")
+
+
+def _areas_section(
+    d: Draft, row: int, score: Score, benchmark: Benchmark | NoBenchmark | None
+) -> int:
     """One row per area (the table the radar reads), then room for the radar."""
     d.put(row, 1, "Resultados por área", "heading")
     row += 1
     d.chart_header_row = row
     d.chart_series = (3,)
-    header(d, row, ["Área", "Total de puntos", "Media", "Etapa"])
-    for area_score in score.areas:
+    shown = benchmark if isinstance(benchmark, Benchmark) else None
+    header(
+        d, row, ["Área", "Total de puntos", "Media", "Etapa", *(BENCHMARK_HEADERS if shown else [])]
+    )
+    for i, area_score in enumerate(score.areas):
         row += 1
         d.put(row, 1, area_score.area.name, "boxed")
         d.put(row, 2, area_score.total, "boxed_center")
         d.put(row, 3, float(area_score.average), "average")
         d.put(row, 4, area_score.stage.name, f"stage:{area_score.stage.id}")
+        if shown is not None:
+            _standing(d, row, 5, shown.areas[i])
     return row
 
 

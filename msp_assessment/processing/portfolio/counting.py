@@ -32,8 +32,7 @@ def resolve_clients(
     scored workbooks and the older ones with problems, which are then resolved: the client
     corrected them. A workbook with problems newer than every scored one stays to review.
     """
-    keys = client_keys([o.client for o in outcomes], clients)
-    key_of = {id(o): key or "archivo:" + o.path for o, key in zip(outcomes, keys, strict=True)}
+    key_of = keyed(outcomes, clients)
     scored = sorted(
         (o for o in outcomes if o.status is Status.SCORED and o.score is not None), key=recency
     )
@@ -55,6 +54,13 @@ def resolve_clients(
             superseded.append(Superseded(outcome, winner))
     superseded.sort(key=lambda entry: entry.outcome.path)
     return counted, superseded
+
+
+def keyed(outcomes: Sequence[FileOutcome], clients: Sequence[Client] = ()) -> dict[int, str]:
+    """Each outcome's client key (by ``id()``), per ``client.client_keys``; a workbook of nobody
+    is a client of its own."""
+    keys = client_keys([o.client for o in outcomes], clients)
+    return {id(o): key or "archivo:" + o.path for o, key in zip(outcomes, keys, strict=True)}
 
 
 def corrections(outcomes: Sequence[FileOutcome]) -> dict[int, FileOutcome]:

@@ -30,10 +30,13 @@ from msp_assessment.outcome import FileOutcome, Status, change, result_stamp
 from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.copies.results import (
     CopySource,
+    copy_numbers,
     results_workbook,
     review_workbook,
 )
-from msp_assessment.processing.ooxml.package import unzip
+from msp_assessment.processing.copies.sheets import results_draft
+from msp_assessment.processing.copies.splice import splice_results
+from msp_assessment.processing.ooxml.package import SpliceDeclinedError, unzip
 from msp_assessment.processing.ooxml.read import Book, from_workbook, read_package
 from msp_assessment.processing.portfolio.rounds import history
 from msp_assessment.processing.returns.calamine import (
@@ -203,25 +206,11 @@ def _outcome(
         )
     result = score(instrument, checked.answers)
     past = tuple(history(client, plan.rounds))
-    if options.output_dir is not None and not options.review_only:
-        results = results_workbook(copy, instrument, result, checked.answers, path.name, past)
-        output = _write_output(
-            results.data, options.output_dir, stem, contract.RESULTS_SUFFIX, modified
-        )
-        resaved = results.resaved
-        if options.pdf:
-            from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
-
-            report = options.output_dir / f"{stem}{contract.REPORT_SUFFIX}"
-            stamp = result_stamp(client, checked.answers, when)
-            write_bytes(results_pdf(instrument, result, client, when, past, stamp=stamp), report)
-    return FileOutcome(
+    scored = FileOutcome(
         str(path),
         Status.SCORED,
         score=result,
-        output=output,
         answers=checked.answers,
-        resaved=resaved,
         client=client,
         date=when,
         modified=modified,
@@ -231,6 +220,81 @@ def _outcome(
         change=change(result, past[-1]) if past else None,
         corrects=reading.corrects,
     )
+    if options.output_dir is None or options.review_only:
+        return scored
+    if plan.defer:  # the copy waits for the reference: finish() writes it
+        cells = copy_numbers(reading, result, checked.answers) if copy.package else None
+        return replace(scored, pending=True, copy_cells=cells)
+    bench = plan.benchmark_for(path, client, result)
+    results = results_workbook(
+        copy, instrument, result, checked.answers, path.name, past, benchmark=bench
+    )
+    return _write_scored(
+        path, plan, replace(scored, benchmark=bench), results.data, stem, resaved=results.resaved
+    )
+
+
+def safe_finish(path: Path, *, plan: RunPlan) -> FileOutcome:
+    """The second pass over a scored workbook (run.pipeline): its -resultados copy, now that the
+    reference is known. Spliced into the client's package from the cells the first pass found
+    (unzipping again costs a fraction of reading); read the whole way again when the first pass
+    could not say (an .ods, a package openpyxl has to re-save) or the splice declines it."""
+    first = plan.pending[str(path)]
+    if first.copy_cells is None or first.score is None:
+        return safe_process(path, plan=plan)
+    try:
+        parts = unzip(path.read_bytes())
+        if parts is None:
+            return safe_process(path, plan=plan)
+        bench = plan.benchmark_for(path, first.client, first.score)
+        draft = results_draft(
+            plan.instrument,
+            first.score,
+            first.client,
+            first.date,
+            path.name,
+            first.previous,
+            bench,
+        )
+        try:
+            data = splice_results(parts, first.copy_cells, draft, plan.instrument)
+        except SpliceDeclinedError:
+            return safe_process(path, plan=plan)
+        assert plan.options.output_dir is not None
+        stem = own_stem(plan.options.output_dir, plan.stems[path], first.client, plan.instrument)
+        done = replace(first, benchmark=bench, pending=False, copy_cells=None)
+        return _write_scored(path, plan, done, data, stem, resaved=None)
+    except OutputError:
+        raise
+    except Exception:
+        if plan.options.debug:
+            raise
+        return safe_process(path, plan=plan)
+
+
+def _write_scored(
+    path: Path, plan: RunPlan, scored: FileOutcome, data: bytes, stem: str, *, resaved: str | None
+) -> FileOutcome:
+    """A scored workbook's -resultados copy written (and its PDF report, when asked)."""
+    options, instrument = plan.options, plan.instrument
+    assert options.output_dir is not None and scored.score is not None
+    output = _write_output(data, options.output_dir, stem, contract.RESULTS_SUFFIX, scored.modified)
+    if options.pdf:
+        from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
+
+        report = options.output_dir / f"{stem}{contract.REPORT_SUFFIX}"
+        stamp = result_stamp(scored.client, scored.answers, scored.date)
+        pdf = results_pdf(
+            instrument,
+            scored.score,
+            scored.client,
+            scored.date,
+            scored.previous,
+            stamp=stamp,
+            benchmark=scored.benchmark,
+        )
+        write_bytes(pdf, report)
+    return replace(scored, output=output, resaved=resaved)
 
 
 def own_stem(folder: Path, stem: str, client: Client, instrument: Instrument) -> str:

@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from msp_assessment.benchmark import DEFAULT_MINIMUM, Benchmark, Cohort, NoBenchmark
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
+from msp_assessment.outcome import FileOutcome
 from msp_assessment.processing.portfolio.consolidate import CsvDialect
 from msp_assessment.processing.portfolio.rounds import Round
 from msp_assessment.processing.returns.intake import Limits
 from msp_assessment.processing.returns.validate import DEFAULT_REQUIRED
+from msp_assessment.scoring import Score
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class RunOptions:
     # When each file arrived, by the sha256 of its bytes (a campaign's record): what orders a
     # client's workbooks instead of the file's modification time.
     arrived: Mapping[str, float] | None = None
+    # The peer benchmark: nothing is shown with fewer MSPs than this in a client's reference;
+    # the reference is the run's scored clients, or an earlier summary (frozen).
+    benchmark_min: int = DEFAULT_MINIMUM
+    reference: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -50,3 +57,20 @@ class RunPlan:
     names: dict[Path, str]  # each input → its name as the user knows it (see relative_names)
     roster: tuple[Client, ...] | None = None  # the client list, when one was given
     rounds: tuple[Round, ...] = ()  # the earlier rounds, as read
+    # The reference the results copies compare with; None on the first pass over the files
+    # (``defer``), when it is not known yet.
+    cohort: Cohort | None = None
+    frozen: Round | None = None  # the summary --reference named: who is who in its reference
+    keys: Mapping[str, str | None] = field(default_factory=dict)  # path → key in the cohort
+    defer: bool = False  # first pass: scored workbooks wait for the reference (pending)
+    pending: Mapping[str, FileOutcome] = field(default_factory=dict)  # path → first-pass outcome
+
+    def benchmark_for(self, path: Path, client: Client, value: Score) -> Benchmark | NoBenchmark:
+        """The client's standing against the plan's reference, the client left out."""
+        assert self.cohort is not None
+        if self.frozen is not None:
+            found = self.frozen.clients.find(client)
+            key = None if found is None else f"referencia:{found}"
+        else:
+            key = self.keys.get(str(path))
+        return self.cohort.benchmark(key, value, self.options.benchmark_min)

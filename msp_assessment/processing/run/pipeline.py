@@ -9,14 +9,16 @@ from functools import partial
 from pathlib import Path
 
 from msp_assessment._files import flush_to_disk, remove_stale_temporaries
+from msp_assessment.benchmark import Cohort
 from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.outcome import FileOutcome, Report, Skipped, Status
 from msp_assessment.problems import Code
+from msp_assessment.processing.portfolio.peers import frozen_reference, run_reference
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import read_round
 from msp_assessment.processing.returns.intake import collect, relative_names
-from msp_assessment.processing.run.one_file import safe_process, stopped_outcome
+from msp_assessment.processing.run.one_file import safe_finish, safe_process, stopped_outcome
 from msp_assessment.processing.run.options import RunOptions, RunPlan
 from msp_assessment.processing.run.outputs import (
     check_not_inputs,
@@ -58,25 +60,53 @@ def run(
         check_user_files(summary, options.csv, kept)
         remove_stale_temporaries(options.output_dir)
     names = relative_names(files, list(paths))
-    plan = RunPlan(options, instrument, output_stems(resolved), names, roster, rounds)
-    work = partial(safe_process, plan=plan)
-    outcomes = []
+    writing = options.output_dir is not None and not options.review_only
+    frozen = None
+    if writing and options.reference is not None:
+        frozen = read_round(
+            options.reference,
+            instrument,
+            accept_edited=options.accept_edited,
+            limits=options.limits,
+        )
+    plan = RunPlan(
+        options,
+        instrument,
+        output_stems(resolved),
+        names,
+        roster,
+        rounds,
+        cohort=Cohort(frozen_reference(frozen)) if frozen is not None else None,
+        frozen=frozen,
+        defer=writing and frozen is None,  # the reference is this run's: known after a pass
+    )
+    outcomes: list[FileOutcome] = []
     jobs = options.jobs or default_jobs()
+    reported = 0
+
+    def report_one(outcome: FileOutcome, total: int) -> None:
+        nonlocal reported
+        reported += 1
+        if reported % SETTLE_EVERY == 0:
+            _settle()
+        if progress is not None:
+            progress(reported, total, outcome)
+
     try:
         each = parallel_outcomes(
             files,
-            work,
+            partial(safe_process, plan=plan),
             jobs,
             instrument,
             stopped=partial(stopped_outcome, names=names),
             seconds=options.limits.file_seconds,
         )
-        for done, outcome in enumerate(each, start=1):
+        for outcome in each:
             outcomes.append(outcome)
-            if done % SETTLE_EVERY == 0:
-                _settle()
-            if progress is not None:
-                progress(done, len(files), outcome)
+            if not outcome.pending:  # a scored one is reported when its copy is written
+                report_one(outcome, len(files))
+        if plan.defer:
+            outcomes = _finish(outcomes, plan, jobs, partial(report_one, total=len(files)))
     except BaseException:
         # Stopped (disk full, Ctrl-C): workers were ended mid-write; leave no temporary behind.
         if options.output_dir is not None:
@@ -102,6 +132,34 @@ def run(
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
     return _summarize(report, plan)
+
+
+def _finish(
+    outcomes: list[FileOutcome],
+    plan: RunPlan,
+    jobs: int,
+    report_one: Callable[[FileOutcome], None],
+) -> list[FileOutcome]:
+    """The second pass: now that the reference is known (every client's workbook that counts),
+    each scored workbook's -resultados copy, with where its client stands."""
+    pending = {o.path: o for o in outcomes if o.pending}
+    if not pending:
+        return outcomes
+    returns, _ = _without_ours(outcomes)
+    reference, keys = run_reference(returns, plan.roster or ())
+    second = replace(plan, defer=False, cohort=Cohort(reference), keys=keys, pending=pending)
+    finished = {}
+    for outcome in parallel_outcomes(
+        [Path(p) for p in pending],
+        partial(safe_finish, plan=second),
+        jobs,
+        plan.instrument,
+        stopped=partial(stopped_outcome, names=plan.names),
+        seconds=plan.options.limits.file_seconds,
+    ):
+        finished[outcome.path] = outcome
+        report_one(outcome)
+    return [finished.get(o.path, o) for o in outcomes]
 
 
 def _without_ours(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], list[Skipped]]:
