@@ -18,6 +18,7 @@ average the sum of the four totals over 20), done with ``Fraction``:
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -288,3 +289,63 @@ class Cohort:
             found = Standing(Fraction(total, divisor), here, Band(*(at(p) for p in QUARTILES)))
             self._cache[key] = found
         return found
+
+
+def to_record(found: Benchmark | NoBenchmark) -> str:
+    """``found`` as text, exactly (fractions as «27/10»): what a results copy carries, so that
+    what is read from it later (deliver's message and report) is what the copy shows."""
+    if isinstance(found, NoBenchmark):
+        return json.dumps(
+            {
+                "reference": found.reference,
+                "id": found.reference_id,
+                "size": found.size,
+                "minimum": found.minimum,
+            },
+            ensure_ascii=False,
+        )
+
+    def one(s: Standing) -> list[object]:
+        p, b = s.position, s.band
+        return [str(s.value), p.below, p.equal, p.size, str(b.p25), str(b.median), str(b.p75)]
+
+    return json.dumps(
+        {
+            "reference": found.reference,
+            "id": found.reference_id,
+            "size": found.size,
+            "global": one(found.overall),
+            "areas": [one(a) for a in found.areas],
+        },
+        ensure_ascii=False,
+    )
+
+
+def from_record(text: str | None) -> Benchmark | NoBenchmark | None:
+    """What ``to_record`` wrote; None for no text, or text that is not one of ours."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        if "minimum" in data:
+            return NoBenchmark(
+                str(data["reference"]), str(data["id"]), int(data["size"]), int(data["minimum"])
+            )
+
+        def one(item: list[object]) -> Standing:
+            value, below, equal, size, p25, median, p75 = item
+            return Standing(
+                Fraction(str(value)),
+                Position(int(str(below)), int(str(equal)), int(str(size))),
+                Band(Fraction(str(p25)), Fraction(str(median)), Fraction(str(p75))),
+            )
+
+        return Benchmark(
+            str(data["reference"]),
+            str(data["id"]),
+            int(data["size"]),
+            one(data["global"]),
+            tuple(one(a) for a in data["areas"]),
+        )
+    except (ValueError, KeyError, TypeError, ZeroDivisionError):
+        return None

@@ -17,6 +17,7 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.workbook_templates import contract
+from tests.support.mail import parse_eml, plain_text, write_list
 from tests.support.poppler import page_count, page_text
 from tests.support.programs import require_poppler
 
@@ -153,3 +154,37 @@ def test_process__the_same_figures_whatever_the_jobs(tmp_path: Path, jobs: str) 
     )
     found = mine(json.loads(done.stdout))["benchmark"]
     assert found["areas"][0]["percentile"] == 65 and found["global"]["percentile"] == 65
+
+
+def test_deliver__the_message_and_its_report_say_what_the_copy_says(tmp_path: Path) -> None:
+    require_poppler()
+    folder = cohort(tmp_path / "recibidos", AREA_ONE)
+    out = tmp_path / "resultados"
+    report = process(str(folder), "-o", str(out))  # no --pdf: deliver makes the reports
+    rows = [(f"P-{i:02d}", f"Par {i}", "X", f"p{i}@par{i}.es") for i in range(len(AREA_ONE))]
+    clients = write_list(tmp_path / "lista.csv", [*rows, ("YO", "Mi Empresa", "Yo", "yo@mi.es")])
+    done = CliRunner().invoke(
+        cli,
+        [
+            "deliver",
+            str(clients),
+            str(out),
+            "-o",
+            str(tmp_path / "entrega"),
+            "--from",
+            "Canal <canal@fabricante.es>",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    (draft,) = (tmp_path / "entrega").glob("yo*.eml")
+    msg = parse_eml(draft)
+    body = " ".join(plain_text(msg).split())
+    sentence = (
+        "Su puntuación global está por encima de 7 de cada 10 MSP de la referencia (percentil "
+        "65, entre 10 MSP: los MSP evaluados en esta ronda)."
+    )
+    assert sentence in body
+    assert mine(report)["benchmark"]["global"]["percentile"] == 65
+    pdf = next(a for a in msg.iter_attachments() if a.get_filename().endswith(".pdf"))
+    (tmp_path / "informe.pdf").write_bytes(pdf.get_content())
+    assert sentence in " ".join(page_text(tmp_path / "informe.pdf", 1, "-raw").split())

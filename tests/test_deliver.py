@@ -12,15 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from msp_assessment.campaign.deliver import next_step
 from msp_assessment.client import Client
 from msp_assessment.examples import EXAMPLES, uniform_answers, write_filled
-from msp_assessment.instrument import Instrument
+from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.report.pdf import embedded_fonts, results_pdf
 from msp_assessment.scoring import score
 from tests.support.mail import invoke, parse_eml, plain_text, send_args, write_list
 from tests.support.poppler import page_count, page_text
 from tests.support.programs import require_poppler
 from tests.support.smtp_server import SmtpServer
+
+INSTRUMENT = load_instrument()
 
 SENDER = "Canal MSP <canal@fabricante.es>"
 EXAMPLES_DIR = Path(__file__).parents[1] / "examples"
@@ -223,7 +226,11 @@ def test_deliver__each_client_only_their_own_results__contradiction_delivered_to
         workbook = next(a for a in msg.iter_attachments() if a.get_filename().endswith(".xlsx"))
         assert workbook.get_content() == Path(drafts[client_id]["workbook"]).read_bytes()
     t1 = plain_text(parse_eml(Path(drafts["T-1"]["draft"])))
-    assert "El área con más margen de mejora es Ingresos y crecimiento" in t1
+    # 23, 16, 19 and 13 points: one more in the third area makes it Escalable.
+    assert (
+        "Su paso más cercano: 1 punto más en Satisfacción y retención de los clientes (pasaría "
+        "a Escalable)."
+    ) in " ".join(t1.split())
     assert not (out / "b-1-bajo-cero.eml").exists()
 
 
@@ -331,3 +338,45 @@ def test_pdf__every_european_letter_drawn__any_other_replaced_visibly_and_named(
         results_pdf(instrument, score(instrument, answers), Client("E-2", "Łódź"), None)
     )
     assert "no puede mostrar" not in pdf_text(path)  # no note when every letter is drawn
+
+
+def uniform(totals: tuple[int, ...]) -> dict[str, int]:
+    values: list[int] = []
+    for total in totals:
+        base, extra = divmod(total, 5)
+        values += [base + (1 if i < extra else 0) for i in range(5)]
+    return {st.id: v for (_, st), v in zip(INSTRUMENT.statements, values, strict=True)}
+
+
+@pytest.mark.parametrize(
+    ("totals", "sentence"),
+    [
+        (
+            (25, 25, 25, 25),
+            "¡Enhorabuena! Ha obtenido la puntuación máxima, 5,00 en las cuatro áreas.",
+        ),
+        (
+            (20, 21, 25, 22),
+            "¡Enhorabuena! Sus cuatro áreas están ya en la etapa más alta, Escalable: el reto "
+            "ahora es mantenerlas ahí.",
+        ),
+        (
+            (13, 13, 20, 20),
+            "Sus pasos más cercanos: 2 puntos más en Procesos y operaciones (pasaría a Proactivo) "
+            "o en Tecnología y automatización (pasaría a Proactivo).",
+        ),
+        (
+            (9, 14, 19, 20),
+            "Sus pasos más cercanos: 1 punto más en Procesos y operaciones (pasaría a Estable) o "
+            "en Tecnología y automatización (pasaría a Proactivo) o en Satisfacción y retención "
+            "de los clientes (pasaría a Escalable).",
+        ),
+    ],
+)
+def test_next_step__ties_named_and_the_top_congratulated(
+    totals: tuple[int, ...], sentence: str
+) -> None:
+    answers = uniform(totals)
+    found = next_step(INSTRUMENT, score(INSTRUMENT, answers), answers)
+    assert found.startswith(sentence)
+    assert "mejora" not in found

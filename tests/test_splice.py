@@ -12,12 +12,15 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from msp_assessment.benchmark import from_record
 from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.instrument import load_instrument
 from msp_assessment.processing.copies.sheets import results_draft
 from msp_assessment.processing.copies.splice import splice_results
+from msp_assessment.processing.ooxml.custom_part import set_text_property
+from msp_assessment.processing.ooxml.edit import PackageEdit
 from msp_assessment.processing.ooxml.package import (
     DOC_RELS,
     MAIN,
@@ -35,7 +38,13 @@ from tests.support.programs import require_libreoffice, soffice_convert
 pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "documento-ejemplo-proactivo.xlsx"
-EDITED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+EDITED = {
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "docProps/custom.xml",  # gains the copy's benchmark (test_custom_properties below)
+}
 
 
 def package_of(path: Path) -> Parts:
@@ -79,6 +88,22 @@ def test_results__client_parts_copied_byte_for_byte__form_only_gains_the_numbers
     # 20 Puntos (column H) and 4 TOTAL DE PUNTOS cells, nothing else.
     assert len(gained) == 24 and {col for _, col in gained} == {8}
     assert sum(v for v in gained.values() if isinstance(v, int)) == 2 * (23 + 16 + 19 + 13)
+
+
+def test_custom_properties__the_benchmark_added__the_clients_kept(tmp_path: Path) -> None:
+    before = fast_read(EXAMPLE.read_bytes())
+    after = fast_read(process(EXAMPLE, tmp_path / "out").read_bytes())
+    assert before is not None and after is not None
+    gained = {k: v for k, v in after.properties.items() if k not in before.properties}
+    assert {k: after.properties[k] for k in before.properties} == before.properties
+    assert list(gained) == [contract.META_BENCHMARK]
+    assert from_record(gained[contract.META_BENCHMARK]) is not None
+    # Set again (a copy processed anew): replaced, not repeated.
+    edit = PackageEdit(package_of(process(EXAMPLE, tmp_path / "out")))
+    set_text_property(edit, contract.META_BENCHMARK, "otro")
+    again = fast_read(edit.to_bytes())
+    assert again is not None and again.properties[contract.META_BENCHMARK] == "otro"
+    assert edit.parts["docProps/custom.xml"].count(b"msp_benchmark") == 1
 
 
 def _zip(contents: dict[str, bytes]) -> bytes:

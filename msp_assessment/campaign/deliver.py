@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_assessment._files import flush_to_disk
+from msp_assessment.benchmark import Benchmark
 from msp_assessment.campaign.lock import folder_lock
 from msp_assessment.campaign.messages import (
     PLACEHOLDERS,
@@ -42,7 +43,7 @@ from msp_assessment.processing.portfolio.roster import ClientStatus, State, matc
 from msp_assessment.processing.returns.intake import collect
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
-from msp_assessment.scoring import AreaScore, Score
+from msp_assessment.scoring import AreaScore, Score, area_next_stage
 from msp_assessment.text import count, day_label, format_es, parse_date
 from msp_assessment.workbook_templates import contract
 
@@ -54,6 +55,8 @@ DELIVERY_PLACEHOLDERS = (
     "area_mas_debil",
     "consejo",
     "sustituye",
+    "siguiente_paso",
+    "posicion",
 )
 # {sustituye}: empty, or this paragraph when earlier results went to the same client.
 REPLACES = (
@@ -66,9 +69,9 @@ DELIVERY_TEXT = MessageText(
 Hola, {contacto}:
 
 {sustituye}Gracias por completar la autoevaluación del desarrollo como MSP de {empresa}. Su \
-puntuación global es {puntuacion}, que corresponde a la etapa {etapa}.
+puntuación global es {puntuacion}, que corresponde a la etapa {etapa}.{posicion}
 
-El área con más margen de mejora es {area_mas_debil}. Nuestro consejo: {consejo}
+{siguiente_paso}
 
 Le adjuntamos:
 - un informe de una página (PDF) con su etapa, la media de cada área y un consejo para cada una;
@@ -242,9 +245,37 @@ def _check_folder(out_dir: Path, results: Path, force: bool) -> None:
     refuse_existing_drafts(out_dir, force)
 
 
-def _weakest(score: Score) -> AreaScore:
-    """The area with the lowest average (the first in the document's order on a tie)."""
-    return min(score.areas, key=lambda a: a.average)
+def _weakest(score: Score) -> list[AreaScore]:
+    """The areas with the lowest average: every one of them when they tie (none is invented
+    as the weakest)."""
+    lowest = min(a.average for a in score.areas)
+    return [a for a in score.areas if a.average == lowest]
+
+
+def next_step(instrument: Instrument, score: Score, answers: Mapping[str, int]) -> str:
+    """The client's closest next step in one sentence: the fewest points that take an area to
+    its next stage, and every area that ties for it; congratulations when every area is at the
+    top stage."""
+    steps = [(a, area_next_stage(instrument, a, answers)) for a in score.areas]
+    open_steps = [(a, n) for a, n in steps if not n.top]
+    if not open_steps:
+        if score.average == instrument.max_value:
+            return (
+                "¡Enhorabuena! Ha obtenido la puntuación máxima, "
+                f"{format_es(score.average, 2)} en las cuatro áreas."
+            )
+        return (
+            "¡Enhorabuena! Sus cuatro áreas están ya en la etapa más alta, "
+            f"{score.stage.name}: el reto ahora es mantenerlas ahí."
+        )
+    fewest = min(n.points for _, n in open_steps)
+    closest = [(a, n) for a, n in open_steps if n.points == fewest]
+    points = count(fewest, "punto más", "puntos más")
+    places = " o ".join(
+        f"en {a.area.name} (pasaría a {n.stage.name})" for a, n in closest if n.stage
+    )
+    lead = "Sus pasos más cercanos" if len(closest) > 1 else "Su paso más cercano"
+    return f"{lead}: {points} {places}. En la hoja «Resultados» tiene el consejo para cada área."
 
 
 def _fill(
@@ -257,6 +288,7 @@ def _fill(
     assert outcome is not None and outcome.score is not None
     score = outcome.score
     weakest = _weakest(score)
+    shown = outcome.benchmark if isinstance(outcome.benchmark, Benchmark) else None
     stamp = result_stamp(outcome.client, outcome.answers, outcome.date)
     others = [when for sent, when in earlier if sent != stamp]
     replaces = ""
@@ -266,9 +298,11 @@ def _fill(
     return {
         "puntuacion": format_es(score.average, 2),
         "etapa": score.stage.name,
-        "area_mas_debil": weakest.area.name,
-        "consejo": instrument.tip(weakest.area, weakest.stage),
+        "area_mas_debil": " y ".join(a.area.name for a in weakest),
+        "consejo": " ".join(instrument.tip(a.area, a.stage) for a in weakest),
         "sustituye": replaces,
+        "siguiente_paso": next_step(instrument, score, outcome.answers),
+        "posicion": f" {shown.sentence}" if shown else "",
     }
 
 
@@ -299,7 +333,13 @@ def _draft(
         written: str | None = str(report_path)
     else:
         pdf = results_pdf(
-            instrument, score, outcome.client, outcome.date, outcome.previous, stamp=stamp
+            instrument,
+            score,
+            outcome.client,
+            outcome.date,
+            outcome.previous,
+            stamp=stamp,
+            benchmark=outcome.benchmark,
         )
         report, written = pdf, None
     attachments = [

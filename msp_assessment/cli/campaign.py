@@ -412,7 +412,10 @@ def status(
     "Carpeta donde se escriben los borradores .eml con los resultados.", required=False
 )
 @_sender_option
-@_message_option("{empresa}, {contacto}, {puntuacion}, {etapa}, {area_mas_debil} y {consejo}")
+@_message_option(
+    "{empresa}, {contacto}, {puntuacion}, {etapa}, {posicion}, {siguiente_paso}, "
+    "{area_mas_debil} y {consejo}"
+)
 @_force_drafts_option
 @_json_option
 def deliver(

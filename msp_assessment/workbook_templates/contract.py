@@ -35,6 +35,9 @@ META_INSTRUMENT_ID = "msp_instrument_id"
 META_INSTRUMENT_VERSION = "msp_instrument_version"
 META_CLIENT_ID = "msp_client_id"
 META_KEYS = (META_INSTRUMENT_ID, META_INSTRUMENT_VERSION, META_CLIENT_ID)
+# A results copy's custom property: where the client stands among their peers, as the copy
+# shows it (benchmark.to_record), read back by deliver.
+META_BENCHMARK = "msp_benchmark"
 
 
 def answer_name(area: int, statement: int) -> str:

@@ -13,7 +13,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 
-from msp_assessment.benchmark import Benchmark, NoBenchmark
+from msp_assessment.benchmark import Benchmark, NoBenchmark, to_record
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult
 from msp_assessment.problems import Problem
@@ -71,8 +71,12 @@ def results_workbook(
     def put(cell: Cell, value: int) -> None:
         cell.value = value
 
+    properties = benchmark_property(benchmark)
+
     def splice(parts: Parts, numbers: dict[str, dict[str, int]], placeholder: bool) -> bytes:
-        return splice_results(parts, numbers, draft, instrument, placeholder=placeholder)
+        return splice_results(
+            parts, numbers, draft, instrument, placeholder=placeholder, properties=properties
+        )
 
     numbers = copy_numbers(reading, score, answers)
     return _copy(source, contract.RESULTS_SHEET, numbers, put, splice)
@@ -101,6 +105,11 @@ def _copy(
         put(cell, value)
     placeholder = _with_placeholder(wb, sheet)
     return Written(splice(placeholder, {}, True), resaved)
+
+
+def benchmark_property(found: Benchmark | NoBenchmark | None) -> dict[str, str]:
+    """The custom property a results copy carries its benchmark in (none without one)."""
+    return {} if found is None else {contract.META_BENCHMARK: to_record(found)}
 
 
 def copy_numbers(

@@ -43,6 +43,7 @@ from msp_assessment.processing.ooxml.comments_part import (
     first_free_id,
     place_shapes,
 )
+from msp_assessment.processing.ooxml.custom_part import set_text_property
 from msp_assessment.processing.ooxml.edit import CONTENT_TYPES_PART, PackageEdit
 from msp_assessment.processing.ooxml.package import (
     CHART_TYPE,
@@ -85,14 +86,18 @@ def splice_results(
     instrument: Instrument,
     *,
     placeholder: bool = False,
+    properties: dict[str, str] | None = None,
 ) -> bytes:
-    """``package`` with ``numbers`` (sheet → cell → value) written and Resultados added first.
+    """``package`` with ``numbers`` (sheet → cell → value) written and Resultados added first;
+    ``properties``, custom text properties, set.
 
     With ``placeholder``, the package already starts with an empty Resultados sheet (openpyxl
     wrote it) whose content is replaced.
     """
     book = _Workbook.open(package, contract.RESULTS_SHEET if placeholder else None)
     edit = book.edit
+    for name, value in (properties or {}).items():
+        set_text_property(edit, name, value)
     replaced: set[tuple[int, str]] = set()  # (sheetId, cell) whose formula became its value
     for title, cells in numbers.items():
         part = book.sheet_part(title)

@@ -23,6 +23,7 @@ from defusedxml import DefusedXmlException
 from openpyxl import Workbook
 
 from msp_assessment._files import write_bytes
+from msp_assessment.benchmark import from_record
 from msp_assessment.client import Client, file_stem, same_client
 from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument
@@ -30,6 +31,7 @@ from msp_assessment.outcome import FileOutcome, Status, change, result_stamp
 from msp_assessment.problems import Code, Problem, problem, shorten
 from msp_assessment.processing.copies.results import (
     CopySource,
+    benchmark_property,
     copy_numbers,
     results_workbook,
     review_workbook,
@@ -220,6 +222,9 @@ def _outcome(
         change=change(result, past[-1]) if past else None,
         corrects=reading.corrects,
     )
+    if options.results_copies:  # one of our copies (deliver reads them): what it carries
+        stored = from_record(reading.book.properties.get(contract.META_BENCHMARK))
+        scored = replace(scored, benchmark=stored)
     if options.output_dir is None or options.review_only:
         return scored
     if plan.defer:  # the copy waits for the reference: finish() writes it
@@ -257,7 +262,13 @@ def safe_finish(path: Path, *, plan: RunPlan) -> FileOutcome:
             bench,
         )
         try:
-            data = splice_results(parts, first.copy_cells, draft, plan.instrument)
+            data = splice_results(
+                parts,
+                first.copy_cells,
+                draft,
+                plan.instrument,
+                properties=benchmark_property(bench),
+            )
         except SpliceDeclinedError:
             return safe_process(path, plan=plan)
         assert plan.options.output_dir is not None
