@@ -21,19 +21,11 @@ from msp_assessment.benchmark import (
 )
 from msp_assessment.instrument import load_instrument
 from msp_assessment.scoring import score
+from tests.support.cohorts import statement_answers
 
 INSTRUMENT = load_instrument()
 # Area 1's totals of ten peers: averages 1; 1,6; 2; 2; 2,4; 3; 3; 3; 4; 5.
 AREA_ONE = [5, 8, 10, 10, 12, 15, 15, 15, 20, 25]
-
-
-def answers_with_totals(totals: tuple[int, ...]) -> dict[str, int]:
-    """Answers whose areas add up to ``totals`` (each between 5 and 25)."""
-    values: list[int] = []
-    for total in totals:
-        base, extra = divmod(total, 5)
-        values += [base + (1 if i < extra else 0) for i in range(5)]
-    return {s.id: v for (_, s), v in zip(INSTRUMENT.statements, values, strict=True)}
 
 
 def peers(totals: list[int], rest: int = 15) -> tuple[Peer, ...]:
@@ -41,7 +33,7 @@ def peers(totals: list[int], rest: int = 15) -> tuple[Peer, ...]:
 
 
 def test_benchmark__a_built_cohort__the_exact_percentile_and_band() -> None:
-    me = score(INSTRUMENT, answers_with_totals((15, 15, 15, 15)))
+    me = score(INSTRUMENT, statement_answers((15, 15, 15, 15)))
     reference = Reference("ronda de prueba", (*peers(AREA_ONE), Peer("yo", (15, 15, 15, 15))))
     found = benchmark(reference, "yo", me, minimum=10)
     assert isinstance(found, Benchmark)
@@ -59,7 +51,7 @@ def test_benchmark__a_built_cohort__the_exact_percentile_and_band() -> None:
 
 
 def test_benchmark__minimum__none_below_it_one_at_it() -> None:
-    me = score(INSTRUMENT, answers_with_totals((15, 15, 15, 15)))
+    me = score(INSTRUMENT, statement_answers((15, 15, 15, 15)))
     with_me = (*peers(AREA_ONE), Peer("yo", (15, 15, 15, 15)))
     short = Reference("r", with_me[1:])  # nine peers besides the client
     found = benchmark(short, "yo", me, minimum=10)
@@ -69,7 +61,7 @@ def test_benchmark__minimum__none_below_it_one_at_it() -> None:
 
 
 def test_benchmark__the_client_is_left_out_whatever_they_scored() -> None:
-    top = score(INSTRUMENT, answers_with_totals((25, 25, 25, 25)))
+    top = score(INSTRUMENT, statement_answers((25, 25, 25, 25)))
     cohort = (*peers([10] * 10), Peer("yo", (25, 25, 25, 25)))
     found = benchmark(Reference("r", cohort), "yo", top, minimum=10)
     assert isinstance(found, Benchmark)
@@ -103,5 +95,5 @@ def test_cohort__any_reference__exactly_the_direct_computation(
     reference = Reference("r", tuple(Peer(f"p{i}", t) for i, t in enumerate(cohort)))
     key = f"p{who}" if who < len(cohort) else None  # a client in it, or one outside it
     mine = cohort[who] if who < len(cohort) else (15, 12, 20, 7)
-    me = score(INSTRUMENT, answers_with_totals(mine))
+    me = score(INSTRUMENT, statement_answers(mine))
     assert Cohort(reference).benchmark(key, me, minimum) == benchmark(reference, key, me, minimum)

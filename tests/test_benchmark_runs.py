@@ -17,6 +17,7 @@ from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.workbook_templates import contract
+from tests.support.cohorts import cell_answers
 from tests.support.mail import parse_eml, plain_text, write_list
 from tests.support.poppler import page_count, page_text
 from tests.support.programs import require_poppler
@@ -26,23 +27,14 @@ from tests.support.programs import require_poppler
 AREA_ONE = [5, 8, 10, 10, 12, 15, 15, 15, 20, 25]
 
 
-def answers_for(totals: tuple[int, int, int, int]) -> dict[tuple[int, int], object]:
-    found: dict[tuple[int, int], object] = {}
-    for area, total in enumerate(totals, start=1):
-        base, extra = divmod(total, 5)
-        for n in range(1, 6):
-            found[(area, n)] = base + (1 if n <= extra else 0)
-    return found
-
-
 def cohort(folder: Path, totals: list[int], *, me: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i, total in enumerate(totals):
         client = Client(f"P-{i:02d}", f"Par {i}", "X", f"p{i}@par{i}.es")
-        write_filled(folder / f"par-{i:02d}.xlsx", answers_for((total, 15, 15, 15)), client=client)
+        write_filled(folder / f"par-{i:02d}.xlsx", cell_answers((total, 15, 15, 15)), client=client)
     if me:
         client = Client("YO", "Mi Empresa", "Yo", "yo@mi.es")
-        write_filled(folder / "yo.xlsx", answers_for((15, 15, 15, 15)), client=client)
+        write_filled(folder / "yo.xlsx", cell_answers((15, 15, 15, 15)), client=client)
     return folder
 
 
@@ -108,12 +100,12 @@ def test_process__at_the_minimum__a_client_learns_nothing_of_another(tmp_path: P
     shutil.copy(tmp_path / "a" / "par-00.xlsx", tmp_path / "tmp.xlsx")
     write_filled(
         swapped / "par-00.xlsx",
-        answers_for((AREA_ONE[9], 15, 15, 15)),
+        cell_answers((AREA_ONE[9], 15, 15, 15)),
         client=Client("P-00", "Par 0", "X", "p0@par0.es"),
     )
     write_filled(
         swapped / "par-09.xlsx",
-        answers_for((AREA_ONE[0], 15, 15, 15)),
+        cell_answers((AREA_ONE[0], 15, 15, 15)),
         client=Client("P-09", "Par 9", "X", "p9@par9.es"),
     )
     second = process(str(swapped), "-o", str(tmp_path / "ob"))
@@ -134,7 +126,7 @@ def test_process__a_frozen_reference__a_late_reply_moves_nothing(tmp_path: Path)
     before = process(str(folder), "-o", str(tmp_path / "uno"))
     summary = tmp_path / "uno" / contract.SUMMARY_NAME
     late = Client("TARDE", "Llega Tarde", "T", "t@tarde.es")
-    write_filled(folder / "tarde.xlsx", answers_for((25, 25, 25, 25)), client=late)
+    write_filled(folder / "tarde.xlsx", cell_answers((25, 25, 25, 25)), client=late)
     moving = process(str(folder), "-o", str(tmp_path / "dos"))
     frozen = process(str(folder), "-o", str(tmp_path / "tres"), "--reference", str(summary))
     assert mine(moving)["benchmark"]["size"] == 11  # the late reply joined the reference

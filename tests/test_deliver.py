@@ -18,6 +18,7 @@ from msp_assessment.examples import EXAMPLES, uniform_answers, write_filled
 from msp_assessment.instrument import Instrument, load_instrument
 from msp_assessment.report.pdf import embedded_fonts, results_pdf
 from msp_assessment.scoring import score
+from tests.support.cohorts import statement_answers
 from tests.support.mail import invoke, parse_eml, plain_text, send_args, write_list
 from tests.support.poppler import page_count, page_text
 from tests.support.programs import require_poppler
@@ -340,14 +341,6 @@ def test_pdf__every_european_letter_drawn__any_other_replaced_visibly_and_named(
     assert "no puede mostrar" not in pdf_text(path)  # no note when every letter is drawn
 
 
-def uniform(totals: tuple[int, ...]) -> dict[str, int]:
-    values: list[int] = []
-    for total in totals:
-        base, extra = divmod(total, 5)
-        values += [base + (1 if i < extra else 0) for i in range(5)]
-    return {st.id: v for (_, st), v in zip(INSTRUMENT.statements, values, strict=True)}
-
-
 @pytest.mark.parametrize(
     ("totals", "sentence"),
     [
@@ -376,7 +369,7 @@ def uniform(totals: tuple[int, ...]) -> dict[str, int]:
 def test_next_step__ties_named_and_the_top_congratulated(
     totals: tuple[int, ...], sentence: str
 ) -> None:
-    answers = uniform(totals)
+    answers = statement_answers(totals)
     found = next_step(INSTRUMENT, score(INSTRUMENT, answers), answers)
     assert found.startswith(sentence)
     assert "mejora" not in found

@@ -51,7 +51,12 @@ def test_return_saved_as_other_format__scored__xlsx_copy_is_our_template_with_it
     assert found["client"] == CLIENT.to_dict()  # the id from the hidden _msp sheet
     assert found["output"] == str(tmp_path / "out" / "respuesta-resultados.xlsx")
     wb = openpyxl.load_workbook(found["output"])
-    assert wb.sheetnames == [contract.RESULTS_SHEET, contract.FORM_SHEET, contract.META_SHEET]
+    assert wb.sheetnames == [
+        contract.RESULTS_SHEET,
+        contract.PLAN_SHEET,
+        contract.FORM_SHEET,
+        contract.META_SHEET,
+    ]
     for (area, statement), value in ANSWERS.items():
         assert named_cell(wb, contract.answer_name(area, statement)).value == value
         assert named_cell(wb, contract.points_name(area, statement)).value == value

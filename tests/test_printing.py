@@ -62,11 +62,16 @@ def test_template__each_area_starts_a_page_with_its_table(
     assert "Datos de la empresa" in texts[0]
 
 
-def test_results_sheet__one_page(printed: dict[str, list[str]], instrument: Instrument) -> None:
-    first, following = printed["resultados"][0], printed["resultados"][1]
+def test_results_sheet__one_page__then_the_plan_on_one(
+    printed: dict[str, list[str]], instrument: Instrument
+) -> None:
+    first, plan, following = printed["resultados"][0:3]
     assert first.startswith("Resultados de la autoevaluación")
     assert all(area.name in first for area in instrument.areas)
     assert "3,55" in first and "Proactivo" in first and "÷ 4 = 3,55" in first
+    assert plan.startswith("Plan de acción")
+    for column in ("Responsable", "Fecha objetivo", "Estado", "No iniciado"):
+        assert column in plan  # the client's own columns are on the page, not cut off
     assert following.startswith("Autoevaluación del desarrollo como MSP")
 
 

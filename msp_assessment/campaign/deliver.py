@@ -315,7 +315,7 @@ def _draft(
     draft: Path,
     earlier: list[tuple[str | None, str]],
 ) -> Delivered:
-    from msp_assessment.report.pdf import report_stamp, results_pdf
+    from msp_assessment.report.pdf import outcome_report, report_stamp
 
     score = outcome.score
     assert score is not None
@@ -332,16 +332,7 @@ def _draft(
         report: bytes = found
         written: str | None = str(report_path)
     else:
-        pdf = results_pdf(
-            instrument,
-            score,
-            outcome.client,
-            outcome.date,
-            outcome.previous,
-            stamp=stamp,
-            benchmark=outcome.benchmark,
-        )
-        report, written = pdf, None
+        report, written = outcome_report(instrument, outcome, stamp), None
     attachments = [
         (attachment_name(client.company, RESULTS_NAME, ".pdf"), report),
         (attachment_name(client.company, RESULTS_NAME, ".xlsx"), workbook.read_bytes()),

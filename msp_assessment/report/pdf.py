@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from fractions import Fraction
 from functools import cache
 from io import BytesIO
@@ -40,10 +41,10 @@ from reportlab.pdfgen.canvas import Canvas
 from msp_assessment.benchmark import Benchmark, NoBenchmark
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
-from msp_assessment.outcome import PastResult, change
+from msp_assessment.outcome import FileOutcome, PastResult, change
 from msp_assessment.report.fonts import SPANISH, FixedFont
-from msp_assessment.scoring import CHART_TITLE, Score, computation
-from msp_assessment.text import day_label, format_es, signed_es
+from msp_assessment.scoring import CHART_TITLE, Score, area_next_stage, computation
+from msp_assessment.text import count, day_label, format_es, signed_es
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
@@ -245,6 +246,7 @@ def results_pdf(
     *,
     stamp: str | None = None,
     benchmark: Benchmark | NoBenchmark | None = None,
+    answers: Mapping[str, int] | None = None,
 ) -> bytes:
     """The one-page A4 report of ``score`` for ``client`` (answers dated ``when``); with
     ``past``, the client's earlier rounds, a line on how the score moved since the latest.
@@ -292,7 +294,7 @@ def results_pdf(
     page.y += 2 * mm
     page.lines(page.x, _wrapped(instrument.tips_intro, PAGE_WIDTH, FONT, 8.5), FONT, 8.5)
     page.y -= 2 * mm
-    _tips(page, instrument, score)
+    _tips(page, instrument, score, answers)
     page.y -= 3 * mm
     how = "Cómo se ha calculado. "
     page.y -= 7.5 * LEADING
@@ -313,6 +315,22 @@ def results_pdf(
     return out.getvalue()
 
 
+def outcome_report(instrument: Instrument, outcome: FileOutcome, stamp: str) -> bytes:
+    """The report of a scored ``outcome``: its score, client, date, earlier rounds, standing
+    among its peers and short plan, as the results copy has them."""
+    assert outcome.score is not None
+    return results_pdf(
+        instrument,
+        outcome.score,
+        outcome.client,
+        outcome.date,
+        outcome.previous,
+        stamp=stamp,
+        benchmark=outcome.benchmark,
+        answers=outcome.answers,
+    )
+
+
 def _who(page: _Page, client: Client, when: str | None, missing: set[str]) -> None:
     rows = [
         ("Empresa", client.company),
@@ -322,7 +340,14 @@ def _who(page: _Page, client: Client, when: str | None, missing: set[str]) -> No
     for label, value in rows:
         page.y -= 8 * LEADING + 1
         page.text(page.x, label, BOLD, 8, BRAND)
-        page.text(page.x + 45 * mm, drawable(value or "—", missing), FONT, 8.5)
+        # A long name wraps within the page (at most two lines, the rest cut with «…»).
+        lines = _wrapped(drawable(value or "—", missing), PAGE_WIDTH - 45 * mm, FONT, 8.5)
+        if len(lines) > 2:
+            lines = (lines[0], lines[1].rstrip() + "…")
+        page.text(page.x + 45 * mm, lines[0], FONT, 8.5)
+        for more in lines[1:]:
+            page.y -= 8.5 * LEADING
+            page.text(page.x + 45 * mm, more, FONT, 8.5)
     page.y -= 2.5
     page.c.setStrokeColor(GRID)
     page.c.setLineWidth(0.5)
@@ -490,18 +515,36 @@ def _radar(page: _Page, instrument: Instrument, score: Score) -> None:
     page.y = top - height
 
 
-def _tips(page: _Page, instrument: Instrument, score: Score) -> None:
-    widths = [40 * mm, 24 * mm, PAGE_WIDTH - 64 * mm]
-    rows: list[list[tuple[str, ...]]] = [[("Área",), ("Etapa del área",), ("Consejo",)]]
+def _tips(
+    page: _Page, instrument: Instrument, score: Score, answers: Mapping[str, int] | None
+) -> None:
+    """The document's tip for each area at its stage; with the answers, the short plan: the
+    points each area needs for its next stage (the workbook's Plan de acción has the rest)."""
+    plan = answers is not None
+    widths = [
+        40 * mm,
+        24 * mm,
+        PAGE_WIDTH - (94 if plan else 64) * mm,
+        *([30 * mm] if plan else []),
+    ]
+    heads = [("Área",), ("Etapa del área",), ("Consejo",)]
+    rows: list[list[tuple[str, ...]]] = [[*heads, *([("Siguiente etapa",)] if plan else [])]]
     fills = {}
     for r, area_score in enumerate(score.areas, start=1):
         tip = instrument.tip(area_score.area, area_score.stage)
-        rows.append(
-            [
-                _wrapped(area_score.area.name, widths[0] - 2 * PAD),
-                (area_score.stage.name,),
-                _wrapped(tip, widths[2] - 2 * PAD),
-            ]
-        )
+        row = [
+            _wrapped(area_score.area.name, widths[0] - 2 * PAD),
+            (area_score.stage.name,),
+            _wrapped(tip, widths[2] - 2 * PAD),
+        ]
+        if answers is not None:
+            step = area_next_stage(instrument, area_score, answers)
+            needed = (
+                "la más alta"
+                if step.stage is None
+                else f"{count(step.points, 'punto más', 'puntos más')} para {step.stage.name}"
+            )
+            row.append(_wrapped(needed, widths[3] - 2 * PAD))
+        rows.append(row)
         fills[(r, 1)] = stage_color(area_score.stage.id)
-    page.table(widths, rows, fills, centred={1}, bold={1})
+    page.table(widths, rows, fills, centred={1, 3} if plan else {1}, bold={1})

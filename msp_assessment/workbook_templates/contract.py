@@ -14,6 +14,7 @@ META_SHEET = "_msp"
 RESULTS_SHEET = "Resultados"
 RESULTS_TITLE = "Resultados de la autoevaluación"  # A1 of the Resultados sheet
 REVIEW_SHEET = "Revisión"
+PLAN_SHEET = "Plan de acción"  # second in a results copy, after Resultados
 # A2 of the Revisión sheet: which workbook the copy was made from (the sha256 of its bytes), so that
 # the copy, corrected and returned, supersedes it whatever the file dates say.
 REVIEW_ORIGIN_LABEL = "Referencia de esta copia (no la borre):"

@@ -55,6 +55,15 @@ LOOKS: dict[str, Look] = {
     "wrap": Look(alignment=palette.WRAP),
     "center": Look(alignment=palette.CENTER),
     "top_center": Look(alignment=palette.TOP_CENTER),
+    # The client's own columns of the Plan de acción: the template's input colour.
+    "editable": Look(fill=palette.ANSWER_FILL, border=palette.BORDER, alignment=palette.WRAP),
+    "editable_date": Look(
+        fill=palette.ANSWER_FILL,
+        border=palette.BORDER,
+        alignment=palette.CENTER,
+        number_format="mm-dd-yy",  # built-in 14: the reader's short date (DD/MM/AAAA in Spain)
+    ),
+    "boxed_wrap": Look(border=palette.BORDER, alignment=palette.WRAP),
     # Only its fill is used: marked cells keep their own look.
     "problem": Look(fill=palette.PROBLEM_FILL),
     **{

@@ -17,7 +17,7 @@ from msp_assessment.benchmark import Benchmark, NoBenchmark, to_record
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import PastResult
 from msp_assessment.problems import Problem
-from msp_assessment.processing.copies.sheets import results_draft, review_draft
+from msp_assessment.processing.copies.sheets import plan_draft, results_draft, review_draft
 from msp_assessment.processing.copies.splice import splice_results, splice_review
 from msp_assessment.processing.ooxml.comments_part import COMMENT_SIZE
 from msp_assessment.processing.ooxml.package import Parts, SpliceDeclinedError, unzip
@@ -72,10 +72,17 @@ def results_workbook(
         cell.value = value
 
     properties = benchmark_property(benchmark)
+    plan = plan_draft(instrument, score, answers, past)
 
     def splice(parts: Parts, numbers: dict[str, dict[str, int]], placeholder: bool) -> bytes:
         return splice_results(
-            parts, numbers, draft, instrument, placeholder=placeholder, properties=properties
+            parts,
+            numbers,
+            draft,
+            instrument,
+            placeholder=placeholder,
+            properties=properties,
+            plan=plan,
         )
 
     numbers = copy_numbers(reading, score, answers)
@@ -198,7 +205,7 @@ def _cells(wb: Workbook, by_sheet: Mapping[str, Mapping[str, V]]) -> Iterator[tu
 
 def _with_placeholder(wb: Workbook, title: str) -> Parts:
     """``wb`` saved without our old sheets and with an empty ``title`` sheet first, active."""
-    for name in (contract.RESULTS_SHEET, contract.REVIEW_SHEET):
+    for name in (contract.RESULTS_SHEET, contract.REVIEW_SHEET, contract.PLAN_SHEET):
         if name in wb.sheetnames:
             del wb[name]
     for ws in wb.worksheets:

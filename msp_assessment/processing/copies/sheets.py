@@ -3,15 +3,25 @@ it as SpreadsheetML, and the splice adds it to the client's own package)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from openpyxl.utils.cell import get_column_letter
+
 from msp_assessment.benchmark import Benchmark, NoBenchmark, Standing
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
-from msp_assessment.outcome import PastResult, change
+from msp_assessment.outcome import Change, PastResult, change
 from msp_assessment.problems import Problem, grouped
 from msp_assessment.processing.copies.looks import header, paragraph
 from msp_assessment.processing.ooxml.sheetml import Draft
-from msp_assessment.scoring import CHART_TITLE, Score, computation
-from msp_assessment.text import day_label, signed_es
+from msp_assessment.scoring import (
+    CHART_TITLE,
+    Score,
+    area_next_stage,
+    computation,
+    global_next_stage,
+)
+from msp_assessment.text import count, day_label, format_es, signed_es
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
@@ -259,3 +269,118 @@ def review_draft(
             palette.row_height(area, REVIEW_WIDTHS["B"] - 4),
         )
     return d
+
+
+PLAN_STATES = ("No iniciado", "En curso", "Completado")
+PLAN_WIDTHS = [24.0, 12, 24, 50, 46, 18, 14, 14]
+PLAN_WIDTHS_WITH_CHANGE = [24.0, 12, 16, 24, 46, 42, 18, 14, 14]  # «Cambio desde …» third
+PLAN_HEADERS = [
+    "Área",
+    "Etapa",
+    "Para la siguiente etapa",
+    "Afirmaciones a trabajar",
+    "Consejo del documento",
+    "Responsable",
+    "Fecha objetivo",
+    "Estado",
+]
+PLAN_FIRST_ROW = 6
+PLAN_NOTE = (
+    "Una fila por área, de la que más margen tiene a la que menos. Las afirmaciones a trabajar son "
+    "las de respuesta más baja del área, las que bastan para sumar los puntos que faltan. Las "
+    "columnas Responsable, Fecha objetivo y Estado son suyas: rellénelas y guarde el libro como "
+    "su plan."
+)
+
+
+def plan_draft(
+    instrument: Instrument,
+    score: Score,
+    answers: Mapping[str, int],
+    past: tuple[PastResult, ...] = (),
+) -> Draft:
+    """What the Plan de acción sheet shows: for each area, weakest first, the points to its next
+    stage, the statements that hold it back (the document's words), the document's tip for its
+    stage and the client's own columns; with ``past``, what moved since the latest round."""
+    headers = list(PLAN_HEADERS)
+    moved = change(score, past[-1]) if past else None
+    if moved is not None:  # «Cambio desde …» after the stage
+        headers.insert(2, f"Cambio desde el {day_label(past[-1].round_date)}")
+    sizes = PLAN_WIDTHS_WITH_CHANGE if moved is not None else PLAN_WIDTHS
+    widths = {get_column_letter(i): float(w) for i, w in enumerate(sizes, start=1)}
+    d = Draft(widths=widths, landscape=True, repeat_row=PLAN_FIRST_ROW - 1, selected=False)
+    last = len(widths)
+    d.put(1, 1, contract.PLAN_SHEET, "title")
+    d.heights[1] = 26
+    paragraph(d, 2, _global_plan(instrument, score))
+    paragraph(d, 3, PLAN_NOTE)
+    if moved is not None:
+        paragraph(d, 4, f"Desde el {day_label(past[-1].round_date)}: {_moved_text(moved)}")
+    header(d, PLAN_FIRST_ROW - 1, headers)
+    d.heights[PLAN_FIRST_ROW - 1] = 30
+    ordered = sorted(score.areas, key=lambda a: (a.average, a.area.number))
+    row = PLAN_FIRST_ROW - 1
+    for area_score in ordered:
+        row += 1
+        step = area_next_stage(instrument, area_score, answers)
+        cells: list[tuple[object, str]] = [
+            (area_score.area.name, "boxed_wrap"),
+            (area_score.stage.name, f"stage:{area_score.stage.id}"),
+        ]
+        if moved is not None:
+            delta = dict(moved.areas)[area_score.area.id]
+            cells.append((signed_es(delta), "boxed_center"))
+        if step.stage is None:
+            needed = f"Ya en {area_score.stage.name}, la etapa más alta"
+            statements = "—"
+        else:
+            needed = (
+                f"{count(step.points, 'punto más', 'puntos más')} para {step.stage.name} (hoy "
+                f"{area_score.total} de {len(area_score.area.statements) * instrument.max_value})"
+            )
+            statements = "\n".join(
+                f"{st.number}. {st.text} (respuesta {answers[st.id]})" for st in step.holding
+            )
+        tip = instrument.tip(area_score.area, area_score.stage)
+        cells += [
+            (needed, "boxed_wrap"),
+            (statements, "boxed_wrap"),
+            (tip, "boxed_wrap"),
+            (None, "editable"),
+            (None, "editable_date"),
+            (PLAN_STATES[0], "editable"),
+        ]
+        for col, (value, look) in enumerate(cells, start=1):
+            d.put(row, col, value, look)
+        width_d = widths[get_column_letter(len(cells) - 4)]
+        d.heights[row] = max(
+            sum(palette.row_height(line, width_d * 1.1) for line in statements.split("\n")),
+            palette.row_height(tip, widths[get_column_letter(len(cells) - 3)] * 1.1),
+            30,
+        )
+    state_col = get_column_letter(last)
+    d.validations.append((f"{state_col}{PLAN_FIRST_ROW}:{state_col}{row}", PLAN_STATES))
+    return d
+
+
+def _global_plan(instrument: Instrument, score: Score) -> str:
+    step = global_next_stage(instrument, score)
+    now = f"Puntuación global {format_es(score.average, 2)}, etapa {score.stage.name}"
+    if step.stage is None:
+        return f"{now}, la más alta."
+    total = sum(a.total for a in score.areas)
+    most = sum(len(a.area.statements) for a in score.areas) * instrument.max_value
+    return (
+        f"{now}. Para la etapa {step.stage.name} le faltan "
+        f"{count(step.points, 'punto', 'puntos')}: la suma de los cuatro totales, hoy {total} de "
+        f"{most}, tiene que llegar a {total + step.points}."
+    )
+
+
+def _moved_text(moved: Change) -> str:
+    stage = (
+        f"sigue en {moved.stage_now.name}"
+        if moved.stage_before.id == moved.stage_now.id
+        else f"ha pasado de {moved.stage_before.name} a {moved.stage_now.name}"
+    )
+    return f"la puntuación global ha cambiado {signed_es(moved.average)} y {stage}."

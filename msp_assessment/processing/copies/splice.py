@@ -75,7 +75,9 @@ _ACTIVE_CONTENT = re.compile(
     r"vba|activex|embeddings/|externallink|customui|connections\.xml|querytable", re.IGNORECASE
 )
 _PAGE = (palette.PAGE_MARGINS, palette.PAGE_FOOTER)  # our sheets' margins and footer
-_OURS = {contract.RESULTS_SHEET.casefold(), contract.REVIEW_SHEET.casefold()}
+_OURS = {
+    name.casefold() for name in (contract.RESULTS_SHEET, contract.REVIEW_SHEET, contract.PLAN_SHEET)
+}
 NOTES_RELS = ("rIdMspComments", "rIdMspNotes")
 
 
@@ -87,9 +89,10 @@ def splice_results(
     *,
     placeholder: bool = False,
     properties: dict[str, str] | None = None,
+    plan: Draft | None = None,
 ) -> bytes:
-    """``package`` with ``numbers`` (sheet → cell → value) written and Resultados added first;
-    ``properties``, custom text properties, set.
+    """``package`` with ``numbers`` (sheet → cell → value) written and Resultados added first,
+    then ``plan`` (the Plan de acción); ``properties``, custom text properties, set.
 
     With ``placeholder``, the package already starts with an empty Resultados sheet (openpyxl
     wrote it) whose content is replaced.
@@ -124,6 +127,10 @@ def splice_results(
     )
     edit.parts[chart_part] = chart
     edit.add_content_types([(drawing_part, DRAWING_TYPE), (chart_part, CHART_TYPE)])
+    if plan is not None:
+        plan_part = edit.free("xl/worksheets/sheet{}.xml")
+        xml = render_sheet(plan, added.xf, None, *_PAGE)
+        book.add_sheet(contract.PLAN_SHEET, plan_part, xml, plan, 1)
     return edit.to_bytes()
 
 
@@ -305,18 +312,31 @@ class _Workbook:
             edit.parts[part] = xml
             self._edit_workbook(draft, title)
             return
+        self.add_sheet(title, part, xml, draft, 0)
+        self._edit_workbook(draft, title)
+
+    def add_sheet(self, title: str, part: str, xml: bytes, draft: Draft, index: int) -> None:
+        """List ``xml`` (``draft`` rendered) as sheet ``index`` (0: the first), with its print
+        area when it is not the first (the first's is _edit_workbook's)."""
+        edit = self.edit
         rel_id = next(
             f"rIdMsp{n}" for n in range(1, len(self.rels) + 2) if f"rIdMsp{n}" not in self.rels
         )
         sheet_id = 1 + max((int(i) for _, i, _ in self.sheets if i.isdigit()), default=0)
-        edit.parts[self.part] = workbook_part.list_first_sheet(
-            edit.parts[self.part], title, sheet_id, rel_id
+        edit.parts[self.part] = workbook_part.list_sheet(
+            edit.parts[self.part], title, sheet_id, rel_id, index
         )
-        self._edit_workbook(draft, title)
         worksheet_rel = f"{DOC_RELS}/worksheet"
         edit.add_relationships(self.part, [(rel_id, worksheet_rel, relative(part, self.part))])
+        self.rels[rel_id] = (worksheet_rel, part)
+        self.sheets.insert(index, (title, str(sheet_id), rel_id))
         edit.parts[part] = xml
         edit.add_content_types([(part, WORKSHEET_TYPE)])
+        if index and draft.print_area:
+            last_col = get_column_letter(len(draft.widths))
+            edit.parts[self.part] = workbook_part.add_print_area(
+                edit.parts[self.part], title, last_col, draft.last_row, draft.repeat_row, index
+            )
 
     def _edit_workbook(self, draft: Draft, title: str) -> None:
         data = self.edit.parts[self.part]

@@ -34,6 +34,9 @@ class Draft:
     chart_header_row: int = 0  # the area table the radar reads
     chart_series: tuple[int, ...] = (3,)  # its columns, one series each, the last emphasised
     chart_row: int = 0
+    selected: bool = True  # its tab selected (only one of our sheets: two would be grouped)
+    # Lists to choose from: (cells, choices), a dropdown in each cell.
+    validations: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def put(self, row: int, col: int, value: object, look: str | None = None) -> None:
         self.cells.setdefault(row, {})[col] = (value, look)
@@ -65,7 +68,7 @@ def render_sheet(
         f'<worksheet xmlns="{MAIN}" xmlns:r="{DOC_RELS}">',
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if d.print_area else "",
         f'<dimension ref="A1:{get_column_letter(len(d.widths))}{d.last_row}"/>',
-        '<sheetViews><sheetView tabSelected="1" workbookViewId="0">',
+        f'<sheetViews><sheetView tabSelected="{int(d.selected)}" workbookViewId="0">',
         view,
         "</sheetView></sheetViews>",
         '<sheetFormatPr defaultRowHeight="15"/><cols>',
@@ -87,6 +90,15 @@ def render_sheet(
             ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
             out.append(f'<mergeCell ref="{ref}"/>')
         out.append("</mergeCells>")
+    if d.validations:
+        out.append(f'<dataValidations count="{len(d.validations)}">')
+        for cells, choices in d.validations:
+            listed = escape('"' + ",".join(choices) + '"')
+            out.append(
+                f'<dataValidation type="list" allowBlank="1" showErrorMessage="1" '
+                f'sqref="{cells}"><formula1>{listed}</formula1></dataValidation>'
+            )
+        out.append("</dataValidations>")
     sides = " ".join(f'{side}="{inches}"' for side, inches in margins.items())
     out.append(f"<pageMargins {sides}/>")
     if d.print_area:

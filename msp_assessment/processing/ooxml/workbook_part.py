@@ -8,6 +8,7 @@ from msp_assessment.processing.ooxml.package import DOC_RELS, SpliceDeclinedErro
 
 _ROOT_START = re.compile(rb"<workbook\b[^>]*>")
 _LOCAL_SHEET = re.compile(rb"""localSheetId=["']([0-9]+)["']""")
+_SHEET = re.compile(rb"<sheet\b[^>]*/>")  # within <sheets>, as every program writes them
 _WORKBOOK_VIEW = re.compile(rb"<workbookView\b[^>]*?(/?)>")
 _DEFINED_NAMES = re.compile(rb"<definedNames\s*/?>")  # unprefixed, no attributes: all we edit
 _VIEW_TAB = re.compile(rb"""\s(?:activeTab|firstSheet)=["'][0-9]*["']""")
@@ -15,7 +16,13 @@ _VIEW_TAB = re.compile(rb"""\s(?:activeTab|firstSheet)=["'][0-9]*["']""")
 
 def list_first_sheet(data: bytes, title: str, sheet_id: int, rel_id: str) -> bytes:
     """The workbook with sheet ``title`` (relationship ``rel_id``) listed first, and every
-    sheet-scoped name moved along with the sheet it belongs to.
+    sheet-scoped name moved along with the sheet it belongs to (see ``list_sheet``)."""
+    return list_sheet(data, title, sheet_id, rel_id, 0)
+
+
+def list_sheet(data: bytes, title: str, sheet_id: int, rel_id: str, index: int) -> bytes:
+    """The workbook with sheet ``title`` (relationship ``rel_id``) listed at ``index`` (0: first),
+    and every sheet-scoped name of a sheet at or after it moved along with its sheet.
 
     The relationship prefix is the one the root element declares, which is in scope everywhere;
     where the root declares none (openpyxl with lxml declares it on each ``<sheet>``), our sheet
@@ -32,22 +39,38 @@ def list_first_sheet(data: bytes, title: str, sheet_id: int, rel_id: str) -> byt
     else:
         r = declared.group(1).decode()
         sheet = f'<sheet name="{title}" sheetId="{sheet_id}" {r}:id="{rel_id}"/>'
-    data = data.replace(b"<sheets>", b"<sheets>" + sheet.encode(), 1)
-    return _LOCAL_SHEET.sub(lambda m: b'localSheetId="%d"' % (int(m.group(1)) + 1), data)
+    start = data.index(b"<sheets>") + len(b"<sheets>")
+    for _ in range(index):  # after the first ``index`` sheets
+        found = _SHEET.search(data, start)
+        if found is None:
+            raise SpliceDeclinedError("fewer sheets than expected")
+        start = found.end()
+    data = data[:start] + sheet.encode() + data[start:]
+
+    def moved(m: re.Match[bytes]) -> bytes:
+        n = int(m.group(1))
+        return b'localSheetId="%d"' % (n + 1 if n >= index else n)
+
+    return _LOCAL_SHEET.sub(moved, data)
 
 
 def add_print_area(
-    data: bytes, title: str, last_col: str, rows: int, repeat_row: int | None = None
+    data: bytes,
+    title: str,
+    last_col: str,
+    rows: int,
+    repeat_row: int | None = None,
+    index: int = 0,
 ) -> bytes:
-    """The workbook with a print area of columns A to ``last_col`` and ``rows`` rows on its first
-    sheet, and ``repeat_row`` printed on every page of it."""
+    """The workbook with a print area of columns A to ``last_col`` and ``rows`` rows on its
+    sheet ``index`` (0: the first), and ``repeat_row`` printed on every page of it."""
     area = (
-        f'<definedName name="_xlnm.Print_Area" localSheetId="0">'
+        f'<definedName name="_xlnm.Print_Area" localSheetId="{index}">'
         f"'{title}'!$A$1:${last_col}${rows}</definedName>"
     )
     if repeat_row is not None:
         area += (
-            f'<definedName name="_xlnm.Print_Titles" localSheetId="0">'
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
             f"'{title}'!${repeat_row}:${repeat_row}</definedName>"
         )
     return _add_defined_names(data, area.encode())

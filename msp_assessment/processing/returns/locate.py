@@ -25,7 +25,12 @@ from msp_assessment.workbook_templates import contract
 # The fallback scan looks at most at this many rows and columns of each sheet.
 SCAN_ROWS = 1_000
 SCAN_COLS = 40
-OUR_SHEETS = (contract.META_SHEET, contract.RESULTS_SHEET, contract.REVIEW_SHEET)
+OUR_SHEETS = (
+    contract.META_SHEET,
+    contract.RESULTS_SHEET,
+    contract.REVIEW_SHEET,
+    contract.PLAN_SHEET,
+)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from msp_assessment.processing.copies.results import (
     results_workbook,
     review_workbook,
 )
-from msp_assessment.processing.copies.sheets import results_draft
+from msp_assessment.processing.copies.sheets import plan_draft, results_draft
 from msp_assessment.processing.copies.splice import splice_results
 from msp_assessment.processing.ooxml.package import SpliceDeclinedError, unzip
 from msp_assessment.processing.ooxml.read import Book, from_workbook, read_package
@@ -268,6 +268,7 @@ def safe_finish(path: Path, *, plan: RunPlan) -> FileOutcome:
                 draft,
                 plan.instrument,
                 properties=benchmark_property(bench),
+                plan=plan_draft(plan.instrument, first.score, first.answers, first.previous),
             )
         except SpliceDeclinedError:
             return safe_process(path, plan=plan)
@@ -291,20 +292,11 @@ def _write_scored(
     assert options.output_dir is not None and scored.score is not None
     output = _write_output(data, options.output_dir, stem, contract.RESULTS_SUFFIX, scored.modified)
     if options.pdf:
-        from msp_assessment.report.pdf import results_pdf  # reportlab only when asked
+        from msp_assessment.report.pdf import outcome_report  # reportlab only when asked
 
         report = options.output_dir / f"{stem}{contract.REPORT_SUFFIX}"
         stamp = result_stamp(scored.client, scored.answers, scored.date)
-        pdf = results_pdf(
-            instrument,
-            scored.score,
-            scored.client,
-            scored.date,
-            scored.previous,
-            stamp=stamp,
-            benchmark=scored.benchmark,
-        )
-        write_bytes(pdf, report)
+        write_bytes(outcome_report(instrument, scored, stamp), report)
     return replace(scored, output=output, resaved=resaved)
 
 
