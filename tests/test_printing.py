@@ -85,12 +85,12 @@ def test_review_sheet__one_landscape_page_wide__every_problem_with_its_fix(
     assert following.startswith("Autoevaluación del desarrollo como MSP")
 
 
-def test_summary__each_wide_table_in_two_readable_halves__statistics_one_page(
+def test_summary__each_wide_table_in_two_readable_halves__statistics_one_page_wide(
     printed: dict[str, list[str]],
 ) -> None:
     texts = printed["resumen"]
-    assert len(texts) == 7
-    resumen, incidencias, estadisticas, respuestas = texts[0:2], texts[2:4], texts[4], texts[5:7]
+    assert len(texts) == 8  # Estadísticas is one page wide and two tall
+    resumen, incidencias, estadisticas, respuestas = texts[0:2], texts[2:4], texts[4], texts[6:8]
     # Whose row it is, and the header row, on both halves; each half holds several columns.
     for half in resumen:
         assert "Id. cliente" in half and "Redes del Norte" in half
@@ -101,7 +101,7 @@ def test_summary__each_wide_table_in_two_readable_halves__statistics_one_page(
     assert all(v in incidencias[0] for v in ("Sistemas del Sur", "Para revisar", "Ilegible"))
     assert all(v in incidencias[1] for v in ("answer_missing", "Autoevaluación!B25", "nombre@"))
     assert estadisticas.startswith("Estadísticas de la cartera")
-    assert "Media de cada afirmación" in estadisticas
+    assert "Distribución por área" in estadisticas and "Media de cada afirmación" in estadisticas
     for half in respuestas:
         assert "Id. cliente" in half and "Cloud Iberia Servicios" in half
     assert "procesos_1" in respuestas[0] and "ingresos_5" in respuestas[1]

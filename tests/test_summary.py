@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -105,6 +106,22 @@ def expected_row(entry: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+ALONE = "los MSP evaluados en esta ronda: 0 MSP, no se muestra (mínimo 10)"
+
+
+def with_standing(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row's global percentile among the others (mid-rank, ties half, half up) and what it
+    was compared with, counted here from the rows themselves."""
+    for row in rows:
+        others = [r["Media global"] for r in rows if r is not row]
+        below = sum(1 for v in others if v < row["Media global"])
+        equal = sum(1 for v in others if v == row["Media global"])
+        share = Fraction(2 * below + equal, 2 * len(others))
+        row["Percentil global"] = int(100 * share + Fraction(1, 2))
+        row["Comparado con"] = f"los MSP evaluados en esta ronda ({len(others)} MSP)"
+    return rows
+
+
 def test_summary__resumen_rows__match_an_independent_computation(
     portfolio: tuple[Path, list[dict[str, Any]]], tmp_path: Path
 ) -> None:
@@ -113,7 +130,8 @@ def test_summary__resumen_rows__match_an_independent_computation(
     assert report["summary"] == str(tmp_path / "out" / "resumen.xlsx")
     rows = sheet_rows(Path(report["summary"]), "Resumen")
     expected = sorted(
-        (expected_row(e) for e in clients), key=lambda r: (-r["Media global"], r["Empresa"])
+        with_standing([expected_row(e) for e in clients]),
+        key=lambda r: (-r["Media global"], r["Empresa"]),
     )
     assert len(rows) == 15
     for got, want in zip(rows, expected, strict=True):
@@ -138,9 +156,17 @@ def test_summary__statistics__match_an_independent_computation(
     for name in ("Reactivo", "Estable", "Proactivo", "Escalable"):
         count = sum(1 for g in globals_ if stage_of(g) == name)
         assert cells[name][:2] == (count, pytest.approx(count / 15))
-    area_rows = [
-        row[:2] for row in ws.iter_rows(values_only=True) if row[0] in AREAS and not row[3]
-    ]
+    every = [tuple(row) for row in ws.iter_rows(values_only=True)]
+    at = next(i for i, row in enumerate(every) if row[0] == "Distribución por área")
+    spread = {row[0]: row[1:4] for row in every[at + 2 : at + 7]}
+    for i, area in enumerate(AREAS):
+        values = [float(Fraction(sum(e["grid"][i]), 5)) for e in clients]
+        assert spread[area] == tuple(pytest.approx(v) for v in np.percentile(values, [25, 50, 75]))
+    assert spread["Puntuación global"] == tuple(
+        pytest.approx(v) for v in np.percentile([float(g) for g in globals_], [25, 50, 75])
+    )
+    every = every[:at] + every[at + 7 :]
+    area_rows = [row[:2] for row in every if row[0] in AREAS and not row[3]]
     assert area_rows == [
         (area, pytest.approx(statistics.mean(Fraction(sum(e["grid"][i]), 5) for e in clients)))
         for i, area in enumerate(AREAS)
@@ -152,13 +178,9 @@ def test_summary__statistics__match_an_independent_computation(
             mean_n = statistics.mean(Fraction(e["grid"][a][n]) for e in clients)
             statement_means.append((mean_n, a, n + 1, area))
     statement_means.sort()
-    listed = [
-        (row[0], row[1], row[2])
-        for row in ws.iter_rows(values_only=True)
-        if row[0] in AREAS and row[3]
-    ]
+    listed = [(row[0], row[1], row[2]) for row in every if row[0] in AREAS and row[3]]
     assert listed == [(area, n, pytest.approx(m)) for m, _, n, area in statement_means]
-    assert len(ws._charts) == 2
+    assert len(ws._charts) == 3
     rules = ws.conditional_formatting
     assert [r.type for cf in rules for r in cf.rules] == ["colorScale"]
 
@@ -312,7 +334,7 @@ def test_summary__opened_by_libreoffice__shows_injected_text_not_a_formula_resul
     rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8"))))
     assert rows[0][:3] == ["Id. cliente", "Empresa", "Contacto"]
     assert rows[1][:3] == [INJECTIONS["id"], INJECTIONS["company"], INJECTIONS["contact"]]
-    assert rows[1][-2:] == ["3.00", "Proactivo"]
+    assert rows[1][-4:-2] == ["3.00", "Proactivo"]
 
 
 @pytest.mark.parametrize(
@@ -341,11 +363,16 @@ def test_csv__dialects__separator_decimal_mark_dates_and_bom(
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
     rows = list(csv.reader(io.StringIO(raw.decode(encoding)), delimiter=separator))
-    assert rows[0][0] == "Id. cliente" and len(rows[0]) == 16
+    assert rows[0][0] == "Id. cliente" and len(rows[0]) == 18
     assert rows[1][:2] == ["C-1", "Redes, del Norte; S.L."]
     assert rows[1][5:] == [day, "23", "16", "19", "13"] + [
         m.replace(",", average[1]) for m in ["4,60", "3,20", "3,80", "2,60"]
-    ] + [average, "Proactivo"]
+    ] + [
+        average,
+        "Proactivo",
+        "",
+        "los MSP evaluados en esta ronda: 0 MSP, no se muestra (mínimo 10)",
+    ]
     assert b"\r\n" in raw
 
 

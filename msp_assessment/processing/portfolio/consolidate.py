@@ -18,6 +18,7 @@ from pathlib import Path
 from statistics import median
 
 from msp_assessment._files import write_atomic
+from msp_assessment.benchmark import Band, Benchmark, NoBenchmark, band
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument, Stage
 from msp_assessment.outcome import FileOutcome, Status, Tally
@@ -62,6 +63,9 @@ class Consolidation:
     tally: Tally  # the run's numbers, as the terminal and the JSON give them
     stage_counts: tuple[tuple[Stage, int], ...]
     area_means: tuple[tuple[str, Fraction], ...]
+    # Each area's (then the global) P25, median and P75 over the counted clients, as the
+    # benchmark computes a band (PERCENTIL.INC).
+    area_bands: tuple[tuple[str, Band], ...]
     statement_means: tuple[StatementMean, ...]  # weakest first
     mean: Fraction | None  # of the counted clients' global averages
     median: Fraction | None
@@ -117,6 +121,7 @@ def consolidate(
             for stage in instrument.stages
         ),
         area_means=(),
+        area_bands=(),
         statement_means=(),
         mean=None,
         median=None,
@@ -155,9 +160,18 @@ def consolidate(
     )
     per_client = [o.score.average for o in counted if o.score]
     mean = sum(per_client, Fraction(0)) / n
+    scores = [o.score for o in counted if o.score]
+    area_bands = (
+        *(
+            (area.name, band([s.areas[i].average for s in scores]))
+            for i, area in enumerate(instrument.areas)
+        ),
+        ("Puntuación global", band(per_client)),
+    )
     return replace(
         summary,
         area_means=area_means,
+        area_bands=area_bands,
         statement_means=tuple(statement_means),
         mean=mean,
         median=Fraction(median(per_client)),
@@ -199,7 +213,24 @@ def resumen_headers(instrument: Instrument) -> list[str]:
         *(f"Media · {a.name}" for a in instrument.areas),
         "Media global",
         "Etapa",
+        *COMPARISON_HEADERS,
     ]
+
+
+COMPARISON_HEADERS = ("Percentil global", "Comparado con")
+
+
+def comparison(outcome: FileOutcome) -> tuple[int | None, str]:
+    """What a client was compared with (the same figures as their results copy): their global
+    percentile, and the reference, with how many MSPs it held; why none, when none was shown."""
+    found = outcome.benchmark
+    if isinstance(found, Benchmark):
+        return found.overall.position.percentile, f"{found.reference} ({found.size} MSP)"
+    if isinstance(found, NoBenchmark):
+        return None, (
+            f"{found.reference}: {found.size} MSP, no se muestra (mínimo {found.minimum})"
+        )
+    return None, ""
 
 
 def safe_csv_text(value: str) -> str:
@@ -242,6 +273,10 @@ def write_csv(
                 *(number(a.average) for a in o.score.areas),
                 number(o.score.average),
                 o.score.stage.name,
+                *(
+                    ("" if v is None else str(v)) if i == 0 else safe_csv_text(str(v))
+                    for i, v in enumerate(comparison(o))
+                ),
             ]
         )
     import pandas as pd

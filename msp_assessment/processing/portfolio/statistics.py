@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.marker import DataPoint
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
@@ -79,6 +79,7 @@ def write_statistics(ws: Worksheet, cons: Consolidation, instrument: Instrument)
     row += 3
     row = _stage_table(ws, row, cons)
     row = _area_table(ws, row, cons, instrument)
+    row = _distribution_table(ws, row, cons)
     _statement_table(ws, row, cons)
 
 
@@ -127,6 +128,57 @@ def _area_table(ws: Worksheet, row: int, cons: Consolidation, instrument: Instru
     chart.width, chart.height = 14, 8
     ws.add_chart(chart, f"D{row}")
     return row + 18
+
+
+DISTRIBUTION_NOTE = (
+    "Cómo se lee: para cada área, la media de la cuarta parte de los clientes queda por debajo de "
+    "P25, la de la mitad por debajo de la mediana y la de tres cuartas partes por debajo de P75 "
+    "(calculados como PERCENTIL.INC). Es la referencia con la que se compara a cada cliente, "
+    "sin él mismo: su percentil está en la hoja Resumen."
+)
+
+
+def _distribution_table(ws: Worksheet, row: int, cons: Consolidation) -> int:
+    """Each area's and the global P25, median and P75, and a chart of the three per area."""
+    section(ws, row, "Distribución por área", ["Área", "P25", "Mediana", "P75"])
+    header = row + 1
+    for i, (name, found) in enumerate(cons.area_bands, start=1):
+        ws.cell(row=header + i, column=1, value=name)
+        for col, value in enumerate((found.p25, found.median, found.p75), start=2):
+            put_decimal(ws, header + i, col, value)
+            ws.cell(row=header + i, column=col).alignment = palette.CENTER
+    last = header + len(cons.area_bands)
+    put_note(ws, last + 1, DISTRIBUTION_NOTE, 4)
+    ws.row_dimensions[last + 1].height = palette.row_height(DISTRIBUTION_NOTE, NOTE_CHARS_PER_LINE)
+    chart = LineChart()
+    chart.title = "P25, mediana y P75 por área (1-5)"
+    chart.add_data(
+        Reference(ws, min_col=2, max_col=4, min_row=header, max_row=last), titles_from_data=True
+    )
+    chart.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=last))
+    for series, (symbol, color, size) in zip(
+        chart.series,
+        [
+            ("dash", palette.CHART_SERIES, 10),
+            ("diamond", palette.BRAND, 9),
+            ("dash", palette.CHART_SERIES, 10),
+        ],
+        strict=True,
+    ):
+        series.graphicalProperties.line.noFill = True  # points only: a quartile chart
+        series.marker.symbol = symbol
+        series.marker.size = size
+        series.marker.graphicalProperties = GraphicalProperties(
+            solidFill=color, ln=LineProperties(solidFill=color)
+        )
+        series.smooth = False
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 1, 5
+    chart.y_axis.majorUnit = 1
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.width, chart.height = 24, 9
+    ws.add_chart(chart, f"A{last + 3}")  # below: the table takes the four columns
+    return last + 3 + 20
 
 
 def _statement_table(ws: Worksheet, row: int, cons: Consolidation) -> None:

@@ -25,6 +25,7 @@ from msp_assessment.processing.portfolio.consolidate import (
     STATUS_LABELS,
     SUPERSEDED_LABEL,
     Consolidation,
+    comparison,
     outside_problem,
     resumen_headers,
     superseded_problem,
@@ -113,7 +114,7 @@ def _print_setup(ws: Worksheet) -> None:
 def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
     headers = resumen_headers(instrument)
     n_areas = len(instrument.areas)
-    widths = [14, 28, 22, 28, 28, 12, *([16] * (2 * n_areas)), 12, 12]
+    widths = [14, 28, 22, 28, 28, 12, *([16] * (2 * n_areas)), 12, 12, 12, 30]
     header_row(ws, headers, widths)
     ws.row_dimensions[1].height = 62
     ws.freeze_panes = "C2"
@@ -132,6 +133,9 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
             )
         put_decimal(ws, row, 7 + 2 * n_areas, score.average, font=palette.BOLD)
         stage_cell(ws, row, 8 + 2 * n_areas, score.stage.id, score.stage.name)
+        percentile, against = comparison(outcome)
+        ws.cell(row=row, column=9 + 2 * n_areas, value=percentile).alignment = palette.CENTER
+        put_text(ws, row, 10 + 2 * n_areas, against)
     last = len(cons.counted) + 1
     if cons.roster is not None:
         last = _roster_rows(ws, cons, len(headers) + 1, last)
