@@ -18,9 +18,17 @@ from msp_assessment.client import Client
 from msp_assessment.examples import write_filled
 from msp_assessment.workbook_templates import contract
 from tests.support.cohorts import cell_answers
-from tests.support.mail import parse_eml, plain_text, write_list
+from tests.support.mail import (
+    campaign_in,
+    invoke,
+    invoke_json,
+    parse_eml,
+    plain_text,
+    write_list,
+)
 from tests.support.poppler import page_count, page_text
 from tests.support.programs import require_poppler
+from tests.support.smtp_server import SmtpServer
 
 # Area 1's totals of the cohort (the other areas at 15): averages 1; 1,6; 2; 2; 2,4; 3; 3; 3;
 # 4; 5, and the client «YO» at 3 (15).
@@ -180,3 +188,58 @@ def test_deliver__the_message_and_its_report_say_what_the_copy_says(tmp_path: Pa
     pdf = next(a for a in msg.iter_attachments() if a.get_filename().endswith(".pdf"))
     (tmp_path / "informe.pdf").write_bytes(pdf.get_content())
     assert sentence in " ".join(page_text(tmp_path / "informe.pdf", 1, "-raw").split())
+
+
+def campaign_of_twelve(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Twelve clients; eleven answer (area 1 as AREA_ONE, «YO» at 15), are processed, and get
+    their results by mail."""
+    rows = [(f"P-{i:02d}", f"Par {i}", "X", f"p{i}@par{i}.es") for i in range(len(AREA_ONE))]
+    rows += [("YO", "Mi Empresa", "Yo", "yo@mi.es"), ("TARDE", "Llega Tarde", "T", "t@tarde.es")]
+    root = campaign_in(tmp_path, server, rows, monkeypatch, "--round", "2026")
+    cohort(root / "2026" / "recibidos", AREA_ONE)
+    assert invoke("process").exit_code == 0
+    assert invoke("deliver").exit_code == 0
+    assert invoke("send").exit_code == 0
+    return root
+
+
+def late_reply(root: Path) -> None:
+    late = Client("TARDE", "Llega Tarde", "T", "t@tarde.es")
+    write_filled(root / "2026" / "recibidos" / "tarde.xlsx", cell_answers((25,) * 4), client=late)
+    assert invoke("process").exit_code == 0
+
+
+def line_of(client_id: str) -> str:
+    status = invoke("status")
+    return next(line for line in status.output.splitlines() if f" · {client_id} · " in line)
+
+
+def test_campaign__a_late_reply_moves_the_reference__status_says_so_and_nothing_is_resent(
+    tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = campaign_of_twelve(tmp_path, server, monkeypatch)
+    assert line_of("YO").endswith("resultados enviados")
+    late_reply(root)
+    assert "ha cambiado la referencia con la que se le compara" in line_of("YO")
+    assert invoke("deliver", "--force").exit_code == 0
+    sent = invoke("send")
+    assert "Total: 1 enviado" in sent.output  # only the late client: results are not re-sent
+
+
+def test_campaign__a_frozen_reference__the_late_reply_changes_nobodys_figures(
+    tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = campaign_of_twelve(tmp_path, server, monkeypatch)
+    before = {f["client"]["id"]: f["benchmark"] for f in invoke_json("process")[1]["files"]}
+    frozen = invoke("round", "freeze")
+    assert frozen.exit_code == 0, frozen.output
+    assert (root / "2026" / "referencia.xlsx").is_file()
+    assert 'referencia = "2026/referencia.xlsx"' in (root / "campaña.toml").read_text("utf-8")
+    late_reply(root)
+    after = {f["client"]["id"]: f["benchmark"] for f in invoke_json("process")[1]["files"]}
+    for client_id, found in before.items():  # the same figures, against the frozen summary
+        assert {k: v for k, v in after[client_id].items() if k != "reference"} == {
+            k: v for k, v in found.items() if k != "reference"
+        }
+    assert after["TARDE"]["size"] == 11  # compared with the eleven of the frozen reference
+    assert line_of("YO").endswith("resultados enviados")

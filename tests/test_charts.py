@@ -97,7 +97,14 @@ def test_summary_charts__bars_in_stage_colours_and_radar__drawn_on_the_printed_p
     CliRunner().invoke(cli, ["process", str(examples), "-o", str(out)])
     summary = out / "resumen.xlsx"
     properties = series_properties(summary)
-    assert len(properties) == 2 and all(b"srgbClr" in props for props in properties)
+    # The bars, the radar, and the quartile chart's three series (points only: their colour is
+    # their markers').
+    assert len(properties) == 5 and all(b"srgbClr" in props for props in properties[:2])
+    with zipfile.ZipFile(summary) as package:
+        charts = [package.read(n) for n in package.namelist() if n.startswith("xl/charts/chart")]
+    quartiles = next(c for c in charts if b"lineChart" in c)
+    markers = re.findall(rb"<(?:c:)?marker>.*?</(?:c:)?marker>", quartiles, re.S)
+    assert len(markers) == 3 and all(b"srgbClr" in m for m in markers)
     marker = "Estadísticas de la cartera"
     assert chart_pixels(summary, marker, palette.CHART_SERIES, tmp_path / "radar") > DRAWN
     # One scored example per stage: each bar is drawn in its stage's colour.

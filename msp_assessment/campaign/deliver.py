@@ -23,6 +23,7 @@ from msp_assessment.benchmark import Benchmark
 from msp_assessment.campaign.lock import folder_lock
 from msp_assessment.campaign.messages import (
     PLACEHOLDERS,
+    REFERENCE_HEADER,
     RESULT_HEADER,
     MessageText,
     attachment_name,
@@ -340,5 +341,7 @@ def _draft(
     extra = _fill(outcome, instrument, earlier)
     msg = build_draft(client, sender, text, None, attachments, extra=extra)
     msg[RESULT_HEADER] = stamp  # a newer result is a new message: send sends it once
+    if outcome.benchmark is not None:
+        msg[REFERENCE_HEADER] = outcome.benchmark.reference_id
     write_draft(msg, draft, client.email or "")
     return Delivered(client, str(draft), str(workbook), written, score.average, score.stage.name)

@@ -71,6 +71,9 @@ class Microsoft:
 class Round:
     name: str
     deadline: date | None = None
+    # The frozen reference its clients are compared with (``round freeze``): a summary, relative
+    # to the campaign folder; None: the round's own scored clients, as they come.
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,30 @@ def new_round(campaign: Campaign, round_: Round) -> Campaign:
     return updated
 
 
+FROZEN_NAME = "referencia.xlsx"  # in the round's folder
+
+
+def freeze_reference(campaign: Campaign) -> Path:
+    """The current round compared, from now on, with its clients as they are now: its summary
+    copied beside it (``referencia.xlsx``) and named in the config. CampaignError when the round
+    has no summary yet."""
+    from msp_assessment.workbook_templates.contract import SUMMARY_NAME
+
+    summary = campaign.folder(RESULTS) / SUMMARY_NAME
+    if not summary.is_file():
+        raise CampaignError(
+            f"La ronda «{campaign.round.name}» no tiene resumen todavía ({summary}): procese "
+            "antes las respuestas con «msp-assessment process»."
+        )
+    target = campaign.folder("") / FROZEN_NAME
+    data = summary.read_bytes()
+    write_atomic(target, lambda stream: stream.write(data))
+    frozen = replace(campaign.round, reference=target.relative_to(campaign.root).as_posix())
+    updated = replace(campaign, rounds=(*campaign.rounds[:-1], frozen))
+    write_config(updated)
+    return target
+
+
 def _make_round(campaign: Campaign) -> None:
     for part in (INVITATIONS, RETURNS, RESULTS, DELIVERY):
         campaign.folder(part).mkdir(parents=True, exist_ok=True)
@@ -203,7 +230,11 @@ def load_campaign(root: Path) -> Campaign:
                 str(smtp_data["orden_token"]) if smtp_data.get("orden_token") else None,
             )
         rounds = tuple(
-            Round(str(r["nombre"]), parse_date(str(r.get("fecha_limite") or "")))
+            Round(
+                str(r["nombre"]),
+                parse_date(str(r.get("fecha_limite") or "")),
+                str(r["referencia"]) if r.get("referencia") else None,
+            )
             for r in data["rondas"]
         )
         if not rounds:
@@ -269,5 +300,7 @@ def write_config(campaign: Campaign) -> None:
         lines += ["", "[[rondas]]", f"nombre = {text(round_.name)}"]
         if round_.deadline is not None:
             lines.append(f"fecha_limite = {text(round_.deadline.isoformat())}")
+        if round_.reference is not None:
+            lines.append(f"referencia = {text(round_.reference)}  # «round freeze»")
     data = ("\n".join(lines) + "\n").encode("utf-8")
     write_atomic(campaign.root / CONFIG_NAME, lambda stream: stream.write(data))

@@ -25,7 +25,13 @@ from msp_assessment.text import EMAIL, spanish_date
 CLIENT_HEADER = "X-MSP-Client-Id"
 # In a results draft: the stamp of the result it carries (outcome.result_stamp), so that a newer
 # result of the same client is a new message, sent once, and status knows which one went out.
-RESULT_HEADER = "X-MSP-Result"
+RESULT_HEADER = "X-MSP-Result"  # the result a results message carries (outcome.result_stamp)
+# The reference its figures were compared with (benchmark.Reference.id): recorded when sent, so
+# that status can say when it has changed since; never part of what «sent once» is about (a
+# late reply changes everybody's reference, not their results).
+REFERENCE_HEADER = "X-MSP-Reference"
+
+
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 PDF_TYPE = ("application", "pdf")
 PLACEHOLDERS = ("empresa", "contacto", "fecha_limite")

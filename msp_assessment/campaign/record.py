@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS messages (
     recipient TEXT,
     message_id TEXT,
     draft TEXT,
-    error TEXT
+    error TEXT,
+    reference TEXT               -- the reference a results message's figures were compared with
 );
 CREATE TABLE IF NOT EXISTS mail (
     round TEXT NOT NULL,
@@ -85,6 +86,7 @@ CREATE TABLE IF NOT EXISTS outcomes (
     stage TEXT,
     recorded REAL NOT NULL,
     output_sha256 TEXT,          -- the -resultados or -revisar copy process wrote of it
+    reference TEXT,              -- the reference its standing was computed against (its id)
     PRIMARY KEY (round, sha256)
 );
 """
@@ -111,6 +113,9 @@ class Record:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
+            for table in ("outcomes", "messages"):  # a record from before the column
+                with contextlib.suppress(sqlite3.OperationalError):
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN reference TEXT")
             connection.execute("BEGIN IMMEDIATE")  # one writer at a time, whole or nothing
             try:
                 yield connection
@@ -228,7 +233,7 @@ class Record:
                 score = o.score if o.status is Status.SCORED else None
                 copy = file_sha256(Path(o.output)) if o.output else None
                 db.execute(
-                    "INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         round_name,
                         o.sha256,
@@ -239,8 +244,21 @@ class Record:
                         score.stage.name if score else None,
                         now,
                         copy,
+                        o.benchmark.reference_id if o.benchmark else None,
                     ),
                 )
+
+    def references(self, round_name: str) -> dict[str, str]:
+        """The sha256 of each returned file → the reference its standing was last computed
+        against (what status compares with the reference its delivered results had)."""
+        if not self.path.exists():
+            return {}
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT sha256, reference FROM outcomes WHERE round = ? AND reference IS NOT NULL",
+                (round_name,),
+            ).fetchall()
+        return dict(rows)
 
     def copy_arrivals(self, round_name: str) -> dict[str, float]:
         """The sha256 of each copy process wrote this round → when its original arrived: what
@@ -296,6 +314,19 @@ class Record:
             return str(path)
 
 
+JOURNAL_KEYS = (
+    "time",
+    "event",
+    "client_id",
+    "result",
+    "recipient",
+    "message_id",
+    "draft",
+    "error",
+    "reference",
+)
+
+
 class RecordJournal(Journal):
     """``send``'s journal of one drafts folder, as rows of the record: in a campaign, what was
     sent is part of the one record (the same events, the same guarantees: each is committed
@@ -313,26 +344,16 @@ class RecordJournal(Journal):
             return []
         with self._record._connection() as db:
             rows = db.execute(
-                "SELECT time, event, client_id, result, recipient, message_id, draft, error "
-                "FROM messages WHERE folder = ? ORDER BY rowid",
+                f"SELECT {', '.join(JOURNAL_KEYS)} FROM messages WHERE folder = ? ORDER BY rowid",
                 (self._folder,),
             ).fetchall()
-        keys = ("time", "event", "client_id", "result", "recipient", "message_id", "draft", "error")
+        keys = JOURNAL_KEYS
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def write(self, entry: dict[str, Any]) -> None:
         with self._record._connection() as db:
             db.execute(
-                "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self._folder,
-                    entry["time"],
-                    entry["event"],
-                    entry["client_id"],
-                    entry.get("result"),
-                    entry.get("recipient"),
-                    entry.get("message_id"),
-                    entry.get("draft"),
-                    entry.get("error"),
-                ),
+                f"INSERT INTO messages (folder, {', '.join(JOURNAL_KEYS)}) VALUES "
+                f"(?, {', '.join('?' * len(JOURNAL_KEYS))})",
+                (self._folder, *(entry.get(key) for key in JOURNAL_KEYS)),
             )

@@ -45,8 +45,8 @@ def round_run(
     jobs: int | None = None,
 ) -> RoundRun:
     """``process`` of the current round (or ``round_``): recibidos/ into resultados/, with the
-    client list, the previous round's summary to compare with, and the record's arrival
-    times."""
+    client list, the previous round's summary to compare with, the record's arrival times and
+    the round's frozen reference, if it has one."""
     round_ = round_ or campaign.round
     previous = campaign.previous_summary(round_)
     options = RunOptions(
@@ -57,6 +57,7 @@ def round_run(
         pdf=pdf,
         jobs=jobs,
         arrived=arrivals(campaign, round_),
+        reference=campaign.root / round_.reference if round_.reference else None,
     )
     return RoundRun([campaign.folder(RETURNS, round_)], options)
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from msp_assessment.campaign.lock import folder_lock
-from msp_assessment.campaign.messages import CLIENT_HEADER, RESULT_HEADER
+from msp_assessment.campaign.messages import CLIENT_HEADER, REFERENCE_HEADER, RESULT_HEADER
 from msp_assessment.errors import CampaignError
 
 JOURNAL_NAME = "envios.jsonl"
@@ -146,12 +146,23 @@ class Journal:
                 )
         return sent
 
+    def sent_references(self) -> dict[str, dict[str, str]]:
+        """Client id → result stamp → the reference its figures were compared with, when the
+        results message that carried it was sent (the latest send of each)."""
+        found: dict[str, dict[str, str]] = {}
+        for entry in self.entries():
+            stamp, reference = entry.get("result"), entry.get("reference")
+            if entry["event"] == "sent" and stamp and reference:
+                found.setdefault(str(entry["client_id"]), {})[str(stamp)] = str(reference)
+        return found
+
     def record(self, event: str, draft: Path, msg: EmailMessage, error: str | None = None) -> None:
         entry = {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "event": event,
             "client_id": client_key(draft, msg),
             "result": str(msg[RESULT_HEADER] or "") or None,
+            "reference": str(msg[REFERENCE_HEADER] or "") or None,
             "recipient": str(msg["To"]),
             "message_id": str(msg["Message-ID"]),
             "draft": draft.name,

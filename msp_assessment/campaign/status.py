@@ -134,6 +134,8 @@ class StatusOptions:
     bounced: Mapping[str, str] = field(default_factory=dict)  # address → why its mail bounced
     # Client id (id_key) → their latest message without a workbook (the campaign's record).
     asked: Mapping[str, Asked] = field(default_factory=dict)
+    # A returned file's sha256 → the reference process last compared it with (the record).
+    references: Mapping[str, str] = field(default_factory=dict)
 
 
 def status(
@@ -181,7 +183,11 @@ def status(
         journals = [*delivery_journals(options.delivered), *options.journals]
         if journals:
             sent = results_sent(journals)
-            clients = [with_results_sent(c, sent) for c in clients]
+            compared: dict[str, dict[str, str]] = {}
+            for journal in journals:
+                for client_id, by_stamp in journal.sent_references().items():
+                    compared.setdefault(id_key(client_id), {}).update(by_stamp)
+            clients = [with_results_sent(c, sent, compared, options.references) for c in clients]
         reminders: list[str] = []
         if options.reminders is not None and sender is not None:
             with folder_lock(options.reminders, "escribiendo recordatorios"):
@@ -213,16 +219,27 @@ def delivery_journals(folders: Sequence[Path]) -> list[Journal]:
     return [Journal(folder / JOURNAL_NAME) for folder in folders]
 
 
-def with_results_sent(entry: ClientStatus, sent: dict[str, list[str | None]]) -> ClientStatus:
+def with_results_sent(
+    entry: ClientStatus,
+    sent: dict[str, list[str | None]],
+    compared: Mapping[str, Mapping[str, str]] | None = None,
+    references: Mapping[str, str] | None = None,
+) -> ClientStatus:
     """``entry`` with what was delivered of its result: sent, never, or an earlier result only
-    (the client has sent a newer workbook since)."""
-    stamps = sent.get(id_key(entry.client.id or ""), [])
+    (the client has sent a newer workbook since); and whether the reference its figures were
+    compared with has changed since it was sent (``compared``: client → stamp → the reference
+    sent; ``references``: sha256 → the reference process last used)."""
+    key = id_key(entry.client.id or "")
+    stamps = sent.get(key, [])
     outcome = entry.outcome
     if entry.state is not State.SCORED or outcome is None or not stamps:
         return replace(entry, results_sent=bool(stamps))
     current = result_stamp(outcome.client, outcome.answers, outcome.date)
     if current in stamps or not any(stamps):  # (messages from before drafts carried a stamp)
-        return replace(entry, results_sent=True)
+        then = (compared or {}).get(key, {}).get(current)
+        now = (references or {}).get(outcome.sha256 or "")
+        moved = then is not None and now is not None and then != now
+        return replace(entry, results_sent=True, reference_changed=moved)
     return replace(entry, results_sent=False, results_updated=True)
 
 
@@ -329,6 +346,11 @@ def describe(entry: ClientStatus) -> str:
         parts.append(f"su mensaje del {entry.asked.day} {entry.asked.what}")
     if entry.results_updated:
         parts.append("resultados actualizados sin enviar")
+    elif entry.reference_changed:
+        parts.append(
+            "resultados enviados; desde entonces ha cambiado la referencia con la que se le "
+            "compara (lo enviado no cambia; «round freeze» la deja fija)"
+        )
     elif entry.results_sent is not None and entry.state is State.SCORED:
         parts.append("resultados enviados" if entry.results_sent else "resultados sin enviar")
     return " · ".join(parts)

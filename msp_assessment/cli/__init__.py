@@ -257,7 +257,7 @@ def process(
             csv_dialect=asked.csv_dialect,
             accept_edited=asked.accept_edited,
             benchmark_min=asked.benchmark_min,
-            reference=asked.reference,
+            reference=asked.reference or planned.options.reference,  # the round's, if frozen
         )
         _run_and_report(tuple(planned.paths), options, as_json, lambda r: remember(campaign, r))
         return

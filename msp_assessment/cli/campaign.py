@@ -335,9 +335,10 @@ def status(
     from msp_assessment.processing.portfolio.roster import State
 
     folder = Path(reminders) if reminders else None
-    arrived, journals, bounced, asked = None, (), {}, {}
+    arrived, journals, bounced, asked, references = None, (), {}, {}, {}
     if clients is None:  # the campaign's list and round: recibidos/, entrega/, recordatorios-N/
         from msp_assessment.campaign.folder import RETURNS
+        from msp_assessment.campaign.record import Record
         from msp_assessment.campaign.rounds import arrivals
 
         campaign = current_campaign("CLIENTES y RUTA")
@@ -346,6 +347,7 @@ def status(
         journals = () if delivered else campaign.delivered
         bounced = campaign_bounces(campaign)
         asked = campaign_asked(campaign)
+        references = Record(campaign.root).references(campaign.round.name)
         sender, deadline = sender or campaign.sender, deadline or campaign.round.deadline
         if reminders == "":
             folder = campaign.reminders(new=True)
@@ -354,7 +356,16 @@ def status(
     if reminders == "" and folder is None:
         raise click.UsageError("Falta la CARPETA de --reminders.")
     options = StatusOptions(
-        recursive, folder, sender, deadline, delivered, arrived, journals, bounced, asked
+        recursive,
+        folder,
+        sender,
+        deadline,
+        delivered,
+        arrived,
+        journals,
+        bounced,
+        asked,
+        references,
     )
     report = run_status(clients, list(paths), options)
     if as_json:

@@ -149,6 +149,24 @@ def round_new(name: str, deadline: date | None) -> None:
     next_step("prepare sus invitaciones con «msp-assessment prepare».")
 
 
+@round_group.command("freeze", cls=Command, context_settings=CONTEXT, options_metavar="[OPCIONES]")
+def round_freeze() -> None:
+    """Congela la referencia de la ronda: sus clientes se comparan desde ahora con los
+    puntuados hasta hoy, de modo que una respuesta tardía no cambia los informes ya enviados.
+
+    Ejemplo: msp-assessment round freeze
+    """
+    from msp_assessment.campaign.folder import freeze_reference
+
+    campaign = current_campaign("la carpeta de campaña")
+    target = freeze_reference(campaign)
+    click.echo(
+        f"Referencia de la ronda «{campaign.round.name}» congelada en {target}: «process» "
+        "compara con ella desde ahora."
+    )
+    next_step("procese las respuestas tardías con «msp-assessment process».")
+
+
 @command()
 @click.argument("client_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")

@@ -49,6 +49,7 @@ class ClientStatus:
     files: tuple[str, ...] = ()  # every returned workbook matched to this client
     results_sent: bool | None = None  # per the journals of the results folders; None: not asked
     results_updated: bool = False  # an earlier result was sent, not this one
+    reference_changed: bool = False  # this result was sent, compared with another reference
     bounced: str | None = None  # why mail to the client's address bounced (a campaign knows)
     asked: Asked | None = None  # their latest message without a workbook (a campaign knows)
 
@@ -65,6 +66,7 @@ class ClientStatus:
             "problems": [prob.to_dict() for prob in problems],
             "results_sent": self.results_sent,
             "results_updated": self.results_updated,
+            "reference_changed": self.reference_changed,
             "bounced": self.bounced,
             "message_without_workbook": vars(self.asked) if self.asked else None,
         }
