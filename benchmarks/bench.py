@@ -3,6 +3,7 @@
     python benchmarks/bench.py 1000          # N workbooks; prints a table
     python benchmarks/bench.py 10000 --keep /tmp/lote   # reuse the generated batch next time
     python benchmarks/bench.py 1000 --repeat 3          # three rounds; medians and spread
+    python benchmarks/bench.py 10000 --process-only --against REV   # what a change costs
 
 It generates N filled workbooks from the template (distinct answers and clients; a share of them
 invalid), then times, each in a fresh process:
@@ -145,6 +146,15 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="folder for the generated batch (kept)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; medians are printed")
     parser.add_argument("--baseline", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also time (b) and (c) with the code of git revision REV (a worktree), interleaved:"
+        " what a change costs",
+    )
+    parser.add_argument(
+        "--process-only", action="store_true", help="only (b) and (c): no (a), no --pdf"
+    )
     args = parser.parse_args()
     if args.baseline:
         baseline(*args.baseline)
@@ -171,7 +181,26 @@ def main() -> None:
         ("(d) process --jobs 1 --pdf", [*process, "-o", str(work / "d"), "--jobs", "1", "--pdf"]),
         (f"(e) process --jobs {cpus} --pdf", [*process, "-o", str(work / "e"), "--pdf"]),
     ]
-    outputs = ("a", "b", "c", "d", "e")
+    outputs = ["a", "b", "c", "d", "e"]
+    if args.process_only:
+        commands, outputs = commands[1:3], ["b", "c"]
+    tree = None
+    if args.against:  # the same two runs with the code of REV, from a worktree of it
+        tree = work / "arbol"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), args.against],
+            check=True,
+            capture_output=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        # Its bytecode ahead, as the installed tree has its own: only the code differs.
+        subprocess.run([python, "-m", "compileall", "-q", str(tree / "msp_assessment")], check=True)
+        old = ["env", f"PYTHONPATH={tree}", *process]
+        commands += [
+            (f"(b0) jobs 1 @{args.against}"[:30], [*old, "-o", str(work / "b0"), "--jobs", "1"]),
+            (f"(c0) jobs {cpus} @{args.against}"[:30], [*old, "-o", str(work / "c0")]),
+        ]
+        outputs += ["b0", "c0"]
     rounds: list[list[Measure]] = []
     for _ in range(args.repeat):  # rounds interleave the measures, so noise hits them alike
         for out in outputs:
@@ -191,7 +220,18 @@ def main() -> None:
         peak = max(r[i].peak_mb for r in rounds)
         rate = args.n / median
         print(f"| {label:<30} | {median:9.1f} | {spread:>13} | {rate:9.1f} | {peak:10.0f} MB |")
-    a, b, c, d, e = medians
+    named = dict(zip(outputs, medians, strict=True))
+    if tree is not None:
+        for now, then in (("b", "b0"), ("c", "c0")):
+            print(f"\n({now}) frente a ({then}): {named[now] / named[then] - 1:+.1%}", end="")
+        print()
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], capture_output=True)
+    if args.process_only:
+        print(f"\n(b)/(c) = {named['b'] / named['c']:.2f}")
+        for out in outputs:
+            shutil.rmtree(work / out, ignore_errors=True)
+        return
+    a, b, c, d, e = (named[k] for k in ("a", "b", "c", "d", "e"))
     print(f"\n(b)/(a) = {b / a:.2f}   (objetivo ≤ 1,3)")
     print(f"(b)/(c) = {b / c:.2f}   (aceleración con {cpus} CPU; objetivo ≥ 1,7 con 2)")
     if args.repeat > 1:

@@ -185,6 +185,9 @@ def test_deliver__the_message_and_its_report_say_what_the_copy_says(tmp_path: Pa
     )
     assert sentence in body
     assert mine(report)["benchmark"]["global"]["percentile"] == 65
+    # Per area too: 65 in the first, the middle of ten ties (50) in the others.
+    assert "Por áreas: Procesos y operaciones, percentil 65; Tecnología y automatización, " in body
+    assert body.count("percentil 50") == 3
     pdf = next(a for a in msg.iter_attachments() if a.get_filename().endswith(".pdf"))
     (tmp_path / "informe.pdf").write_bytes(pdf.get_content())
     assert sentence in " ".join(page_text(tmp_path / "informe.pdf", 1, "-raw").split())

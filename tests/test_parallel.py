@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -92,3 +94,52 @@ def test_pool__a_dead_or_stuck_worker__that_file_stopped_every_other_done_in_ord
     assert "no terminó en 2 s" in why["cuelga"] and "sin memoria" in why["muere"]
     assert "guarde como «Libro de Excel (.xlsx)»" in why["aborta"].replace("lo guarde", "guarde")
     assert got[1].relative_name == "muere.xls"
+
+
+def test_pool__the_parent_killed__no_worker_is_left_behind(tmp_path: Path) -> None:
+    """A batch killed with SIGKILL (the out-of-memory killer, kill -9): its workers go with it,
+    none waits for ever on its pipe."""
+    inbox = tmp_path / "recibidos"
+    first = write_examples(inbox / "lote0")
+    for i in range(1, 40):  # long enough a batch to be killed in the middle
+        shutil.copytree(first[0].parent, inbox / f"lote{i}")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "msp_assessment",
+            "process",
+            str(inbox),
+            "-o",
+            str(tmp_path / "o"),
+            "--recursive",
+            "--jobs",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    children: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(children) < 2 and time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+        children = found.stdout.split()
+        time.sleep(0.05)
+    assert len(children) == 2, "the workers never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        alive = [c for c in children if _running(int(c))]
+        if not alive:
+            break
+        time.sleep(0.1)
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended (its parent, gone, cannot reap it)

@@ -253,6 +253,15 @@ def _weakest(score: Score) -> list[AreaScore]:
     return [a for a in score.areas if a.average == lowest]
 
 
+def _by_area(score: Score, shown: Benchmark) -> str:
+    """Each area's percentile, in one sentence (the copy and the report have the bands)."""
+    each = "; ".join(
+        f"{a.area.name}, percentil {s.position.percentile}"
+        for a, s in zip(score.areas, shown.areas, strict=True)
+    )
+    return f"Por áreas: {each}."
+
+
 def next_step(instrument: Instrument, score: Score, answers: Mapping[str, int]) -> str:
     """The client's closest next step in one sentence: the fewest points that take an area to
     its next stage, and every area that ties for it; congratulations when every area is at the
@@ -303,7 +312,7 @@ def _fill(
         "consejo": " ".join(instrument.tip(a.area, a.stage) for a in weakest),
         "sustituye": replaces,
         "siguiente_paso": next_step(instrument, score, outcome.answers),
-        "posicion": f" {shown.sentence}" if shown else "",
+        "posicion": f" {shown.sentence} {_by_area(score, shown)}" if shown else "",
     }
 
 

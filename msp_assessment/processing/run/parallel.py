@@ -79,12 +79,17 @@ class _Pool:
     def __init__(self, work: Work, size: int) -> None:
         self._work = work
         self._context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        self._workers = [self._start() for _ in range(size)]
+        self._workers: list[_Worker] = []
+        for _ in range(size):  # one by one: each new worker closes the ones before's pipes
+            self._workers.append(self._start())
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
+        # A forked worker holds copies of the other workers' parent ends: it closes them, so
+        # that when the parent dies every worker reads the end of its own pipe.
+        others = [w.conn for w in self._workers]
         process = self._context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(self._work, child), daemon=True
+            target=_serve, args=(self._work, child, others, os.getpid()), daemon=True
         )
         process.start()
         child.close()
@@ -154,6 +159,22 @@ def _end(worker: _Worker) -> None:
     worker.conn.close()
 
 
+def _die_with(parent: int) -> None:
+    """On Linux, this worker is killed when its parent dies, even by SIGKILL (a worker
+    between two files would wait on its pipe for ever otherwise)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def _how_it_ended(worker: _Worker) -> str:
     worker.process.join(timeout=5)
     code = worker.process.exitcode
@@ -162,7 +183,11 @@ def _how_it_ended(worker: _Worker) -> str:
     return "se detuvo sin dar resultado"
 
 
-def _serve(work: Work, conn: Connection) -> None:
+def _serve(work: Work, conn: Connection, others: list[Connection], parent: int) -> None:
+    _die_with(parent)
+    for other in others:
+        with contextlib.suppress(OSError):
+            other.close()
     # Ctrl-C is the parent's to handle: it stops the pool and reports once, without a
     # traceback from every worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
