@@ -6,6 +6,7 @@ a returned workbook) share it.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from msp_assessment.text import fold
 
@@ -35,13 +36,21 @@ def header_key(name: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", fold(name)).split())
 
 
-def columns_of(header: list[str]) -> dict[str, int]:
-    """Which column (its index) holds each field a header row names; the first one counts."""
-    by_name = {
+@cache
+def _by_name() -> dict[str, str]:
+    """Each accepted spelling, as compared, → its field (made once: every file asks)."""
+    return {
         header_key(spelling): key for key, spellings in COLUMNS.items() for spelling in spellings
     }
+
+
+def columns_of(header: list[str]) -> dict[str, int]:
+    """Which column (its index) holds each field a header row names; the first one counts."""
+    by_name = _by_name()
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
+        if not name:
+            continue
         key = by_name.get(header_key(name))
         if key is not None:
             columns.setdefault(key, index)

@@ -24,6 +24,8 @@ def what_it_is(book: Book) -> str | None:
     results = book.sheet(contract.RESULTS_SHEET)
     if results is not None and cell_text(results.value(1, 1)) == contract.RESULTS_TITLE:
         return RESULTS_COPY
+    if contract.answer_name(1, 1) in book.names:  # our questionnaire: a return, not a list
+        return None
     if book.sheets and any(
         names_list_columns(_row(book.sheets[0], row)) for row in range(1, HEADER_SEARCH_ROWS + 1)
     ):
