@@ -251,3 +251,16 @@ def test_review_only__writes_just_the_review_copies(inbox: Path, tmp_path: Path)
     assert sorted(p.name for p in out.iterdir()) == ["sistemas-sur-con-problemas-revisar.xlsx"]
     assert report.summary is None
     assert all(f.output is None for f in report.files if f.status.value == "scored")
+
+
+def test_number_options__spanish_help_and_errors__none_of_clicks_english() -> None:
+    runner = CliRunner()
+    words = runner.invoke(cli, ["process", "x", "-o", "y", "--jobs", "dos"])
+    assert words.exit_code == 2
+    assert "'dos' no es un número entero válido." in words.output
+    zero = runner.invoke(cli, ["process", "x", "-o", "y", "--jobs", "0"])
+    assert "0 no es un valor admitido (1 o más)." in zero.output
+    for command in ["process", "check", "prepare", "status", "deliver", "send", "collect"]:
+        shown = runner.invoke(cli, [command, "--help"]).output
+        assert "x>" not in shown and "integer" not in shown, command
+    assert "[1 o más]" in runner.invoke(cli, ["process", "--help"]).output

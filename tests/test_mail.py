@@ -183,7 +183,8 @@ def test_prepare__draft__spanish_headers_attachment_and_personalized_workbook(
     other = plain_text(parse_eml(prepared / "c-004-cloud-iberica.eml"))
     assert other.startswith("Hola, equipo de Cloud Ibérica:")
     redes = next(parse_eml(prepared / "c-003-redes-del-norte-s-l.eml").iter_attachments())
-    assert redes.get_filename() == "Autoevaluación MSP - Redes del Norte, S.L.xlsx"
+    # The company's own final dot stays: «S.L.» then «.xlsx».
+    assert redes.get_filename() == "Autoevaluación MSP - Redes del Norte, S.L..xlsx"
 
 
 def test_prepare__own_message_with_placeholders(tmp_path: Path) -> None:

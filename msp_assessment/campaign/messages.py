@@ -140,7 +140,9 @@ def attachment_name(
 ) -> str:
     """A file name with the company that every mail program and file system accepts."""
     safe = " ".join(re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", company or "").split())
-    safe = safe[:80].strip(" .")
+    # The name's own final dot stays («S.L.»: the suffix follows it); a leading one would hide
+    # the file on Linux and macOS.
+    safe = safe[:80].strip(" ").lstrip(".").strip(" ")
     return f"{prefix} - {safe}{suffix}" if safe else f"{prefix}{suffix}"
 
 

@@ -7,6 +7,7 @@ no Spanish catalog; we point those names at a small table. Unknown messages pass
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 SPANISH = {
     "Usage:": "Uso:",
@@ -33,7 +34,7 @@ SPANISH = {
     "{name} {filename!r} is not readable.": "{name} {filename!r} no se puede leer.",
     "{name} {filename!r} is not writable.": "{name} {filename!r} no se puede escribir.",
     "{value!r} is not a valid {number_type}.": "{value!r} no es un {number_type} válido.",
-    "{value} is not in the range {range}.": "{value} no está en el intervalo {range}.",
+    "{value} is not in the range {range}.": "{value} no es un valor admitido ({range}).",
     "{value!r} is not one of {choices}.": "{value!r} no es ninguno de {choices}.",
     "{value!r} is not {choice}.": "{value!r} no es {choice}.",
     "Path": "La ruta",
@@ -53,6 +54,7 @@ SPANISH = {
     "Option {name!r} requires an argument.": "La opción {name!r} necesita un valor.",
     "Option {name!r} requires {nargs} arguments.": "La opción {name!r} necesita {nargs} valores.",
     "Did you mean {possibility}?": "¿Quería decir {possibility}?",
+    "(Did you mean one of: {possibilities}?)": "(¿Quería decir una de estas: {possibilities}?)",
     "(Possible options: {possibilities})": "(Opciones posibles: {possibilities})",
 }
 
@@ -67,8 +69,24 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return gettext(singular if n == 1 else plural)
 
 
+def describe_range(self: Any) -> str:
+    """A number option's allowed range, as the help shows it: «1 o más», «de 1 a 5»."""
+    low, high = self.min, self.max
+    if low is None:
+        return f"menos de {high}" if self.max_open else f"{high} o menos"
+    if high is None:
+        return f"más de {low}" if self.min_open else f"{low} o más"
+    return f"de {low} a {high}"
+
+
 def install() -> None:
     """Point click's message lookups at the Spanish table (idempotent)."""
+    from click import types
+
+    types._NumberRangeBase._describe_range = describe_range  # type: ignore[method-assign]
+    # A type's name goes into «… no es un {name} válido» as it is, not through gettext.
+    types.IntParamType.name = types.IntRange.name = "número entero"
+    types.FloatParamType.name = types.FloatRange.name = "número"
     for name in _MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
