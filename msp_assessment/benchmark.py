@@ -21,9 +21,10 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from msp_assessment.scoring import Score
@@ -51,17 +52,13 @@ class Reference:
     peers: tuple[Peer, ...]
     statements_per_area: int = 5
 
-    @property
+    @cached_property  # asked for every client's figures: hashed once
     def id(self) -> str:
         """What the reference holds, as a short hash of its totals: two references that give
         every client the same figures have the same id (the campaign record notices when it
         changes)."""
         lines = sorted(",".join(map(str, p.totals)) for p in self.peers)
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
-
-    def without(self, key: str | None) -> tuple[Peer, ...]:
-        """The peers a client is compared with: everybody but themselves."""
-        return tuple(p for p in self.peers if key is None or p.key != key)
 
 
 @dataclass(frozen=True)
@@ -102,14 +99,6 @@ class Standing:
     value: Fraction
     position: Position
     band: Band
-
-    @property
-    def text(self) -> str:
-        """«percentil 70 (por encima de 7 de cada 10)»"""
-        return (
-            f"percentil {self.position.percentile} (por encima de {self.position.of_ten} de "
-            "cada 10)"
-        )
 
 
 @dataclass(frozen=True)
@@ -183,52 +172,27 @@ def half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
-def position(value: Fraction, others: Sequence[Fraction]) -> Position:
-    below = sum(1 for v in others if v < value)
-    equal = sum(1 for v in others if v == value)
-    return Position(below, equal, len(others))
-
-
-def quantile(values: Sequence[Fraction], p: Fraction) -> Fraction:
-    """PERCENTIL.INC: the value at (N − 1) p of the sorted values, interpolated."""
-    ordered = sorted(values)
-    h = (len(ordered) - 1) * p
+def interpolated(nth: Callable[[int], Fraction], size: int, p: Fraction) -> Fraction:
+    """PERCENTIL.INC over ``size`` sorted values (``nth(k)``: the k-th smallest, from 0): the
+    value at (size − 1) p, interpolated between its two neighbours."""
+    h = (size - 1) * p
     low = math.floor(h)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (h - low) * (ordered[high] - ordered[low])
+    high = min(low + 1, size - 1)
+    return nth(low) + (h - low) * (nth(high) - nth(low))
 
 
 def band(values: Sequence[Fraction]) -> Band:
-    return Band(*(quantile(values, p) for p in QUARTILES))
-
-
-def standing(value: Fraction, others: Sequence[Fraction]) -> Standing:
-    return Standing(value, position(value, others), band(others))
-
-
-def benchmark(
-    reference: Reference, key: str | None, score: Score, minimum: int = DEFAULT_MINIMUM
-) -> Benchmark | NoBenchmark:
-    """``score``'s standing against ``reference`` without the client ``key``; NoBenchmark when
-    fewer than ``minimum`` MSPs remain."""
-    peers = reference.without(key)
-    if len(peers) < max(minimum, 1):
-        return NoBenchmark(reference.label, reference.id, len(peers), minimum)
-    n = reference.statements_per_area
-    areas = tuple(
-        standing(a.average, [Fraction(p.totals[i], n) for p in peers])
-        for i, a in enumerate(score.areas)
-    )
-    overall = standing(score.average, [Fraction(sum(p.totals), n * len(p.totals)) for p in peers])
-    return Benchmark(reference.label, reference.id, len(peers), overall, areas)
+    """P25, median and P75 of ``values``."""
+    ordered = sorted(values)
+    return Band(*(interpolated(ordered.__getitem__, len(ordered), p) for p in QUARTILES))
 
 
 @dataclass
 class Cohort:
     """A reference ready for thousands of clients: each area's totals (and the sums of the four)
     counted once, so that a client's standing, their own workbook taken out, is a few dozen
-    additions over the values a total can take (5 to 25), not a pass over every peer. The
-    figures are exactly ``benchmark``'s."""
+    additions over the values a total can take (5 to 25), not a pass over every peer (the tests
+    check it against that pass)."""
 
     reference: Reference
     _areas: list[Counter[int]] = field(init=False)
@@ -246,6 +210,8 @@ class Cohort:
     def benchmark(
         self, key: str | None, score: Score, minimum: int = DEFAULT_MINIMUM
     ) -> Benchmark | NoBenchmark:
+        """``score``'s standing against the reference without the client ``key`` (their
+        workbook that counts); NoBenchmark when fewer than ``minimum`` MSPs remain."""
         reference = self.reference
         me = self._by_key.get(key) if key is not None else None
         size = len(reference.peers) - (1 if me is not None else 0)
@@ -280,13 +246,8 @@ class Cohort:
                         return Fraction(v, divisor)
                 raise IndexError(k)
 
-            def at(p: Fraction) -> Fraction:
-                h = (size - 1) * p
-                low = math.floor(h)
-                high = min(low + 1, size - 1)
-                return nth(low) + (h - low) * (nth(high) - nth(low))
-
-            found = Standing(Fraction(total, divisor), here, Band(*(at(p) for p in QUARTILES)))
+            quartiles = (interpolated(nth, size, p) for p in QUARTILES)
+            found = Standing(Fraction(total, divisor), here, Band(*quartiles))
             self._cache[key] = found
         return found
 

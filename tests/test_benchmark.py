@@ -10,17 +10,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from msp_assessment.benchmark import (
+    DEFAULT_MINIMUM,
     Benchmark,
     Cohort,
     NoBenchmark,
     Peer,
+    Position,
     Reference,
+    Standing,
     band,
-    benchmark,
-    position,
 )
 from msp_assessment.instrument import load_instrument
-from msp_assessment.scoring import score
+from msp_assessment.scoring import Score, score
 from tests.support.cohorts import statement_answers
 
 INSTRUMENT = load_instrument()
@@ -30,6 +31,34 @@ AREA_ONE = [5, 8, 10, 10, 12, 15, 15, 15, 20, 25]
 
 def peers(totals: list[int], rest: int = 15) -> tuple[Peer, ...]:
     return tuple(Peer(f"p{i}", (t, rest, rest, rest)) for i, t in enumerate(totals))
+
+
+def benchmark(
+    reference: Reference, key: str | None, me: Score, minimum: int = DEFAULT_MINIMUM
+) -> Benchmark | NoBenchmark:
+    return Cohort(reference).benchmark(key, me, minimum)
+
+
+def direct(
+    reference: Reference, key: str | None, me: Score, minimum: int
+) -> Benchmark | NoBenchmark:
+    """The same figures the slow way, one pass over every peer but the client: the oracle the
+    counted cohort is checked against."""
+    others = [p for p in reference.peers if p.key != key]
+    if len(others) < minimum:
+        return NoBenchmark(reference.label, reference.id, len(others), minimum)
+
+    def standing(value: Fraction, values: list[Fraction]) -> Standing:
+        below = sum(1 for v in values if v < value)
+        equal = sum(1 for v in values if v == value)
+        return Standing(value, Position(below, equal, len(values)), band(values))
+
+    areas = tuple(
+        standing(a.average, [Fraction(p.totals[i], 5) for p in others])
+        for i, a in enumerate(me.areas)
+    )
+    overall = standing(me.average, [Fraction(sum(p.totals), 20) for p in others])
+    return Benchmark(reference.label, reference.id, len(others), overall, areas)
 
 
 def test_benchmark__a_built_cohort__the_exact_percentile_and_band() -> None:
@@ -78,7 +107,11 @@ def test_band_and_position__any_cohort__as_percentile_inc_and_counting(
     found = band(values)
     expected = np.percentile([float(v) for v in values], [25, 50, 75])  # numpy's default: .INC
     assert np.allclose([float(found.p25), float(found.median), float(found.p75)], expected)
-    here = position(Fraction(mine, 5), values)
+    reference = Reference("r", tuple(Peer(f"p{i}", (t, t, t, t)) for i, t in enumerate(totals)))
+    me = score(INSTRUMENT, statement_answers((mine,) * 4))
+    result = benchmark(reference, None, me, minimum=1)
+    assert isinstance(result, Benchmark)
+    here = result.areas[0].position
     assert here.below == sum(t < mine for t in totals)
     assert here.equal == totals.count(mine)
     assert 0 <= here.percentile <= 100 and 0 <= here.of_ten <= 10
@@ -96,4 +129,4 @@ def test_cohort__any_reference__exactly_the_direct_computation(
     key = f"p{who}" if who < len(cohort) else None  # a client in it, or one outside it
     mine = cohort[who] if who < len(cohort) else (15, 12, 20, 7)
     me = score(INSTRUMENT, statement_answers(mine))
-    assert Cohort(reference).benchmark(key, me, minimum) == benchmark(reference, key, me, minimum)
+    assert Cohort(reference).benchmark(key, me, minimum) == direct(reference, key, me, minimum)
