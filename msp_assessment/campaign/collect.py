@@ -33,14 +33,14 @@ from msp_assessment.campaign.send import Security, oauth_token
 from msp_assessment.client import Client
 from msp_assessment.errors import CampaignError
 from msp_assessment.problems import Problem
-from msp_assessment.processing.returns.intake import Format, Limits, sniff
-
-WORKBOOK_SUFFIX = {
-    Format.OOXML: ".xlsx",
-    Format.ODS: ".ods",
-    Format.XLS: ".xls",
-    Format.XLSB: ".xlsb",
-}
+from msp_assessment.processing.returns.intake import (
+    OTHER_SPREADSHEET_SUFFIXES,
+    WORKBOOK_SUFFIXES,
+    Format,
+    Limits,
+    sniff,
+)
+from msp_assessment.processing.run.one_file import file_sha256
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,11 @@ NOT_A_WORKBOOK = (
         ),
     ),
 )
-SPREADSHEET_NAMES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb")  # a problem with one is reported
+# A spreadsheet by its name whose reading fails (a bomb, a broken one) is reported; a .numbers is
+# not read at all: it is what to ask about.
+SPREADSHEET_NAMES = tuple(
+    s for s in WORKBOOK_SUFFIXES + OTHER_SPREADSHEET_SUFFIXES if s != ".numbers"
+)
 UNOPENED = Instead(
     "trae un libro que no se puede abrir (véase «no guardado»): pídale que lo guarde de nuevo "
     "como Libro de Excel (.xlsx) y lo envíe",
@@ -161,31 +165,16 @@ class CollectReport:
         return {
             "saved": [vars(s) for s in self.saved],
             "already_collected": self.already,
-            "without_workbook": [
-                {
-                    "sender": u.sender,
-                    "subject": u.subject,
-                    "where": u.where,
-                    "what": u.what,
-                    "tell": u.tell,
-                    "sent": u.sent,
-                    "client": u.client.id if u.client else None,
-                }
-                for u in self.unusable
-            ],
-            "bounces": [
-                {
-                    "recipient": b.recipient,
-                    "status": b.status,
-                    "reason": b.reason,
-                    "where": b.where,
-                    "client": b.client.id if b.client else None,
-                }
-                for b in self.bounces
-            ],
+            "without_workbook": [_by_client_id(u) for u in self.unusable],
+            "bounces": [_by_client_id(b) for b in self.bounces],
             "senders_not_on_list": list(self.strangers),
             "problems": [{"where": w, **p.to_dict()} for w, p in self.problems],
         }
+
+
+def _by_client_id(item: Unusable | Bounce) -> dict[str, Any]:
+    """``item``'s fields as the JSON gives them: its client by id."""
+    return vars(item) | {"client": item.client.id if item.client else None}
 
 
 # --- Where messages come from ----------------------------------------------------------------
@@ -349,7 +338,8 @@ def collect(
     each saved file with where it came from."""
     limits = limits or Limits()
     target.mkdir(parents=True, exist_ok=True)
-    seen = set(known or set()) | {_sha(p.read_bytes()) for p in target.iterdir() if p.is_file()}
+    held = (file_sha256(p) for p in target.iterdir() if p.is_file())
+    seen = set(known or set()) | {digest for digest in held if digest}
     by_email = {c.email.casefold(): c for c in clients if c.email}
     saved: list[tuple[Path, Saved]] = []
     unusable: list[Unusable] = []
@@ -374,9 +364,7 @@ def collect(
         when = _sent(msg)
         subject = str(msg.get("Subject", ""))
         if _automatic(msg, subject):
-            unusable.append(
-                Unusable(sender, subject, mail.where, AUTOMATIC.ask, client, "", when.isoformat())
-            )
+            unusable.append(_unusable(sender, subject, mail.where, AUTOMATIC, client, when))
             continue
         found, others = _attachments(msg)
         workbooks = refused = 0
@@ -396,7 +384,7 @@ def collect(
                     already += 1
                     continue
                 seen.add(digest)
-                path = _name_for(target, when, sender, inner, WORKBOOK_SUFFIX[kind])
+                path = _name_for(target, when, sender, inner, f".{kind.value}")
                 path.write_bytes(content)
                 item = Saved(
                     str(path),
@@ -411,17 +399,7 @@ def collect(
                     strangers.append(sender)
         if not workbooks:
             instead = UNOPENED if refused else _what_instead(others)
-            unusable.append(
-                Unusable(
-                    sender,
-                    subject,
-                    mail.where,
-                    instead.ask,
-                    client,
-                    instead.tell,
-                    when.isoformat(),
-                )
-            )
+            unusable.append(_unusable(sender, subject, mail.where, instead, client, when))
     report = CollectReport(
         tuple(s for _, s in saved),
         already,
@@ -431,6 +409,12 @@ def collect(
         tuple(problems),
     )
     return report, saved
+
+
+def _unusable(
+    sender: str, subject: str, where: str, instead: Instead, client: Client | None, when: datetime
+) -> Unusable:
+    return Unusable(sender, subject, where, instead.ask, client, instead.tell, when.isoformat())
 
 
 def _sha(data: bytes) -> str:
