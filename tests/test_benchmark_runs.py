@@ -71,6 +71,8 @@ def test_process__a_built_cohort__exact_standing_in_json_sheet_and_pdf(tmp_path:
     ws = openpyxl.load_workbook(mine(report)["output"])[contract.RESULTS_SHEET]
     texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "percentil 65" in texts and "2,00 – 2,70 – 3,00" in texts
+    heads = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Puntuación global")
+    assert heads[3:5] == ("Percentil", "Referencia: P25 – mediana – P75")  # D fits «Percentil»
     assert any(
         "por encima de 7 de cada 10" not in t and "percentil 65, entre 10 MSP" in t for t in texts
     ) or any("percentil 65, entre 10 MSP" in t for t in texts)

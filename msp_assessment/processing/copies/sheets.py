@@ -95,7 +95,9 @@ def _global_section(
     d.put(row, 1, "Resultado global", "heading")
     shown = isinstance(benchmark, Benchmark)
     header(
-        d, row + 1, ["Puntuación global", "Media", "Etapa", *(BENCHMARK_HEADERS if shown else [])]
+        d,
+        row + 1,
+        ["Puntuación global", "Media", "Etapa", *(GLOBAL_BENCHMARK_HEADERS if shown else [])],
     )
     row += 2
     d.put(row, 1, "Media de las cuatro áreas", "boxed")
