@@ -21,7 +21,7 @@ from msp_assessment.client import Client
 from msp_assessment.instrument import Stage
 from msp_assessment.problems import Problem
 from msp_assessment.scoring import Score
-from msp_assessment.text import parse_date, signed_es, to_decimal
+from msp_assessment.text import day_label, parse_date, signed_es, to_decimal
 
 
 def result_stamp(client: Client, answers: Mapping[str, int], when: str | None) -> str:
@@ -55,10 +55,32 @@ class PastResult:
     summary: str  # the resumen.xlsx it comes from
     client: Client
     score: Score
+    round_name: str | None = None  # a campaign's round, as it was named
+    answered: date | None = None  # the client's own date in that round (its Fecha)
+
+    @property
+    def label(self) -> str:
+        """The round as a client knows it: by its name, else by the day they answered (never
+        by the newest answer of anyone else)."""
+        if self.round_name:
+            return f"ronda «{self.round_name}»"
+        return day_label(self.answered or self.round_date)
+
+    @property
+    def since(self) -> str:
+        """After «desde»: «la ronda «2026»», «el 22/11/2026»."""
+        return f"la {self.label}" if self.round_name else f"el {self.label}"
+
+    @property
+    def when(self) -> str:
+        """After a result: «en la ronda «2026»», «el 22/11/2026»."""
+        return f"en la {self.label}" if self.round_name else f"el {self.label}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "round": self.round_date.isoformat() if self.round_date else None,
+            "round_name": self.round_name,
+            "answered": self.answered.isoformat() if self.answered else None,
             "summary": self.summary,
             "average": float(self.score.average),
             "stage": self.score.stage.name,
@@ -213,6 +235,11 @@ class Report:
     summary: str | None = None  # the summary workbook written for this run, if any
     csv: str | None = None
     superseded: tuple[tuple[str, str], ...] = ()  # (workbook, the newer one that counts instead)
+    # With a client list: the response rate as the summary says it, the clients still pending
+    # («id · empresa», in the list's order) and the workbooks of no client on the list.
+    response: str | None = None
+    pending: tuple[str, ...] = ()
+    outside: tuple[str, ...] = ()
 
     def count(self, status: Status) -> int:
         """How many files ended with ``status``."""
@@ -247,4 +274,7 @@ class Report:
             "superseded": [{"path": old, "by": new} for old, new in self.superseded],
             "summary": self.summary,
             "csv": self.csv,
+            "response": self.response,
+            "pending": list(self.pending),
+            "outside": list(self.outside),
         }

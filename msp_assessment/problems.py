@@ -347,7 +347,18 @@ def grouped(
     missing = [p for p in problems if p.code is Code.ANSWER_MISSING and p.area and p.statement]
     if len(missing) < 2:
         return [Line(p.message, (p,)) for p in problems]
-    if len(missing) == statements:
+    if len(missing) == statements and (
+        blank := [p for p in problems if p.code is Code.CLIENT_MISSING]
+    ):  # nothing filled in at all: one line, with the client's fields that are missing too
+        fields = [f"«{dict(p.context)['field']}»" for p in blank]
+        named = ", ".join(fields[:-1]) + " y " + fields[-1] if len(fields) > 1 else fields[0]
+        text = (
+            f"El libro está en blanco: faltan las {len(missing)} respuestas y {named}. Escriba "
+            f"{named} en {'sus celdas amarillas' if len(fields) > 1 else 'su celda amarilla'} "
+            "y elija un número entero del 1 al 5 en la lista desplegable de cada afirmación."
+        )
+        missing += blank
+    elif len(missing) == statements:
         text = (
             f"No ha respondido ninguna de las {len(missing)} afirmaciones. Elija un número entero "
             "del 1 al 5 en la lista desplegable de cada una."

@@ -122,6 +122,13 @@ def day_label(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else "sin fecha"
 
 
+def date_text(text: str | None) -> str | None:
+    """A workbook's Fecha for people: DD/MM/AAAA however it was stored or typed; as typed when
+    it is no date."""
+    day = parse_date(text)
+    return day_label(day) if day else text
+
+
 def spanish_date(day: date) -> str:
     """«5 de diciembre de 2026», as a letter writes it."""
     return f"{day.day} de {MONTHS[day.month - 1]} de {day.year}"

@@ -95,6 +95,7 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     sent = invoke("send")
     assert sent.exit_code == 0, sent.output
     assert server.recorder.count() == 4
+    assert "Siguiente paso: recoja las respuestas con «msp-assessment collect»" in sent.output
     # Returns, dropped in by hand. Alfa's first workbook arrives, is seen by status...
     write_filled(inbox / "alfa.xlsx", THREES, client=client(0), date="20/11/2026")
     assert states(invoke_json("status")[1])["A-1"] == ("scored", 3.0)
@@ -156,8 +157,14 @@ def test_whole_campaign__two_rounds__no_path_no_smtp_option__every_command_agree
     assert code == 0
     averages = {d["client"]["id"]: d["average"] for d in delivered["delivered"]}
     assert averages == {"A-1": 4.0, "B-1": 4.0, "G-1": 2.0}
-    assert invoke("send").exit_code == 0
+    sent = invoke("send")
+    assert sent.exit_code == 0
     assert server.recorder.count() == 9
+    # Results went out: not «save the returned workbooks» again, but who got them.
+    assert sent.output.splitlines()[-1] == (
+        "Siguiente paso: vea a quién le han llegado sus resultados con «msp-assessment status»; "
+        "para la ronda siguiente, «msp-assessment round new NOMBRE»."
+    )
     # Gamma sends a new workbook after its results went out: status says so; sent once.
     write_filled(inbox / "gamma-nuevo.xlsx", THREES, client=client(2), date="28/11/2026")
     assert invoke("process").exit_code == 0

@@ -60,11 +60,13 @@ def test_process__examples__outputs_exit_code_and_untouched_inputs(
     assert lines[-3:] == [
         "Total: 6 archivos · 4 puntuados · 1 para revisar · 1 ilegible",
         f"Resumen: {out / 'resumen.xlsx'}",
-        f"Siguiente paso: prepare el correo de resultados de cada cliente con «msp-assessment "
-        f"deliver CLIENTES {out} -o CARPETA --from REMITENTE».",
+        # No client list (the Quick start): the next step says one is needed to mail results.
+        f"Siguiente paso: revise {out / 'resumen.xlsx'}; para enviar a cada cliente sus "
+        "resultados, con su lista de clientes (id., empresa y email): «msp-assessment deliver "
+        f"CLIENTES {out} -o CARPETA --from REMITENTE».",
     ]
     assert (
-        f"PUNTUADO  · {inbox / 'documento-ejemplo-proactivo.xlsx'} · Redes del Norte · "
+        f"PUNTUADO   · {inbox / 'documento-ejemplo-proactivo.xlsx'} · Redes del Norte · "
         "3,55 Proactivo" in lines
     )
 

@@ -61,7 +61,9 @@ def test_process_pdf__one_a4_page_per_scored_workbook__text_from_the_instrument(
     result_score = score(
         instrument, {st.id: values[a.number][st.number - 1] for a, st in instrument.statements}
     )
-    assert client.company in text and client.contact in text and "2026-11-20" in text
+    assert (
+        client.company in text and client.contact in text and "20/11/2026" in text
+    )  # DD/MM/AAAA, as typed or not
     assert "3,55" in text and "Etapa Proactivo" in text
     assert flat(result_score.stage.characteristics) in text
     for area_score in result_score.areas:
@@ -263,6 +265,10 @@ def test_deliver_then_send__real_smtp__rerun_sends_nothing__status_shows_who_got
     invoke("deliver", str(clients), str(processed), "-o", str(out), "--from", SENDER)
     sent = invoke(*send_args(out, server))
     assert sent.exit_code == 0, sent.output
+    assert sent.output.splitlines()[-1] == (
+        "Siguiente paso: vea a quién le han llegado sus resultados con «msp-assessment status "
+        f"CLIENTES RECIBIDOS --delivered {out}»."
+    )
     assert sorted(r.recipients[0] for r in server.recorder.received) == [
         "ana@tecnica-norte.es",
         "luis@otra-tecnica.es",

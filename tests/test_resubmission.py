@@ -104,7 +104,9 @@ def test_corrected_review_copy__supersedes_the_old_workbook__exit_zero__clean_re
 
     human = CliRunner().invoke(cli, ["process", str(inbox), "-o", str(tmp_path / "ronda3")])
     assert human.exit_code == 0
-    assert f"SUSTITUIDO · {original} · Acme Sistemas · corregido en {corrected}" in human.output
+    assert (
+        f"SUSTITUIDO · {original} · Acme Sistemas · corregido en {corrected.name}" in human.output
+    )
     assert "1 puntuado · 0 para revisar · 0 ilegibles · 1 sustituido" in human.output
 
 

@@ -38,14 +38,14 @@ from msp_assessment.client import Client, ClientIndex, file_stems
 from msp_assessment.client_list import read_client_list
 from msp_assessment.errors import CampaignError
 from msp_assessment.instrument import Instrument, load_instrument
-from msp_assessment.outcome import FileOutcome, result_stamp
+from msp_assessment.outcome import FileOutcome, PastResult, change, result_stamp
 from msp_assessment.problems import Problem
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.returns.intake import collect
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
 from msp_assessment.scoring import AreaScore, Score, area_next_stage
-from msp_assessment.text import count, day_label, format_es, parse_date
+from msp_assessment.text import count, day_label, format_es, parse_date, signed_es
 from msp_assessment.workbook_templates import contract
 
 RESULTS_NAME = "Resultados autoevaluación MSP"
@@ -58,6 +58,7 @@ DELIVERY_PLACEHOLDERS = (
     "sustituye",
     "siguiente_paso",
     "posicion",
+    "cambio",
 )
 # {sustituye}: empty, or this paragraph when earlier results went to the same client.
 REPLACES = (
@@ -72,7 +73,7 @@ Hola, {contacto}:
 {sustituye}Gracias por completar la autoevaluación del desarrollo como MSP de {empresa}. Su \
 puntuación global es {puntuacion}, que corresponde a la etapa {etapa}.{posicion}
 
-{siguiente_paso}
+{cambio}{siguiente_paso}
 
 Le adjuntamos:
 - un informe de una página (PDF) con su etapa, la media de cada área y un consejo para cada una;
@@ -99,6 +100,7 @@ class DeliverOptions:
     journal: Journal | None = None  # the folder's sending journal (default: its envios.jsonl)
     # A campaign's record: each copy's sha256 → when its original arrived (RunOptions.arrived).
     arrived: Mapping[str, float] | None = None
+    previous: tuple[Path, ...] = ()  # earlier rounds' summaries: {cambio} says what moved
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,9 @@ def _deliver(
     )
     if not copies:  # never «no ha respondido» for a client whose workbook is still unprocessed
         raise CampaignError(_no_results(results))
-    read = RunOptions(jobs=1, results_copies=True, arrived=options.arrived)
+    read = RunOptions(
+        jobs=1, results_copies=True, arrived=options.arrived, previous=options.previous
+    )
     outcomes = list(run(copies, read).files)
     index = ClientIndex(clients)
     contradictions = [
@@ -313,7 +317,23 @@ def _fill(
         "sustituye": replaces,
         "siguiente_paso": next_step(instrument, score, outcome.answers),
         "posicion": f" {shown.sentence} {_by_area(score, shown)}" if shown else "",
+        "cambio": _change_line(score, outcome.previous[-1]) + "\n\n" if outcome.previous else "",
     }
+
+
+def _change_line(score: Score, past: PastResult) -> str:
+    """One line on what moved since the client's latest earlier round."""
+    moved = change(score, past)
+    stage = (
+        f"sigue en la etapa {moved.stage_now.name}"
+        if moved.stage_before.id == moved.stage_now.id
+        else f"pasa de la etapa {moved.stage_before.name} a {moved.stage_now.name}"
+    )
+    return (
+        f"Desde {past.since}, su puntuación global ha pasado de "
+        f"{format_es(past.score.average, 2)} a {format_es(score.average, 2)} "
+        f"({signed_es(moved.average)}) y {stage}."
+    )
 
 
 def _draft(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from msp_assessment._files import write_bytes
 from msp_assessment.client import Client
-from msp_assessment.errors import CampaignError
+from msp_assessment.errors import CampaignError, UsageError
 from msp_assessment.text import EMAIL, spanish_date
 
 CLIENT_HEADER = "X-MSP-Client-Id"
@@ -93,7 +93,7 @@ def invitation_text(deadline: date | None) -> MessageText:
 def parse_sender(text: str) -> Address:
     name, address = parseaddr(text)
     if not EMAIL.match(address):
-        raise CampaignError(
+        raise UsageError(
             f"Remitente no válido: «{text}». Use --from 'Nombre <nombre@empresa.com>'."
         )
     user, _, domain = address.rpartition("@")
@@ -129,7 +129,9 @@ def render(
             raise CampaignError(f"Marcador desconocido {{{key}}} en el mensaje; use {known}.")
         value = values[key]
         if value is None:
-            raise CampaignError("El mensaje usa {fecha_limite}: indique la fecha con --deadline.")
+            raise UsageError("El mensaje usa {fecha_limite}: indique la fecha con --deadline.")
+        if value.endswith(".") and match.string.startswith(".", match.end()):
+            return value[:-1]  # «… S.L.» ending a sentence: one dot, not two
         return value
 
     return re.sub(r"\{([^{}\s]*)\}", fill, template)

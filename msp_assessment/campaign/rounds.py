@@ -58,6 +58,7 @@ def round_run(
         jobs=jobs,
         arrived=arrivals(campaign, round_),
         reference=campaign.root / round_.reference if round_.reference else None,
+        round_name=round_.name,
     )
     return RoundRun([campaign.folder(RETURNS, round_)], options)
 

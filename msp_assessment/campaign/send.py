@@ -80,6 +80,7 @@ class Delivery:
     subject: str
     outcome: Outcome
     error: str | None = None
+    results: bool = False  # a results message (deliver's), not an invitation or a reminder
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,7 @@ class Delivery:
             "subject": self.subject,
             "outcome": self.outcome.value,
             "error": self.error,
+            "results": self.results,
         }
 
 
@@ -98,6 +100,11 @@ class SendReport:
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for d in self.deliveries if d.outcome is outcome)
+
+    @property
+    def sent_results(self) -> bool:
+        """Results messages went out in this run."""
+        return any(d.results and d.outcome is Outcome.SENT for d in self.deliveries)
 
     @property
     def ok(self) -> bool:
@@ -271,7 +278,13 @@ def _send(
                     outcome, error, connection = _deliver(connection, journal, draft, msg)
                     sent += outcome is Outcome.SENT
             delivery = Delivery(
-                draft.name, key, str(msg["To"]), str(msg["Subject"]), outcome, error
+                draft.name,
+                key,
+                str(msg["To"]),
+                str(msg["Subject"]),
+                outcome,
+                error,
+                results=bool(msg[RESULT_HEADER]),
             )
             deliveries.append(delivery)
             if progress is not None:

@@ -24,7 +24,7 @@ from msp_assessment.campaign.messages import (
 from msp_assessment.campaign.send import JOURNAL_NAME, Journal
 from msp_assessment.client import Client, ClientIndex, file_stems, id_key
 from msp_assessment.client_list import read_client_list
-from msp_assessment.errors import CampaignError
+from msp_assessment.errors import CampaignError, UsageError
 from msp_assessment.instrument import load_instrument
 from msp_assessment.outcome import FileOutcome, Status, result_stamp
 from msp_assessment.problems import Code, Problem, grouped, shorten
@@ -143,12 +143,13 @@ def status(
 ) -> StatusReport:
     """Match returned workbooks to the client list and, if asked, write reminder drafts.
 
-    Raises CampaignError for a reminders folder or sender that cannot be used.
+    Raises UsageError without a sender or with one that cannot be used, CampaignError for a
+    reminders folder that cannot be used.
     """
     sender = None
     if options.reminders is not None:
         if options.sender is None:
-            raise CampaignError("Para escribir recordatorios indique el remitente con --from.")
+            raise UsageError("Para escribir recordatorios indique el remitente con --from.")
         sender = parse_sender(options.sender)
         _check_reminders_folder(options.reminders)  # early: before the workbooks are read
     listing = read_client_list(clients_path)

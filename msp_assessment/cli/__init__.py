@@ -16,6 +16,7 @@ from msp_assessment.cli import campaign as cli_campaign
 from msp_assessment.cli import folder as cli_folder
 from msp_assessment.cli.common import (
     CONTEXT,
+    Group,
     command,
     current_campaign,
     echo_json,
@@ -32,7 +33,14 @@ if TYPE_CHECKING:
 
 
 @click.group(
-    context_settings=CONTEXT, options_metavar="[OPCIONES]", subcommand_metavar="COMANDO [ARGS]..."
+    cls=Group,
+    context_settings=CONTEXT,
+    options_metavar="[OPCIONES]",
+    subcommand_metavar="COMANDO [ARGS]...",
+    examples=(
+        "msp-assessment process recibidos -o resultados",
+        "msp-assessment init campaña-msp --clients clientes.xlsx   (toda una campaña)",
+    ),
 )
 @click.version_option(package_name="msp-assessment", prog_name="msp-assessment")
 @click.option(
@@ -46,7 +54,11 @@ def cli(campaign: Path | None) -> None:
     los que le devuelven."""
 
 
-@command()
+@command(
+    "msp-assessment template",
+    "msp-assessment template -o alfa.xlsx --client-id CL-001 --company 'Alfa Sistemas, S.L.'",
+    interrupted="No se ha escrito el libro (nunca queda a medias): vuelva a ejecutar la orden.",
+)
 @click.option(
     "-o",
     "--output",
@@ -125,7 +137,12 @@ def _input_options(func: Callable[..., Any], *, required: bool = True) -> Callab
     )(func)
 
 
-@command()
+@command(
+    "msp-assessment process recibidos -o resultados",
+    "msp-assessment process recibidos -o resultados --clients clientes.xlsx --pdf",
+    interrupted="Los resultados ya escritos están completos y ningún archivo quedó a medias; "
+    "vuelva a ejecutar la misma orden para terminar el lote.",
+)
 @functools.partial(_input_options, required=False)
 @output_folder_option(
     "Carpeta donde se escriben los resultados (se crea si no existe).", required=False
@@ -267,7 +284,11 @@ def process(
     _run_and_report(paths, options, as_json)
 
 
-@command()
+@command(
+    "msp-assessment check recibidos",
+    "msp-assessment check recibidos/alfa.xlsx --json",
+    interrupted="No se ha escrito nada: vuelva a ejecutar la orden.",
+)
 @_input_options
 def check(
     paths: tuple[Path, ...], as_json: bool, recursive: bool, jobs: int | None, debug: bool
@@ -292,20 +313,10 @@ def _run_and_report(
     from msp_assessment.processing.run.pipeline import run
 
     bar = None if as_json else ProgressBar.for_terminal()
-    try:
+    try:  # Ctrl-C: the command says what was done (Command)
         report = run(list(paths), options, progress=bar.update if bar else None)
         if after is not None:
             after(report)
-    except KeyboardInterrupt:
-        if bar:
-            bar.close()
-            bar = None
-        click.echo(
-            "\nInterrumpido. Los resultados ya escritos están completos y ningún archivo quedó a "
-            "medias; vuelva a ejecutar la misma orden para terminar el lote.",
-            err=True,
-        )
-        sys.exit(130)
     finally:
         if bar:
             bar.close()
@@ -340,19 +351,49 @@ MAX_SKIPPED_SHOWN = 20  # «Omitido» lines; the JSON report lists every one
 
 
 def _next_after_run(report: Report, options: RunOptions) -> None:
+    """What to do after process or check, from what came of it and what the user has (a client
+    list, a campaign)."""
     from msp_assessment.outcome import Status
 
-    if options.output_dir is None:
+    scored, to_review = report.count(Status.SCORED), report.count(Status.INVALID)
+    out = options.output_dir
+    if not scored and not to_review:  # nothing could be read
+        next_step(
+            "cada línea ILEGIBLE dice qué hacer con su archivo; pida esos libros de nuevo y "
+            "vuelva a ejecutar la misma orden."
+        )
+    elif out is None:
         next_step(
             "escriba los resultados y el resumen con «msp-assessment process RUTA -o CARPETA»."
+            if scored
+            else "escriba con «msp-assessment process RUTA -o CARPETA» una copia -revisar.xlsx "
+            "de cada libro con problemas, que dice al cliente qué corregir."
         )
-    elif report.count(Status.SCORED):
+    elif report.outside:
+        next_step(
+            "compruebe de quién son los libros sin cliente en la lista (hoja Incidencias del "
+            "resumen), corrija el libro o la lista y vuelva a ejecutar la misma orden; después, "
+            "prepare los correos de resultados con «msp-assessment deliver»."
+        )
+    elif scored and options.clients is None:
+        next_step(
+            f"revise {report.summary or out}; para enviar a cada cliente sus resultados, con su "
+            f"lista de clientes (id., empresa y email): «msp-assessment deliver CLIENTES {out} "
+            "-o CARPETA --from REMITENTE»."
+        )
+    elif scored:
         next_step(
             f"prepare el correo de resultados de cada cliente con «msp-assessment deliver "
-            f"CLIENTES {options.output_dir} -o CARPETA --from REMITENTE».",
+            f"CLIENTES {out} -o CARPETA --from REMITENTE».",
             "prepare el correo de resultados de cada cliente con «msp-assessment deliver».",
         )
-    elif not report.ok:
+    elif options.clients is None:
+        next_step(
+            f"envíe a cada cliente su copia -revisar.xlsx de {out}, que dice qué corregir, o, con "
+            "su lista de clientes, escriba recordatorios con «msp-assessment status CLIENTES RUTA "
+            "--reminders CARPETA --from REMITENTE»."
+        )
+    else:
         next_step(
             "pida a los clientes que corrijan sus libros con «msp-assessment status CLIENTES RUTA "
             "--reminders CARPETA --from REMITENTE».",
@@ -360,16 +401,16 @@ def _next_after_run(report: Report, options: RunOptions) -> None:
         )
 
 
-for _command in (
-    template,
+for _command in (  # the help lists them in this order: a single batch, then a campaign's steps
     process,
     check,
+    template,
+    cli_folder.init,
     cli_campaign.prepare,
     cli_campaign.send,
+    cli_campaign.collect,
     cli_campaign.status,
     cli_campaign.deliver,
-    cli_campaign.collect,
-    cli_folder.init,
     cli_folder.round_group,
     cli_folder.forget,
     cli_folder.login,

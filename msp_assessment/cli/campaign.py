@@ -75,7 +75,12 @@ def _message_option(placeholders: str) -> Callable[[Callable[..., Any]], Callabl
     )
 
 
-@command()
+@command(
+    "msp-assessment prepare   (en una carpeta de campaña)",
+    "msp-assessment prepare clientes.xlsx -o invitaciones --from 'Canal <canal@fab.es>'",
+    interrupted="Los borradores ya escritos están completos y no se ha enviado nada; vuelva a "
+    "ejecutar la orden con --force para escribirlos todos de nuevo.",
+)
 @_list_option
 @output_folder_option("Carpeta donde se escriben los libros y los borradores .eml.", required=False)
 @_sender_option
@@ -139,7 +144,13 @@ def prepare(
     sys.exit(0 if report.ok else 1)
 
 
-@command()
+@command(
+    "msp-assessment send --dry-run   (en una carpeta de campaña: qué se enviaría)",
+    "msp-assessment send invitaciones --smtp-host smtp.office365.com --starttls --user yo@fab.es",
+    interrupted="Cada mensaje enviado consta en el registro de envíos; vuelva a ejecutar la "
+    "orden: solo se envía lo pendiente y nunca se duplica un mensaje (uno que quedaba a medias se "
+    "indica como DESCONOCIDO).",
+)
 @click.argument(
     "folder",
     metavar="[CARPETA]",
@@ -276,17 +287,32 @@ def send(
         )
         if not report.ok:
             next_step("revise lo indicado y repita la misma orden: solo se envía lo pendiente.")
-        elif not dry_run:
+        elif dry_run:
+            next_step("envíelos con la misma orden sin --dry-run.")
+        elif report.sent_results:
+            next_step(
+                "vea a quién le han llegado sus resultados con «msp-assessment status CLIENTES "
+                f"RECIBIDOS --delivered {folder}».",
+                "vea a quién le han llegado sus resultados con «msp-assessment status»; para la "
+                "ronda siguiente, «msp-assessment round new NOMBRE».",
+            )
+        else:
             next_step(
                 "guarde en una carpeta los libros que le devuelvan y vea quién falta con "
                 "«msp-assessment status CLIENTES CARPETA».",
-                "guarde en la carpeta recibidos de la ronda los libros que le devuelvan y vea "
-                "quién falta con «msp-assessment status».",
+                "recoja las respuestas con «msp-assessment collect» (o guarde en la carpeta "
+                "recibidos de la ronda los libros que le devuelvan) y vea quién falta con "
+                "«msp-assessment status».",
             )
     sys.exit(0 if report.ok else 1)
 
 
-@command()
+@command(
+    "msp-assessment status --reminders   (en una carpeta de campaña)",
+    "msp-assessment status clientes.xlsx recibidos",
+    interrupted="No se ha enviado nada y ningún recordatorio quedó a medias: vuelva a ejecutar "
+    "la orden.",
+)
 @_list_option
 @click.argument(
     "paths",
@@ -411,7 +437,12 @@ def status(
         )
 
 
-@command()
+@command(
+    "msp-assessment deliver   (en una carpeta de campaña)",
+    "msp-assessment deliver clientes.xlsx resultados -o entrega --from 'Canal <canal@fab.es>'",
+    interrupted="Los borradores ya escritos están completos y no se ha enviado nada; vuelva a "
+    "ejecutar la orden (fuera de una campaña, con --force) para escribirlos todos de nuevo.",
+)
 @_list_option
 @click.argument(
     "results",
@@ -424,8 +455,16 @@ def status(
 )
 @_sender_option
 @_message_option(
-    "{empresa}, {contacto}, {puntuacion}, {etapa}, {posicion}, {siguiente_paso}, "
+    "{empresa}, {contacto}, {puntuacion}, {etapa}, {posicion}, {cambio}, {siguiente_paso}, "
     "{area_mas_debil} y {consejo}"
+)
+@click.option(
+    "--previous",
+    metavar="RESUMEN",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="resumen.xlsx de una ronda anterior: el correo dice qué ha cambiado desde ella [en una "
+    "campaña: el de la ronda anterior].",
 )
 @_force_drafts_option
 @_json_option
@@ -435,6 +474,7 @@ def deliver(
     output: Path | None,
     sender: str | None,
     message: Path | None,
+    previous: tuple[Path, ...],
     force: bool,
     as_json: bool,
 ) -> None:
@@ -449,7 +489,7 @@ def deliver(
     from msp_assessment.campaign.messages import MessageText
 
     journal, arrived = None, None
-    if clients is None:  # the campaign's round: resultados/ → entrega/
+    if clients is None:  # the campaign's round: resultados/ → entrega/ (its last round too)
         from msp_assessment.campaign.folder import DELIVERY, RESULTS
 
         campaign = current_campaign("CLIENTES y RESULTADOS")
@@ -458,10 +498,12 @@ def deliver(
         force = True  # its journal keeps a result from going out twice
         journal = campaign.journal(output)
         arrived = campaign_copy_arrivals(campaign)
+        last = campaign.previous_summary()
+        previous = previous or ((last,) if last else ())
     if results is None or output is None or sender is None:
         raise click.UsageError("Faltan RESULTADOS, -o CARPETA y --from REMITENTE.")
     text = MessageText.from_file(message) if message else None
-    options = DeliverOptions(sender, text, force, journal, arrived)
+    options = DeliverOptions(sender, text, force, journal, arrived, previous)
     report = run_deliver(clients, results, output, options)
     if as_json:
         echo_json(report.to_dict())
@@ -510,9 +552,19 @@ def campaign_asked(campaign: Any) -> dict[str, Any]:
 
 
 IMAP_PASSWORD_ENV = "MSP_IMAP_PASSWORD"
+COLLECT_WIDTH = len("FUERA DE LA LISTA")  # the longest of collect's labels
 
 
-@command()
+def _collect_line(label: str, *parts: str) -> None:
+    click.echo(" · ".join([f"{label:<{COLLECT_WIDTH}}", *map(str, parts)]))
+
+
+@command(
+    "msp-assessment collect --imap-host imap.gmail.com --imap-user canal@fabricante.es",
+    "msp-assessment collect correos.mbox -o recibidos --clients clientes.xlsx",
+    interrupted="Los libros ya guardados están completos; vuelva a ejecutar la orden: guarda "
+    "solo lo que falta y nunca dos veces el mismo libro.",
+)
 @click.argument(
     "source",
     metavar="[CORREOS]",
@@ -622,17 +674,17 @@ def collect(
         echo_json(report.to_dict())
         sys.exit(1 if report.problems else 0)
     for item in report.saved:
-        click.echo(f"GUARDADO   · {item.path} · de {item.sender} · {item.attachment}")
+        _collect_line("GUARDADO", item.path, f"de {item.sender}", item.attachment)
     for missing in report.unusable:
-        who = f"{missing.client.id} · " if missing.client else ""
-        click.echo(f"SIN LIBRO  · {who}{missing.sender} · «{missing.subject}» · {missing.what}")
+        who = [missing.client.id or ""] if missing.client else []
+        _collect_line("SIN LIBRO", *who, missing.sender, f"«{missing.subject}»", missing.what)
     for bounce in report.bounces:
-        who = f"{bounce.client.id} · " if bounce.client else ""
-        click.echo(f"REBOTADO   · {who}{bounce.recipient} · {bounce.reason}")
+        who = [bounce.client.id or ""] if bounce.client else []
+        _collect_line("REBOTADO", *who, bounce.recipient, bounce.reason)
     for sender in report.strangers:
-        click.echo(f"FUERA DE LA LISTA · {sender} envió un libro y no está en la lista de clientes")
+        _collect_line("FUERA DE LA LISTA", f"{sender} envió un libro y no está en la lista")
     for where, problem in report.problems:
-        click.echo(f"NO GUARDADO · {where} · {problem.message}")
+        _collect_line("NO GUARDADO", str(where), problem.message)
     click.echo(
         f"Total: {count(len(report.saved), 'libro guardado', 'libros guardados')} · "
         f"{count(report.already, 'ya recogido antes', 'ya recogidos antes')} · "

@@ -21,12 +21,50 @@ _click_es.install()
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class Command(click.Command):
+# Exit codes, one meaning each for every command (the README's «Códigos de salida»).
+EXIT_DONE = 0  # everything asked is done
+EXIT_PENDING = 1  # the command ran, and something is left to fix or could not be done
+EXIT_USAGE = 2  # the command was written wrong (click's own code for usage errors)
+EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's code for a command stopped by SIGINT
+
+RERUN = "Nada ha quedado a medias: vuelva a ejecutar la misma orden."
+
+
+class Examples:
+    """A command's or group's help ends with one or two examples, each line as written."""
+
+    examples: tuple[str, ...] = ()
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.examples:
+            with formatter.section("Ejemplos"):
+                for line in self.examples:
+                    formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first sentence whole (the group's list wraps it), never cut with «...»."""
+        text: str = super().get_short_help_str(limit=10_000)  # type: ignore[misc]
+        return text
+
+
+class Command(Examples, click.Command):
     """Every command of ours: what stops it reaches the user as one Spanish line, in one place.
 
     The library's errors (``MspError``: a usage error exits 2 with the command's usage, any other
     exits 1) and the system's (a read-only or full folder, a missing file) never show a trace.
+    Ctrl-C says what was done and what running the command again will do (``interrupted``),
+    and exits 130.
     """
+
+    def __init__(
+        self,
+        *args: Any,
+        examples: tuple[str, ...] = (),
+        interrupted: str = RERUN,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.examples, self.interrupted = examples, interrupted
 
     def invoke(self, ctx: click.Context) -> Any:
         from msp_assessment.errors import MspError, UsageError, describe_os_error
@@ -36,6 +74,10 @@ class Command(click.Command):
         sys.stdout = PrintableStream(stdout)
         try:
             return super().invoke(ctx)
+        except (KeyboardInterrupt, click.Abort):  # Abort: Ctrl-C at one of click's prompts
+            sys.stdout = stdout
+            click.echo(f"\nInterrumpido. {self.interrupted}", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except UsageError as err:
             raise click.UsageError(printable(str(err)), ctx) from None
         except MspError as err:
@@ -89,9 +131,30 @@ class Day(click.ParamType):  # type: ignore[type-arg]  # generic only in newer c
 DAY = Day()
 
 
-def command() -> Callable[[Callable[..., Any]], click.Command]:
-    """A command with Spanish metavars and our context settings (cli/__init__.py registers it)."""
-    return click.command(cls=Command, context_settings=CONTEXT, options_metavar="[OPCIONES]")
+class Group(Examples, click.Group):
+    """A group of commands whose help, too, ends with examples."""
+
+    def __init__(self, *args: Any, examples: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.examples = examples
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """In the order they were added (a campaign's order), not alphabetical."""
+        return list(self.commands)
+
+
+def command(
+    *examples: str, interrupted: str = RERUN
+) -> Callable[[Callable[..., Any]], click.Command]:
+    """A command with Spanish metavars and our context settings (cli/__init__.py registers it),
+    the ``examples`` its help ends with and what Ctrl-C says (``interrupted``)."""
+    return click.command(
+        cls=Command,
+        context_settings=CONTEXT,
+        options_metavar="[OPCIONES]",
+        examples=examples,
+        interrupted=interrupted,
+    )
 
 
 def output_folder_option(

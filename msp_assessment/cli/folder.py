@@ -13,6 +13,7 @@ from msp_assessment.cli.common import (
     CONTEXT,
     DAY,
     Command,
+    Group,
     command,
     current_campaign,
     echo_json,
@@ -38,7 +39,10 @@ def _new_campaign_folder(ctx: click.Context, param: click.Parameter, value: Path
     return value
 
 
-@command()
+@command(
+    "msp-assessment init campaña-msp   (pregunta lo que falte)",
+    "msp-assessment init campaña-msp --clients clientes.xlsx --deadline 15/12/2026",
+)
 @click.argument(
     "folder",
     metavar="CARPETA",
@@ -128,6 +132,8 @@ def init(
 
 @click.group(
     "round",
+    cls=Group,
+    examples=("msp-assessment round new 2027 --deadline 15/06/2027", "msp-assessment round freeze"),
     context_settings=CONTEXT,
     options_metavar="[OPCIONES]",
     subcommand_metavar="COMANDO [ARGS]...",
@@ -136,7 +142,16 @@ def round_group() -> None:
     """Las rondas de una campaña."""
 
 
-@round_group.command("new", cls=Command, context_settings=CONTEXT, options_metavar="[OPCIONES]")
+@round_group.command(
+    "new",
+    cls=Command,
+    context_settings=CONTEXT,
+    options_metavar="[OPCIONES]",
+    examples=(
+        "msp-assessment round new 2027",
+        "msp-assessment round new 2027-T2 --deadline 30/06/2027",
+    ),
+)
 @click.argument("name", metavar="NOMBRE")
 @click.option("--deadline", type=DAY, metavar="FECHA", help="Fecha límite de la ronda.")
 def round_new(name: str, deadline: date | None) -> None:
@@ -149,12 +164,16 @@ def round_new(name: str, deadline: date | None) -> None:
     next_step("prepare sus invitaciones con «msp-assessment prepare».")
 
 
-@round_group.command("freeze", cls=Command, context_settings=CONTEXT, options_metavar="[OPCIONES]")
+@round_group.command(
+    "freeze",
+    cls=Command,
+    context_settings=CONTEXT,
+    options_metavar="[OPCIONES]",
+    examples=("msp-assessment round freeze   (en una carpeta de campaña)",),
+)
 def round_freeze() -> None:
     """Congela la referencia de la ronda: sus clientes se comparan desde ahora con los
     puntuados hasta hoy, de modo que una respuesta tardía no cambia los informes ya enviados.
-
-    Ejemplo: msp-assessment round freeze
     """
     from msp_assessment.campaign.folder import freeze_reference
 
@@ -167,7 +186,7 @@ def round_freeze() -> None:
     next_step("procese las respuestas tardías con «msp-assessment process».")
 
 
-@command()
+@command("msp-assessment forget CL-017", "msp-assessment forget CL-017 --json")
 @click.argument("client_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Imprime el informe como JSON.")
 def forget(client_id: str, as_json: bool) -> None:
@@ -183,7 +202,10 @@ def forget(client_id: str, as_json: bool) -> None:
         click.echo(line)
 
 
-@command()
+@command(
+    "msp-assessment login --client-id ID-DE-LA-APLICACIÓN --tenant contoso.onmicrosoft.com",
+    "msp-assessment login   (otra vez, con la aplicación ya guardada en la campaña)",
+)
 @click.option(
     "--client-id", metavar="ID", help="Id. de la aplicación registrada en Microsoft Entra."
 )

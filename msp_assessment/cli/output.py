@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import PurePath
 from typing import Any
 
 import click
 
+from msp_assessment.instrument.model import load_instrument
 from msp_assessment.outcome import FileOutcome, Report, Status, Tally
+from msp_assessment.problems import grouped
 from msp_assessment.text import count, format_es
 
 LABELS = {
@@ -18,30 +21,35 @@ LABELS = {
     Status.UNREADABLE: "ILEGIBLE",
 }
 SUPERSEDED_LABEL = "SUSTITUIDO"
+LABEL_WIDTH = max(len(label) for label in [*LABELS.values(), SUPERSEDED_LABEL])
 MIN_FILES_FOR_BAR = 5
+MAX_LISTED = 10  # pending clients or workbooks of no client named in one line; the JSON has all
 
 
 def describe(outcome: FileOutcome, superseded_by: str | None = None) -> str:
-    """One line: status, file, client, then the global average and stage or the first problem
-    (or, for a workbook with problems that a newer one replaces, the one that counts)."""
-    if superseded_by is not None and outcome.status is Status.INVALID:
-        return " · ".join(
-            [
-                f"{SUPERSEDED_LABEL:<9}",
-                outcome.path,
-                outcome.client.display_name,
-                f"corregido en {superseded_by}",
-            ]
-        )
-    parts = [f"{LABELS[outcome.status]:<9}", outcome.path]
+    """One line: status, file, client, then the global average and stage or the first problem;
+    a workbook that a newer one of its client replaces says so, and which one counts."""
+    if superseded_by is not None:
+        parts = [f"{SUPERSEDED_LABEL:<{LABEL_WIDTH}}", outcome.path, outcome.client.display_name]
+        if PurePath(superseded_by).parent == PurePath(outcome.path).parent:
+            superseded_by = PurePath(superseded_by).name  # in the same folder: its name says it
+        if outcome.score is not None:
+            parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
+            parts.append(f"no cuenta: cuenta el más reciente, {superseded_by}")
+        else:
+            parts.append(f"corregido en {superseded_by}")
+        return " · ".join(parts)
+    parts = [f"{LABELS[outcome.status]:<{LABEL_WIDTH}}", outcome.path]
     if outcome.status is not Status.UNREADABLE:
         parts.append(outcome.client.display_name)
     if outcome.score is not None:
         parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
-    elif outcome.problems:
-        first = outcome.problems[0].message
-        more = len(outcome.problems) - 1
-        parts.append(first + (f" (y {count(more, 'problema')} más)" if more else ""))
+    elif outcome.problems:  # grouped as the review copy and the reminder list them
+        instrument = load_instrument()
+        names = [area.name for area in instrument.areas]
+        first, *rest = grouped(outcome.problems, names, len(instrument.statements))
+        more = len(rest)
+        parts.append(first.message + (f" (y {count(more, 'problema')} más)" if more else ""))
     return " · ".join(parts)
 
 
@@ -50,10 +58,20 @@ def render_report(report: Report) -> Iterator[str]:
     for outcome in report.files:
         yield describe(outcome, replaced_by.get(outcome.path))
     yield total_line(report.tally)
-    scored = {f.path for f in report.files if f.status is Status.SCORED}
-    for old, new in report.superseded:
-        if old in scored and report.summary:
-            yield f"Sustituido: {old} no cuenta en el resumen; cuenta el más reciente, {new}"
+    if report.response is not None:  # a client list
+        yield f"Clientes: {report.response}"
+    if report.pending:
+        shown = ", ".join(report.pending[:MAX_LISTED])
+        more = len(report.pending) - MAX_LISTED
+        yield f"Pendientes: {shown}" + (f" y {more} más" if more > 0 else "") + "."
+    if report.outside:
+        shown = ", ".join(report.outside[:MAX_LISTED])
+        more = len(report.outside) - MAX_LISTED
+        yield (
+            f"Sin cliente en la lista: {count(len(report.outside), 'libro')} ({shown}"
+            + (f" y {more} más" if more > 0 else "")
+            + "); no cuentan en la tasa de respuesta: vea la hoja Incidencias del resumen."
+        )
     if report.summary:
         yield f"Resumen: {report.summary}"
     if report.csv:

@@ -44,7 +44,7 @@ from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, PastResult, change
 from msp_assessment.report.fonts import SPANISH, FixedFont
 from msp_assessment.scoring import CHART_TITLE, Score, area_next_stage, computation
-from msp_assessment.text import count, day_label, format_es, signed_es
+from msp_assessment.text import count, date_text, format_es, signed_es
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
@@ -335,7 +335,7 @@ def _who(page: _Page, client: Client, when: str | None, missing: set[str]) -> No
     rows = [
         ("Empresa", client.company),
         ("Contacto", client.contact),
-        ("Fecha de las respuestas", when),
+        ("Fecha de las respuestas", date_text(when)),
     ]
     for label, value in rows:
         page.y -= 8 * LEADING + 1
@@ -382,9 +382,7 @@ def _global(page: _Page, score: Score) -> None:
 def _evolution(page: _Page, score: Score, past: tuple[PastResult, ...]) -> None:
     """One line: the global average in each earlier round and now, the change and the stages."""
     # In words, not arrows: the embedded font has no «→».
-    rounds = ", ".join(
-        f"{format_es(p.score.average, 2)} el {day_label(p.round_date)}" for p in past[-3:]
-    )
+    rounds = ", ".join(f"{format_es(p.score.average, 2)} {p.when}" for p in past[-3:])
     moved = change(score, past[-1])
     stage = (
         f"sigue en {moved.stage_now.name}"

@@ -35,6 +35,7 @@ WRAP_CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 CENTER = Alignment(horizontal="center", vertical="center")
 TOP = Alignment(vertical="top")
 TOP_CENTER = Alignment(horizontal="center", vertical="top")
+LEFT = Alignment(horizontal="left")  # a date or number beside text, where the text starts
 _thin = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 

@@ -61,8 +61,10 @@ LOOKS: dict[str, Look] = {
         fill=palette.ANSWER_FILL,
         border=palette.BORDER,
         alignment=palette.CENTER,
-        number_format="mm-dd-yy",  # built-in 14: the reader's short date (DD/MM/AAAA in Spain)
+        number_format=palette.DATE_FORMAT,
     ),
+    # A date, DD/MM/AAAA whatever the reader's settings (as Resumen writes them).
+    "date": Look(alignment=palette.LEFT, number_format=palette.DATE_FORMAT),
     "boxed_wrap": Look(border=palette.BORDER, alignment=palette.WRAP),
     # Only its fill is used: marked cells keep their own look.
     "problem": Look(fill=palette.PROBLEM_FILL),
@@ -96,14 +98,23 @@ def styles() -> Styles:
     fonts: list[Font] = []
     fills: list[PatternFill] = []
     borders: list[Border] = []
+    formats: list[str] = []  # the codes no package has built in
     looks = []
     for name, look in LOOKS.items():
-        number_format = BUILTIN_FORMATS_REVERSE[look.number_format] if look.number_format else 0
+        code = look.number_format
+        custom = code is not None and code not in BUILTIN_FORMATS_REVERSE
+        if code is None:
+            number_format = 0
+        elif custom:
+            number_format = _place_code(code, formats)
+        else:
+            number_format = BUILTIN_FORMATS_REVERSE[code]
         alignment = None if look.alignment is None else tostring(look.alignment.to_tree())
         looks.append(
             LookIndexes(
                 name,
                 number_format,
+                custom,
                 _place(look.font, fonts),
                 _place(look.fill, fills),
                 _place(look.border, borders),
@@ -115,7 +126,14 @@ def styles() -> Styles:
         tuple(tostring(f.to_tree()) for f in fills),
         tuple(tostring(b.to_tree()) for b in borders),
         tuple(looks),
+        tuple(formats),
     )
+
+
+def _place_code(code: str, table: list[str]) -> int:
+    if code not in table:
+        table.append(code)
+    return table.index(code)
 
 
 def _place(used: Style | None, table: list[Style]) -> int | None:

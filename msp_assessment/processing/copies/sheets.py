@@ -4,6 +4,7 @@ it as SpreadsheetML, and the splice adds it to the client's own package)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -21,7 +22,7 @@ from msp_assessment.scoring import (
     computation,
     global_next_stage,
 )
-from msp_assessment.text import count, day_label, format_es, signed_es
+from msp_assessment.text import count, format_es, parse_date, signed_es
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 
@@ -72,18 +73,18 @@ def results_draft(
 def _client_section(d: Draft, row: int, client: Client, when: str | None, source: str) -> int:
     """Who answered, from ``row``; the last row used."""
     d.put(row, 1, "Datos de la empresa", "heading")
-    client_rows = [
+    client_rows: list[tuple[str, object]] = [
         ("Empresa", client.company),
         ("Contacto", client.contact),
         ("Email", client.email),
-        ("Fecha", when),
+        ("Fecha", parse_date(when) or when),  # a real date, however it was typed
         (contract.CLIENT_ID_LABEL, client.id),
         ("Archivo recibido", source),
     ]
     for label, value in client_rows:
         row += 1
         d.put(row, 1, label, "bold")
-        d.put(row, 2, value or "—")
+        d.put(row, 2, value or "—", "date" if isinstance(value, date) else None)
     return row
 
 
@@ -154,7 +155,7 @@ def _evolution_section(d: Draft, row: int, score: Score, past: tuple[PastResult,
     d.put(row, 1, "Evolución", "heading")
     row += 1
     now = 2 + len(past)  # the column of this round
-    dates = [f"Media {day_label(p.round_date)}" for p in past]
+    dates = [f"Media {p.label}" for p in past]
     header(d, row, ["Área", *dates, "Media actual", "Cambio"])
     d.heights[row] = 30  # the dates wrap onto a second line
     d.chart_header_row = row
@@ -307,7 +308,7 @@ def plan_draft(
     headers = list(PLAN_HEADERS)
     moved = change(score, past[-1]) if past else None
     if moved is not None:  # «Cambio desde …» after the stage
-        headers.insert(2, f"Cambio desde el {day_label(past[-1].round_date)}")
+        headers.insert(2, f"Cambio desde {past[-1].since}")
     sizes = PLAN_WIDTHS_WITH_CHANGE if moved is not None else PLAN_WIDTHS
     widths = {get_column_letter(i): float(w) for i, w in enumerate(sizes, start=1)}
     d = Draft(widths=widths, landscape=True, repeat_row=PLAN_FIRST_ROW - 1, selected=False)
@@ -317,7 +318,7 @@ def plan_draft(
     paragraph(d, 2, _global_plan(instrument, score))
     paragraph(d, 3, PLAN_NOTE)
     if moved is not None:
-        paragraph(d, 4, f"Desde el {day_label(past[-1].round_date)}: {_moved_text(moved)}")
+        paragraph(d, 4, f"Desde {past[-1].since}: {_moved_text(moved)}")
     header(d, PLAN_FIRST_ROW - 1, headers)
     d.heights[PLAN_FIRST_ROW - 1] = 30
     ordered = sorted(score.areas, key=lambda a: (a.average, a.area.number))

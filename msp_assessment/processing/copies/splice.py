@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -79,6 +80,7 @@ _OURS = {
     name.casefold() for name in (contract.RESULTS_SHEET, contract.REVIEW_SHEET, contract.PLAN_SHEET)
 }
 NOTES_RELS = ("rIdMspComments", "rIdMspNotes")
+_HIDDEN = frozenset({contract.META_SHEET})  # our sheets a client never sees
 
 
 def splice_results(
@@ -116,7 +118,10 @@ def splice_results(
     drawing_part = edit.free("xl/drawings/drawing{}.xml")
     chart_part = edit.free("xl/charts/chart{}.xml")
     book.add_first_sheet(
-        contract.RESULTS_SHEET, sheet, render_sheet(draft, added.xf, "rId1", *_PAGE), draft
+        contract.RESULTS_SHEET,
+        sheet,
+        render_sheet(draft, added.xf, "rId1", *_PAGE, book.epoch),
+        draft,
     )
     edit.parts[rels_part(sheet)] = relationships_part(
         [("rId1", f"{DOC_RELS}/drawing", relative(drawing_part, sheet))]
@@ -129,7 +134,7 @@ def splice_results(
     edit.add_content_types([(drawing_part, DRAWING_TYPE), (chart_part, CHART_TYPE)])
     if plan is not None:
         plan_part = edit.free("xl/worksheets/sheet{}.xml")
-        xml = render_sheet(plan, added.xf, None, *_PAGE)
+        xml = render_sheet(plan, added.xf, None, *_PAGE, book.epoch)
         book.add_sheet(contract.PLAN_SHEET, plan_part, xml, plan, 1)
     return edit.to_bytes()
 
@@ -157,7 +162,7 @@ def splice_review(
         _add_notes(edit, parts[title], restyled_sheet, messages)
     first = book.first_sheet_part()
     book.add_first_sheet(
-        contract.REVIEW_SHEET, first, render_sheet(draft, added.xf, None, *_PAGE), draft
+        contract.REVIEW_SHEET, first, render_sheet(draft, added.xf, None, *_PAGE, book.epoch), draft
     )
     return edit.to_bytes()
 
@@ -253,7 +258,14 @@ class _Workbook:
             sheet = rels[rel][1]
             by_title[name] = sheet
             edit.parts[sheet] = worksheet_part.unselect(edit.parts[sheet])
+        # Our own sheet hidden again: a program the client saved with may have shown it.
+        edit.parts[part] = workbook_part.hide_sheets(edit.parts[part], _HIDDEN)
         return cls(edit, part, rels, sheets, by_title, placeholder)
+
+    @property
+    def epoch(self) -> date:
+        """The day its date serials count from."""
+        return workbook_part.date_epoch(self.edit.parts[self.part])
 
     def sheet_id(self, title: str) -> int:
         """The sheetId of ``title`` (what the calculation chain names sheets by)."""

@@ -8,12 +8,14 @@ caller says which cell-format index each look has in the package it writes into.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from openpyxl.utils.cell import get_column_letter
 
 from msp_assessment.processing.ooxml.package import DOC_RELS, MAIN, XML_DECLARATION
+from msp_assessment.processing.ooxml.workbook_part import WINDOWS_EPOCH
 from msp_assessment.text import clean_text
 
 
@@ -52,9 +54,11 @@ def render_sheet(
     drawing_id: str | None,
     margins: dict[str, float],
     footer: str,
+    epoch: date = WINDOWS_EPOCH,
 ) -> bytes:
     """The worksheet part: ``xf`` gives each look's cell-format index in the target package;
-    ``margins`` (inches by side) and the centred ``footer`` are the page's."""
+    ``margins`` (inches by side) and the centred ``footer`` are the page's; a date is the
+    serial of the package's date system (``epoch``)."""
     if d.freeze_row is None:
         view = '<selection activeCell="A1" sqref="A1"/>'
     else:
@@ -81,6 +85,8 @@ def render_sheet(
         size = f' ht="{height}" customHeight="1"' if height is not None else ""
         out.append(f'<row r="{row}"{size}>')
         for col, (value, look) in sorted(d.cells.get(row, {}).items()):
+            if isinstance(value, date):
+                value = (value - epoch).days
             out.append(_cell(f"{get_column_letter(col)}{row}", value, xf[look] if look else 0))
         out.append("</row>")
     out.append("</sheetData>")
@@ -131,7 +137,8 @@ class LookIndexes(NamedTuple):
     the ones added (None: the package's default)."""
 
     name: str
-    number_format: int
+    number_format: int  # a built-in format's id, or (custom) the place of its code in formats
+    custom: bool
     font: int | None
     fill: int | None
     border: int | None
@@ -150,9 +157,15 @@ class Styles:
     fills: tuple[bytes, ...]
     borders: tuple[bytes, ...]
     looks: tuple[LookIndexes, ...]
+    formats: tuple[str, ...] = ()  # the number format codes that are not built in
 
-    def xf(self, look: int, font_base: int, fill_base: int, border_base: int) -> bytes:
-        _, number_format, font, fill, border, alignment = self.looks[look]
+    def xf(
+        self, look: int, font_base: int, fill_base: int, border_base: int, format_base: int = 0
+    ) -> bytes:
+        """The look's xf; the custom formats get the ids ``format_base`` on in the package."""
+        _, number_format, custom, font, fill, border, alignment = self.looks[look]
+        if custom:
+            number_format += format_base
         attrs = [
             f'numFmtId="{number_format}"',
             f'fontId="{0 if font is None else font_base + font}"',

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from msp_assessment.processing.ooxml.package import MAIN, SpliceDeclinedError, insert_before
 from msp_assessment.processing.ooxml.sheetml import Styles
 
 _XF = re.compile(rb"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
 _CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>")
+_STYLESHEET = re.compile(rb"<styleSheet\b[^>]*>")
 _FILL_ATTRS = re.compile(rb"""\s(?:fillId|applyFill)=["'][0-9a-z]*["']""")
 
 
@@ -37,12 +39,13 @@ def append_styles(
         if node is None:
             raise SpliceDeclinedError(f"styles without {tag}")
         counts[tag] = len(node)
+    data, format_base = _append_formats(data, root, ours.formats)
     added = {
         "fonts": ours.fonts,
         "fills": ours.fills,
         "borders": ours.borders,
         "cellXfs": tuple(
-            ours.xf(i, counts["fonts"], counts["fills"], counts["borders"])
+            ours.xf(i, counts["fonts"], counts["fills"], counts["borders"], format_base)
             for i in range(len(ours.looks))
         ),
     }
@@ -51,6 +54,36 @@ def append_styles(
     xf = {look.name: counts["cellXfs"] + i for i, look in enumerate(ours.looks)}
     fills = {look.name: counts["fills"] + look.fill for look in ours.looks if look.fill is not None}
     return data, AddedStyles(xf, fills)
+
+
+FIRST_CUSTOM_FORMAT = 164  # ids below are Excel's built-in number formats
+
+
+def _append_formats(
+    data: bytes, root: ElementTree.Element, codes: tuple[str, ...]
+) -> tuple[bytes, int]:
+    """``codes`` added as number formats after the package's own; the id of the first."""
+    node = root.find(f"{{{MAIN}}}numFmts")
+    used = [
+        int(n.get("numFmtId", "0"))
+        for n in (() if node is None else node)
+        if n.get("numFmtId", "").isdigit()
+    ]
+    base = max([FIRST_CUSTOM_FORMAT - 1, *used]) + 1
+    if not codes:
+        return data, base
+    elements = tuple(
+        b'<numFmt numFmtId="%d" formatCode="%s"/>'
+        % (base + i, escape(code, {'"': "&quot;"}).encode())
+        for i, code in enumerate(codes)
+    )
+    if node is not None:
+        return append_children(data, b"numFmts", elements, len(node) + len(elements)), base
+    opening = _STYLESHEET.search(data)  # numFmts comes first in a styleSheet
+    if opening is None or opening.group(0).endswith(b"/>"):
+        raise SpliceDeclinedError("styleSheet not in the expected form")
+    listed = b'<numFmts count="%d">' % len(elements) + b"".join(elements) + b"</numFmts>"
+    return data[: opening.end()] + listed + data[opening.end() :], base
 
 
 def add_fill_copies(data: bytes, xfs: list[int], fill: int) -> tuple[bytes, dict[int, int]]:

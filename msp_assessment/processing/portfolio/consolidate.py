@@ -26,8 +26,8 @@ from msp_assessment.problems import Code, Problem, problem
 from msp_assessment.processing.portfolio.counting import Superseded, resolve_clients
 from msp_assessment.processing.portfolio.roster import ClientStatus, State, match_clients
 from msp_assessment.processing.portfolio.rounds import Round, round_date_of
-from msp_assessment.scoring import stage_for
-from msp_assessment.text import count, fold, format_es, parse_date, printable
+from msp_assessment.scoring import Score, stage_for
+from msp_assessment.text import count, date_text, day_label, fold, format_es, parse_date, printable
 
 STATUS_LABELS = {
     Status.SCORED: "Puntuado",
@@ -75,11 +75,18 @@ class Consolidation:
     roster: tuple[ClientStatus, ...] | None = None
     outside: tuple[FileOutcome, ...] = ()
     rounds: tuple[Round, ...] = ()  # earlier rounds to compare with (process --previous)
+    round_name: str | None = None  # a campaign's round, as it is named
 
     @property
     def round_date(self) -> date | None:
         """This round's date: the newest answer date in it."""
         return round_date_of([o.date for o in self.counted])
+
+    @property
+    def round_label(self) -> str:
+        """«Esta ronda («2027»)», or with its date when it has no name."""
+        named = f"«{self.round_name}»" if self.round_name else day_label(self.round_date)
+        return f"Esta ronda ({named})"
 
     @property
     def response(self) -> str | None:
@@ -103,6 +110,7 @@ def consolidate(
     instrument: Instrument,
     clients: Sequence[Client] | None = None,
     rounds: Sequence[Round] = (),
+    round_name: str | None = None,
 ) -> Consolidation:
     """Keep the newest scored workbook per client and compute the portfolio statistics; with
     ``clients``, say where each client of the list stands."""
@@ -127,7 +135,7 @@ def consolidate(
         median=None,
         mean_stage=None,
     )
-    summary = replace(summary, rounds=tuple(rounds))
+    summary = replace(summary, rounds=tuple(rounds), round_name=round_name)
     if clients is not None:
         roster, outside = match_clients(clients, outcomes)
         summary = replace(summary, roster=tuple(roster), outside=tuple(outside))
@@ -194,14 +202,15 @@ def superseded_problem(entry: Superseded) -> Problem:
     winner = entry.by
     if entry.outcome.sha256 and winner.corrects == entry.outcome.sha256:
         return problem(Code.CORRECTED, winner=winner.file_name)
-    when = winner.date or "sin fecha"
+    when = date_text(winner.date) or "sin fecha"
     return problem(Code.SUPERSEDED, winner=winner.file_name, date=when)
 
 
 # --- The Resumen table, shared by the workbook and the CSV ------------------------------------
 
 
-def resumen_headers(instrument: Instrument) -> list[str]:
+def resumen_headers(instrument: Instrument, with_list: bool = False) -> list[str]:
+    """Resumen's columns; ``with_list`` (a client list): «Situación» last."""
     return [
         "Id. cliente",
         "Empresa",
@@ -214,7 +223,49 @@ def resumen_headers(instrument: Instrument) -> list[str]:
         "Media global",
         "Etapa",
         *COMPARISON_HEADERS,
+        *([SITUATION_HEADER] if with_list else []),
     ]
+
+
+SITUATION_HEADER = "Situación"
+OUTSIDE_LABEL = "Fuera de la lista"
+SITUATION = {
+    State.SCORED: "Puntuado",
+    State.PROBLEMS: "Con problemas (ver Incidencias)",
+    State.PENDING: "Pendiente",
+}
+
+
+@dataclass(frozen=True)
+class ResumenRow:
+    """One row of Resumen (and of its CSV): a counted client's result, or, with a client list, a
+    client of the list without one (``outcome`` then the workbook with problems, if any)."""
+
+    client: Client
+    outcome: FileOutcome | None
+    situation: str | None  # with a client list
+
+    @property
+    def score(self) -> Score | None:
+        return self.outcome.score if self.outcome is not None else None
+
+
+def resumen_rows(cons: Consolidation) -> list[ResumenRow]:
+    """The counted clients, highest first; with a client list, then every client of it without a
+    result, in the list's order."""
+    if cons.roster is None:
+        return [ResumenRow(o.client, o, None) for o in cons.counted]
+    outside = {id(o) for o in cons.outside}
+    rows = [
+        ResumenRow(o.client, o, OUTSIDE_LABEL if id(o) in outside else SITUATION[State.SCORED])
+        for o in cons.counted
+    ]
+    rows += [
+        ResumenRow(entry.client, entry.outcome, SITUATION[entry.state])
+        for entry in cons.roster
+        if entry.state is not State.SCORED
+    ]
+    return rows
 
 
 COMPARISON_HEADERS = ("Percentil global", "Comparado con")
@@ -259,29 +310,32 @@ def write_csv(
             return safe_csv_text(text or "")
         return parsed.strftime("%d/%m/%Y") if spanish else parsed.isoformat()
 
+    with_list = consolidation.roster is not None
     rows = []
-    for o in consolidation.counted:
-        assert o.score is not None
-        client = o.client
-        rows.append(
-            [
-                *(safe_csv_text(v or "") for v in (client.id, client.company, client.contact)),
-                safe_csv_text(client.email or ""),
-                safe_csv_text(o.file_name),
+    for row in resumen_rows(consolidation):
+        client, o, score = row.client, row.outcome, row.score
+        fields = [
+            *(safe_csv_text(v or "") for v in (client.id, client.company, client.contact)),
+            safe_csv_text(client.email or ""),
+            safe_csv_text(o.file_name if o is not None else ""),
+        ]
+        if score is not None and o is not None:
+            percentile, against = comparison(o)
+            fields += [
                 when(o.date),
-                *(str(a.total) for a in o.score.areas),
-                *(number(a.average) for a in o.score.areas),
-                number(o.score.average),
-                o.score.stage.name,
-                *(
-                    ("" if v is None else str(v)) if i == 0 else safe_csv_text(str(v))
-                    for i, v in enumerate(comparison(o))
-                ),
+                *(str(a.total) for a in score.areas),
+                *(number(a.average) for a in score.areas),
+                number(score.average),
+                score.stage.name,
+                "" if percentile is None else str(percentile),
+                safe_csv_text(against),
             ]
-        )
+        else:
+            fields += [""] * (2 * len(instrument.areas) + 5)
+        rows.append(fields + ([row.situation or ""] if with_list else []))
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=resumen_headers(instrument), dtype="string")
+    frame = pd.DataFrame(rows, columns=resumen_headers(instrument, with_list), dtype="string")
     buffer = io.StringIO()
     frame.to_csv(
         buffer,

@@ -50,10 +50,8 @@ class StatementShift:
 
 @dataclass(frozen=True)
 class Evolution:
-    rounds: tuple[
-        tuple[str, date | None], ...
-    ]  # (summary, date) of the earlier rounds, oldest first
-    current_date: date | None
+    rounds: tuple[tuple[str, str], ...]  # (summary, label) of the earlier rounds, oldest first
+    current: str  # this round's label
     trends: tuple[ClientTrend, ...]  # clients of this round seen in an earlier one
     area_means: tuple[tuple[str, tuple[Fraction | None, ...]], ...]  # area → mean per round + now
     shifts: tuple[StatementShift, ...]  # the statements whose mean changed most
@@ -71,7 +69,7 @@ def evolve(
     counted: Sequence[FileOutcome],
     rounds: Sequence[Round],
     instrument: Instrument,
-    current_date: date | None,
+    current: str,
 ) -> Evolution:
     """This round's counted clients against the earlier ``rounds``."""
     ordered = sorted(rounds, key=lambda r: r.date or date.min)
@@ -110,8 +108,8 @@ def evolve(
                 )
     shifts.sort(key=lambda s: (-abs(s.change), s.area, s.number))
     return Evolution(
-        tuple((r.path, r.date) for r in ordered),
-        current_date,
+        tuple((r.path, r.label) for r in ordered),
+        current,
         tuple(trends),
         tuple(area_means),
         tuple(shifts[:TOP_STATEMENTS]),

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from msp_assessment.client import Client
 from msp_assessment.processing.portfolio.cells import put_decimal, section
 from msp_assessment.processing.portfolio.evolution import Evolution
-from msp_assessment.text import day_label, signed_es
+from msp_assessment.text import signed_es
 from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import set_text, stage_cell, styled
 from msp_assessment.workbook_templates.charts import paint_fill
@@ -21,8 +21,8 @@ TITLE = "Evolución de la cartera"
 
 
 def write_evolution(ws: Worksheet, evo: Evolution) -> None:
-    labels = [f"Ronda {day_label(day)}" for _, day in evo.rounds]
-    labels.append(f"Esta ronda ({day_label(evo.current_date)})")
+    labels = [label for _, label in evo.rounds]
+    labels.append(evo.current)
     widths = {"A": 14, "B": 34, "C": 16, "D": 16, "E": 16, "F": 16, "G": 16, "H": 16}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
@@ -45,6 +45,7 @@ def write_evolution(ws: Worksheet, evo: Evolution) -> None:
         ws.cell(row=row, column=3, value=value)
         row += 1
     row = _clients(ws, row + 1, evo, labels)
+    ws.row_breaks.append(Break(id=row + 1))  # the area table and its chart start a page, whole
     row = _areas(ws, row + 2, evo, labels)
     ws.row_breaks.append(Break(id=row + 1))  # the statements table starts a page, whole
     row = _statements(ws, row + 2, evo)

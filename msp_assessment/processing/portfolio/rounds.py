@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -25,13 +25,14 @@ from msp_assessment.problems import LABELS, Problem
 from msp_assessment.processing.returns.apart import Stopped, run_apart
 from msp_assessment.processing.returns.intake import Format, Limits, sniff
 from msp_assessment.scoring import score
-from msp_assessment.text import cell_text, parse_date
+from msp_assessment.text import cell_text, day_label, parse_date
 from msp_assessment.workbook_templates.contract import STAMP_MARK, STAMP_SHEET
 
-INSTRUMENT_ID, INSTRUMENT_VERSION, ROUND_DATE = (
+INSTRUMENT_ID, INSTRUMENT_VERSION, ROUND_DATE, ROUND_NAME = (
     "msp_instrument_id",
     "msp_instrument_version",
     "msp_round_date",
+    "msp_round_name",
 )
 RESUMEN, RESPUESTAS = "Resumen", "Respuestas"
 
@@ -42,6 +43,12 @@ class Round:
     date: date | None
     results: tuple[PastResult, ...]
     statement_means: dict[str, Fraction]  # statement id → mean over the round's clients
+    name: str | None = None  # a campaign's round, as it was named
+
+    @property
+    def label(self) -> str:
+        """«Ronda «2026»», or by its date when it has no name."""
+        return f"Ronda «{self.name}»" if self.name else f"Ronda {day_label(self.date)}"
 
     @cached_property
     def clients(self) -> ClientIndex:
@@ -120,16 +127,41 @@ def _read_summary(path: Path, instrument: Instrument, accept_edited: bool) -> Ro
     answers = _answers(wb, path, instrument)
     if not accept_edited:
         _check_totals(wb, path, instrument, answers)
-    when = parse_date(stamp.get(ROUND_DATE))
+    when, name = parse_date(stamp.get(ROUND_DATE)), stamp.get(ROUND_NAME) or None
+    answered = _answer_dates(wb)
     results = tuple(
-        PastResult(when, str(path), client, score(instrument, given)) for client, given in answers
+        PastResult(
+            when,
+            str(path),
+            client,
+            score(instrument, given),
+            name,
+            answered.get((client.id or "", client.company or "")),
+        )
+        for client, given in answers
     )
     means = {
         st.id: Fraction(sum(given[st.id] for _, given in answers), len(answers))
         for _, st in instrument.statements
         if answers
     }
-    return Round(str(path), when, results, means)
+    return Round(str(path), when, results, means, name)
+
+
+def _answer_dates(wb: Any) -> dict[tuple[str, str], date]:
+    """(id, company) → the Fecha of the client's row in Resumen (a summary we wrote: a date)."""
+    rows = list(wb[RESUMEN].iter_rows(values_only=True)) if RESUMEN in wb.sheetnames else []
+    header = [cell_text(h) for h in rows[0]] if rows else []
+    if "Fecha" not in header:
+        return {}
+    at = header.index("Fecha")
+    found = {}
+    for row in rows[1:]:
+        value = row[at] if len(row) > at else None
+        if isinstance(value, datetime | date):
+            day = value.date() if isinstance(value, datetime) else value
+            found[(cell_text(row[0]) or "", cell_text(row[1]) or "")] = day
+    return found
 
 
 def _stamp(wb: Any) -> dict[str, str]:

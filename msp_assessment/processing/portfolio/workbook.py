@@ -22,19 +22,21 @@ from msp_assessment.processing.portfolio.cells import (
     put_text,
 )
 from msp_assessment.processing.portfolio.consolidate import (
+    OUTSIDE_LABEL,
     STATUS_LABELS,
     SUPERSEDED_LABEL,
     Consolidation,
     comparison,
     outside_problem,
     resumen_headers,
+    resumen_rows,
     superseded_problem,
 )
-from msp_assessment.processing.portfolio.roster import State
 from msp_assessment.processing.portfolio.rounds import (
     INSTRUMENT_ID,
     INSTRUMENT_VERSION,
     ROUND_DATE,
+    ROUND_NAME,
 )
 from msp_assessment.processing.portfolio.statistics import write_statistics
 from msp_assessment.workbook_templates import contract
@@ -43,13 +45,11 @@ from msp_assessment.workbook_templates.cells import (
     print_setup,
     set_text,
     stage_cell,
-    style_header,
     styled,
 )
 from msp_assessment.workbook_templates.contract import STAMP_MARK, STAMP_SHEET
 
 SHEETS = ("Resumen", "Incidencias", "Estadísticas", "Respuestas")
-OUTSIDE_LABEL = "Fuera de la lista"
 EVOLUTION = "Evolución"
 
 
@@ -68,7 +68,7 @@ def write_summary(consolidation: Consolidation, instrument: Instrument, target: 
         from msp_assessment.processing.portfolio.evolution_sheet import write_evolution
 
         evo = evolve(
-            consolidation.counted, consolidation.rounds, instrument, consolidation.round_date
+            consolidation.counted, consolidation.rounds, instrument, consolidation.round_label
         )
         write_evolution(wb.create_sheet(EVOLUTION, 3), evo)
     for ws in wb.worksheets:
@@ -89,6 +89,7 @@ def _stamp(wb: Workbook, cons: Consolidation, instrument: Instrument) -> None:
         (INSTRUMENT_ID, instrument.id),
         (INSTRUMENT_VERSION, instrument.version),
         (ROUND_DATE, day.isoformat() if day else ""),
+        (ROUND_NAME, cons.round_name or ""),
     ]
     for key, value in rows:
         ws.append([key, value])
@@ -112,19 +113,22 @@ def _print_setup(ws: Worksheet) -> None:
 
 
 def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
-    headers = resumen_headers(instrument)
+    with_list = cons.roster is not None
+    headers = resumen_headers(instrument, with_list)
     n_areas = len(instrument.areas)
-    widths = [14, 28, 22, 28, 28, 12, *([16] * (2 * n_areas)), 12, 12, 12, 30]
-    header_row(ws, headers, widths)
+    widths = [14, 28, 22, 28, 28, 12, *([16] * (2 * n_areas)), 12, 12, 12, 44, 30]
+    header_row(ws, headers, widths[: len(headers)])
     ws.row_dimensions[1].height = 62
     ws.freeze_panes = "C2"
-    for row, outcome in enumerate(cons.counted, start=2):
-        score = outcome.score
-        assert score is not None
-        client = outcome.client
-        for col, value in enumerate((client.id, client.company, client.contact, client.email), 1):
-            put_text(ws, row, col, value)
-        put_text(ws, row, 5, outcome.file_name)
+    rows = resumen_rows(cons)
+    for row, entry in enumerate(rows, start=2):
+        client, outcome, score = entry.client, entry.outcome, entry.score
+        who = (client.id, client.company, client.contact, client.email)
+        _who_cells(ws, row, (*who, outcome.file_name if outcome is not None else None), widths)
+        if entry.situation is not None:
+            ws.cell(row=row, column=len(headers), value=entry.situation)
+        if score is None or outcome is None:
+            continue
         put_date(ws, row, 6, outcome.date)
         for i, area in enumerate(score.areas):
             ws.cell(row=row, column=7 + i, value=area.total)
@@ -136,45 +140,27 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
         percentile, against = comparison(outcome)
         ws.cell(row=row, column=9 + 2 * n_areas, value=percentile).alignment = palette.CENTER
         put_text(ws, row, 10 + 2 * n_areas, against)
-    last = len(cons.counted) + 1
-    if cons.roster is not None:
-        last = _roster_rows(ws, cons, len(headers) + 1, last)
-    width = len(headers) + (cons.roster is not None)
-    ws.auto_filter.ref = f"A1:{get_column_letter(width)}{max(last, 2)}"
+    last = len(rows) + 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 2)}"
     if cons.response is not None:
-        put_note(ws, last + 2, cons.response, 8)
+        # Within the columns printed on every page (A:B), wrapped: whole on each page.
+        put_note(ws, last + 2, cons.response, 2)
+        ws.row_dimensions[last + 2].height = palette.row_height(cons.response, sum(widths[:2]))
     elif not cons.counted:
         put_note(ws, 3, NO_CLIENT + " Vea la hoja Incidencias.", 8)
 
 
-SITUATION = {
-    State.SCORED: "Puntuado",
-    State.PROBLEMS: "Con problemas (ver Incidencias)",
-    State.PENDING: "Pendiente",
-}
-
-
-def _roster_rows(ws: Worksheet, cons: Consolidation, col: int, last: int) -> int:
-    """With a client list: a «Situación» column, and a row for each client without a result.
-    Returns the last row of the table."""
-    style_header(ws.cell(row=1, column=col, value="Situación"))
-    ws.column_dimensions[get_column_letter(col)].width = 30
-    outside = {id(o) for o in cons.outside}
-    for row, outcome in enumerate(cons.counted, start=2):
-        situation = OUTSIDE_LABEL if id(outcome) in outside else SITUATION[State.SCORED]
-        ws.cell(row=row, column=col, value=situation)
-    assert cons.roster is not None
-    for entry in cons.roster:
-        if entry.state is State.SCORED:
-            continue
-        last += 1
-        client = entry.client
-        for i, value in enumerate((client.id, client.company, client.contact, client.email), 1):
-            put_text(ws, last, i, value)
-        if entry.outcome is not None:
-            put_text(ws, last, 5, entry.outcome.file_name)
-        ws.cell(row=last, column=col, value=SITUATION[entry.state])
-    return last
+def _who_cells(ws: Worksheet, row: int, values: tuple[str | None, ...], widths: list[int]) -> None:
+    """Whose row it is (id, company, contact, email, file), as text; a value longer than its
+    column wraps within it, the row as tall as it needs, rather than being cut at its edge."""
+    height = 0.0
+    for col, value in enumerate(values, start=1):
+        put_text(ws, row, col, value)
+        if value and len(value) > widths[col - 1] - 2:
+            styled(ws.cell(row=row, column=col), alignment=palette.WRAP)
+            height = max(height, palette.row_height(value, widths[col - 1] - 2))
+    if height:
+        ws.row_dimensions[row].height = height
 
 
 def _incidencias(ws: Worksheet, cons: Consolidation) -> None:

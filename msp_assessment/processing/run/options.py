@@ -36,6 +36,7 @@ class RunOptions:
     clients: Path | None = None  # a client list: the summary covers every client on it
     previous: tuple[Path, ...] = ()  # earlier rounds' resumen.xlsx, to compare with
     accept_edited: bool = False  # use an earlier summary even if its Respuestas was edited
+    round_name: str | None = None  # a campaign's round: what its summary and copies call it
     # Read our -resultados copies as workbooks (deliver does); otherwise they are passed over.
     results_copies: bool = False
     # When each file arrived, by the sha256 of its bytes (a campaign's record): what orders a

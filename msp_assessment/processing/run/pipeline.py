@@ -206,7 +206,9 @@ def _summarize(report: Report, plan: RunPlan) -> Report:
     from msp_assessment.processing.portfolio.workbook import write_summary
 
     assert options.output_dir is not None
-    consolidation = consolidate(report.files, instrument, plan.roster, plan.rounds)
+    consolidation = consolidate(
+        report.files, instrument, plan.roster, plan.rounds, options.round_name
+    )
     target = options.summary or options.output_dir / contract.SUMMARY_NAME
     write_summary(consolidation, instrument, target)
     if options.csv is not None:
@@ -214,6 +216,17 @@ def _summarize(report: Report, plan: RunPlan) -> Report:
             write_csv(consolidation, instrument, options.csv, options.csv_dialect)
         except OSError as err:
             raise OutputError.writing(options.csv, err) from err
+    from msp_assessment.processing.portfolio.roster import State
+
     return replace(
-        report, summary=str(target), csv=None if options.csv is None else str(options.csv)
+        report,
+        summary=str(target),
+        csv=None if options.csv is None else str(options.csv),
+        response=consolidation.response,
+        pending=tuple(
+            " · ".join(v for v in (c.client.id, c.client.company) if v)
+            for c in consolidation.roster or ()
+            if c.state is State.PENDING
+        ),
+        outside=tuple(o.path for o in consolidation.outside),
     )
