@@ -38,7 +38,7 @@ PICTURES = {
     "resumen.png": ("out/resumen.xlsx", "Media global", DPI_WIDE),
     "estadisticas.png": ("out/resumen.xlsx", "Estadísticas de la cartera", DPI),
     "informe.png": ("out/documento-ejemplo-proactivo-informe.pdf", "Resultados de la", 90),
-    "evolucion.png": ("out/resumen.xlsx", "Evolución de la cartera", DPI),
+    "evolucion.png": ("out/resumen.xlsx", "Media de cada área por ronda", DPI),
 }
 
 

@@ -5,6 +5,7 @@ nothing cut or split when the summary is printed, and the results e-mail saying 
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -206,3 +207,23 @@ def test_numbers__formats_the_reader_shows_in_their_own_decimal_mark__text_with_
                         assert cell.number_format in neutral, (path.name, ws.title, cell.coordinate)
                     if isinstance(cell.value, str):
                         assert not decimal_point.search(cell.value), (ws.title, cell.value)
+
+
+def test_pdf__a_105_character_company__wraps_within_the_page__still_one_page(
+    tmp_path: Path,
+) -> None:
+    name = ("Servicios Integrales de Informática, Comunicaciones y Ciberseguridad del " * 2)[:104]
+    name = name.strip() + "."
+    write_filled(tmp_path / "in/largo.xlsx", grid(2), client=Client("L-1", name, "Ana"))
+    assert (
+        invoke("process", str(tmp_path / "in"), "-o", str(tmp_path / "o"), "--pdf").exit_code == 0
+    )
+    pdf = tmp_path / "o" / "largo-informe.pdf"
+    assert page_count(pdf) == 1
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', boxes)[1])  # type: ignore[index]
+    right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes))
+    assert right <= width - 28  # inside the page's right margin (1 cm)
+    assert name.split()[-1] in flat(page_text(pdf, 1))  # its end is there, not cut
