@@ -397,3 +397,88 @@ def test_workbook_declaring_r_on_each_sheet__as_openpyxl_with_lxml__copies_open_
     assert b'r:id="rIdMsp1"' in workbook  # spliced, not re-saved through openpyxl
     sheets = ElementTree.fromstring(workbook).find(f"{{{MAIN}}}sheets")
     assert sheets is not None and sheets[0].get(f"{{{DOC_RELS}}}id") == "rIdMsp1"
+
+
+def compressed(path: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Each entry's (CRC, method, compressed bytes) as the file holds them."""
+    data = path.read_bytes()
+    found = {}
+    with zipfile.ZipFile(path) as package:
+        for info in package.infolist():
+            start = info.header_offset
+            name_length, extra_length = (
+                int.from_bytes(data[start + 26 : start + 28], "little"),
+                (int.from_bytes(data[start + 28 : start + 30], "little")),
+            )
+            begin = start + 30 + name_length + extra_length
+            raw = data[begin : begin + info.compress_size]
+            found[info.filename] = (info.CRC, info.compress_type, raw)
+    return found
+
+
+def test_results__unchanged_parts_copied_compressed_as_they_are__the_copy_checks_whole(
+    tmp_path: Path,
+) -> None:
+    copy = process(EXAMPLE, tmp_path / "out")
+    before, after = compressed(EXAMPLE), compressed(copy)
+    unchanged = set(before) - EDITED - {"xl/worksheets/sheet1.xml"}
+    assert unchanged and all(after[name] == before[name] for name in unchanged)
+    with zipfile.ZipFile(copy) as package:
+        assert package.testzip() is None  # every CRC, of the copied and the new entries
+        assert all(info.flag_bits == 0 for info in package.infolist())
+    openpyxl.load_workbook(copy).close()
+
+
+def test_raw_copy__entries_with_data_descriptors_and_stored__copied_and_read_back(
+    tmp_path: Path,
+) -> None:
+    """A package written as a stream (sizes after the data, bit 3) with a stored entry, as some
+    programs write them: each unchanged entry keeps its bytes, its header says its sizes."""
+    source = parts(EXAMPLE)
+    streamed = tmp_path / "in" / "streamed.xlsx"
+    streamed.parent.mkdir()
+
+    class Unseekable:  # zipfile writes data descriptors to a stream it cannot seek
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def write(self, b: bytes) -> int:
+            self.data += b
+            return len(b)
+
+        def flush(self) -> None:
+            pass
+
+    stream = Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as package:  # type: ignore[arg-type]
+        for name, data in source.items():
+            method = zipfile.ZIP_STORED if name == "xl/theme/theme1.xml" else zipfile.ZIP_DEFLATED
+            package.writestr(name, data, compress_type=method)
+    streamed.write_bytes(bytes(stream.data))
+    with zipfile.ZipFile(streamed) as package:
+        assert all(info.flag_bits & 0x08 for info in package.infolist())
+    copy = process(streamed, tmp_path / "out")
+    before, after = compressed(streamed), compressed(copy)
+    assert after["xl/theme/theme1.xml"] == before["xl/theme/theme1.xml"]
+    assert after["xl/theme/theme1.xml"][1] == zipfile.ZIP_STORED
+    with zipfile.ZipFile(copy) as package:
+        assert package.testzip() is None
+        assert package.read("xl/theme/theme1.xml") == source["xl/theme/theme1.xml"]
+    openpyxl.load_workbook(copy).close()
+
+
+def test_second_pass__inflates_only_the_parts_it_edits() -> None:
+    """The second pass unzips a scored workbook again; the parts it copies as they are (the
+    theme, the document properties) are never inflated."""
+    package = unzip(EXAMPLE.read_bytes(), lazy=True)
+    assert package is not None
+    instrument = load_instrument()
+    eager = package_of(EXAMPLE)
+    result = score(instrument, {st.id: 3 for _, st in instrument.statements})
+    numbers = {contract.FORM_SHEET: {"H22": 1}}
+    draft = results_draft(instrument, result, Client("A-1", "Alfa"), "2026-11-20", "x.xlsx")
+    data = splice_results(package, numbers, draft, instrument)
+    inflated = package.data
+    assert not inflated.inflated("xl/theme/theme1.xml")  # type: ignore[attr-defined]
+    assert not inflated.inflated("docProps/app.xml")  # type: ignore[attr-defined]
+    assert splice_results(eager, numbers, draft, instrument) == data  # the same bytes either way

@@ -24,6 +24,7 @@ from msp_assessment.processing.ooxml.edit import PackageEdit
 from msp_assessment.processing.ooxml.package import (
     DOC_RELS,
     MAIN,
+    DeclinedError,
     SpliceDeclinedError,
     add_default,
     add_overrides,
@@ -32,6 +33,7 @@ from msp_assessment.processing.ooxml.package import (
     relationships_part,
     relative,
     unzip,
+    without_dtd,
 )
 from msp_assessment.processing.ooxml.styles_part import add_fill_copies, append_styles
 from msp_assessment.workbook_templates import styles as palette
@@ -514,3 +516,59 @@ def test_add_comments__author_listed__notes_appended_with_its_index() -> None:
 def test_add_comments__cell_with_a_note_or_odd_part__declined(data: bytes, coord: str) -> None:
     with pytest.raises(SpliceDeclinedError):
         add_comments(data, {coord: "x"}, "msp")
+
+
+@pytest.mark.parametrize(
+    ("raw", "sure"),
+    [
+        (b'<?xml version="1.0" encoding="UTF-8"?><a/>', True),
+        (b"\xef\xbb\xbf<a/>", True),
+        (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', False),
+        (b'<?xml version="1.0" encoding="UTF-16"?><a/>'.decode().encode("utf-16"), False),
+        (b'<?xml version="1.0" encoding="cp037"?>\x4c\x81\x61\x6e', False),  # EBCDIC after
+        (b" <a/>", False),  # whitespace first: expat decides
+    ],
+    ids=["utf8", "bom", "dtd", "utf16", "ebcdic-declared", "leading-space"],
+)
+def test_without_dtd__sure_only_where_the_bytes_say_so(raw: bytes, sure: bool) -> None:
+    """The byte look that spares expat's check: never «no DTD» when it cannot tell."""
+    assert without_dtd(raw) is sure
+
+
+def test_utf16_part_with_an_entity__still_refused_before_it_is_parsed() -> None:
+    text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>'
+    with pytest.raises(DeclinedError):
+        check_xml(text.encode("utf-16"))
+    assert not without_dtd(text.encode("utf-16"))
+
+
+def test_append_styles__our_date_format_added_first_in_the_stylesheet_or_after_the_clients() -> (
+    None
+):
+    """«DD/MM/YYYY» is no built-in format: it is added as a number format, first in a styleSheet
+    that has none (where the schema puts numFmts), after the client's own otherwise, and our
+    date looks point at it."""
+    ours = styles()
+    assert "DD/MM/YYYY" in ours.formats
+    for given, first_id in (
+        (STYLES, 164),
+        (
+            STYLES.replace(
+                b"<fonts",
+                b'<numFmts count="1"><numFmt numFmtId="170" formatCode="0.000"/></numFmts><fonts',
+                1,
+            ),
+            171,
+        ),
+    ):
+        out, added = append_styles(given, ours)
+        tree = ElementTree.fromstring(out)
+        assert tree[0].tag == f"{{{MAIN}}}numFmts"
+        codes = {int(n.get("numFmtId", "0")): n.get("formatCode") for n in tree[0]}
+        assert codes[first_id + ours.formats.index("DD/MM/YYYY")] == "DD/MM/YYYY"
+        assert tree[0].get("count") == str(len(codes))
+        xfs = tree.find(f"{{{MAIN}}}cellXfs")
+        assert xfs is not None
+        date_xf = xfs[added.xf["date"]]
+        assert codes[int(date_xf.get("numFmtId", "0"))] == "DD/MM/YYYY"
+        assert date_xf.get("applyNumberFormat") == "1"

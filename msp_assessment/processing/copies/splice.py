@@ -29,6 +29,7 @@ always fits.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -172,7 +173,7 @@ def _add_notes(edit: PackageEdit, part: str, sheet: bytes, messages: dict[str, s
     the sheet's own comments and VML parts when it has notes already, else in new ones."""
     comments, shapes = comments_parts(messages, contract.GENERATOR)
     first_id = first_free_id(
-        [data for name, data in edit.parts.items() if name.casefold().endswith(".vml")]
+        [edit.parts[name] for name in edit.parts if name.casefold().endswith(".vml")]
     )
     drawing_rel = worksheet_part.legacy_drawing_id(sheet)
     if drawing_rel is not None:
@@ -203,10 +204,11 @@ def _add_notes(edit: PackageEdit, part: str, sheet: bytes, messages: dict[str, s
     edit.parts[CONTENT_TYPES_PART] = add_default(edit.parts[CONTENT_TYPES_PART], "vml", VML_TYPE)
 
 
-def _our_notes(name: str, data: bytes) -> bool:
-    """Whether part ``name`` is a comments part with notes we wrote."""
+def _our_notes(name: str, data: Mapping[str, bytes]) -> bool:
+    """Whether part ``name`` of ``data`` is a comments part with notes we wrote (only such a part
+    is read)."""
     author = f"<author>{contract.GENERATOR}</author>".encode()
-    return name.startswith("xl/comments") and author in data
+    return name.startswith("xl/comments") and author in data[name]
 
 
 @dataclass
@@ -225,7 +227,7 @@ class _Workbook:
         """The package, ready for our edits; every sheet already unselected."""
         if any(_ACTIVE_CONTENT.search(info.filename) for info in package.infos):
             raise SpliceDeclinedError("active content or links to other files")
-        if placeholder is None and any(_our_notes(n, data) for n, data in package.data.items()):
+        if placeholder is None and any(_our_notes(n, package.data) for n in package.data):
             # A -revisar copy that came back: the openpyxl route removes our marks (and its
             # re-save, which holds the new ones, comes back here with a placeholder).
             raise SpliceDeclinedError("our review notes are there")

@@ -4,6 +4,7 @@ zipping it again with the client's parts in their own order and timestamps."""
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator, Mapping, MutableMapping
 from io import BytesIO
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -25,6 +26,50 @@ _CHECKED = (".xml", ".rels", ".vml")
 CONTENT_TYPES_PART = "[Content_Types].xml"
 
 
+class Edited(MutableMapping[str, bytes]):
+    """A package's parts as edited: what was written or deleted over the parts as read (read,
+    and inflated, only when asked for). New parts follow the package's, in the order added."""
+
+    def __init__(self, source: Mapping[str, bytes]) -> None:
+        self.source = source
+        self.written: dict[str, bytes] = {}
+        self.deleted: set[str] = set()
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.deleted:
+            raise KeyError(name)
+        return self.written[name] if name in self.written else self.source[name]
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.deleted.discard(name)
+        self.written[name] = data
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self.written.pop(name, None)
+        self.deleted.add(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name not in self.deleted and (name in self.written or name in self.source)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (name for name in self.source if name not in self.deleted)
+        yield from (name for name in self.written if name not in self.source)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def changed(self, name: str) -> bool:
+        """Whether part ``name`` is not the one read (new, or written with other bytes)."""
+        if name not in self.written:
+            return False
+        if name not in self.source:
+            return True
+        before, now = self.source[name], self.written[name]
+        return now is not before and now != before
+
+
 class PackageEdit:
     """The parts of one package (``parts``, name → bytes) while they are edited."""
 
@@ -33,14 +78,14 @@ class PackageEdit:
         if len(set(names)) != len(names):
             raise SpliceDeclinedError("duplicated parts")
         self.source = package
-        self.parts = dict(package.data)
+        self.parts = Edited(package.data)
         self._lower = {name.casefold() for name in self.parts}
 
     def tree(self, part: str) -> ElementTree.Element:
         """``part`` parsed: the reader's tree while the part is as read."""
         if part not in self.parts:
             raise SpliceDeclinedError(f"missing {part}")
-        if self.parts[part] is self.source.data.get(part):
+        if not self.parts.changed(part):
             return self.source.tree(part)
         return ElementTree.fromstring(self.parts[part])
 
@@ -75,12 +120,13 @@ class PackageEdit:
         self.parts[CONTENT_TYPES_PART] = add_overrides(self.parts[CONTENT_TYPES_PART], overrides)
 
     def to_bytes(self) -> bytes:
-        """The package zipped: every part we changed or added checked first."""
-        original = self.source.data
-        for name, data in self.parts.items():
-            if original.get(name) is not data and name.endswith(_CHECKED):
+        """The package zipped: every part we changed or added checked first; the others copied
+        compressed as the client's package holds them, when it holds them so (``Parts.raw``)."""
+        parts = self.parts
+        for name in parts:
+            if parts.changed(name) and name.endswith(_CHECKED):
                 try:
-                    check_xml(data)
+                    check_xml(parts[name])
                 except (expat.ExpatError, DeclinedError) as err:  # a bug must not ship broken
                     raise SpliceDeclinedError(f"{name} would not be well formed: {err}") from err
         out = BytesIO()
@@ -89,10 +135,49 @@ class PackageEdit:
         infos = self.source.infos
         stamp = infos[0].date_time if infos else (1980, 1, 1, 0, 0, 0)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
-            entries = [(i.filename, i.date_time) for i in infos if i.filename in self.parts]
-            entries += [(name, stamp) for name in self.parts if name not in original]
+            entries = [(i.filename, i.date_time) for i in infos if i.filename in parts]
+            entries += [(name, stamp) for name in parts if name not in self.source.data]
             for name, date_time in entries:
+                raw = None if parts.changed(name) else self.source.raw(name)
+                if raw is not None:
+                    write_raw(target, name, date_time, *raw)
+                    continue
                 entry = zipfile.ZipInfo(name, date_time=date_time)
                 entry.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(entry, self.parts[name], compresslevel=1)
+                target.writestr(entry, parts[name], compresslevel=1)
         return out.getvalue()
+
+
+def write_raw(
+    target: zipfile.ZipFile,
+    name: str,
+    date_time: tuple[int, int, int, int, int, int],
+    source: zipfile.ZipInfo,
+    compressed: bytes,
+) -> None:
+    """An entry whose bytes are already compressed (``source`` says how, its CRC and sizes),
+    written as ``ZipFile.writestr`` would write it after compressing: the same local header
+    and central directory record, with the client's compressed bytes as they are.
+
+    zipfile has no public call for this; it uses the attributes every writestr updates (the
+    file, where the central directory starts, the list of entries), typed by typeshed.
+    """
+    entry = zipfile.ZipInfo(name, date_time=date_time)
+    entry.compress_type = source.compress_type
+    entry.CRC, entry.file_size, entry.compress_size = source.CRC, source.file_size, len(compressed)
+    entry.flag_bits = 0  # no data descriptor: the sizes are known
+    entry.external_attr = 0o600 << 16  # as writestr gives an entry without one (?rw-------)
+    if name in target.NameToInfo or max(entry.file_size, entry.compress_size) > ZIP64_LIMIT:
+        raise SpliceDeclinedError(f"{name} cannot be copied as it is")
+    fp = target.fp
+    assert fp is not None
+    fp.seek(target.start_dir)
+    entry.header_offset = fp.tell()
+    fp.write(entry.FileHeader(False))
+    fp.write(compressed)
+    target.start_dir = fp.tell()
+    target.filelist.append(entry)
+    target.NameToInfo[name] = entry
+
+
+ZIP64_LIMIT = (1 << 31) - 1  # zipfile's: beyond it an entry needs ZIP64 records

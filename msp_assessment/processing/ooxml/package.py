@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from io import BytesIO
 from xml.etree import ElementTree
@@ -45,17 +47,73 @@ class SpliceDeclinedError(Exception):
     """The package is not one the splice's edits are sure to keep valid."""
 
 
+class Inflated(Mapping[str, bytes]):
+    """The entries of a zip package by name, each inflated the first time it is asked for (and
+    kept); the compressed bytes of an entry as the package holds them (``raw``)."""
+
+    def __init__(self, package: bytes, archive: zipfile.ZipFile) -> None:
+        self._package = package
+        self._archive = archive
+        self._infos = {info.filename: info for info in archive.infolist()}
+        self._read: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._read:
+            self._read[name] = self._archive.read(self._infos[name])
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._infos)
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._infos
+
+    def inflated(self, name: str) -> bool:
+        """Whether ``name`` has been inflated (so read, and its CRC checked)."""
+        return name in self._read
+
+    def raw(self, name: str) -> tuple[zipfile.ZipInfo, bytes] | None:
+        """The entry's central directory record and its compressed bytes, to be copied as they
+        are; None when they cannot be (encrypted, or compressed other than stored or deflated,
+        which Excel reads)."""
+        info = self._infos[name]
+        if info.flag_bits & 0x1 or info.compress_type not in RAW_METHODS:
+            return None
+        start = info.header_offset
+        header = self._package[start : start + LOCAL_HEADER_SIZE]
+        if len(header) < LOCAL_HEADER_SIZE or header[:4] != b"PK\x03\x04":
+            return None
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        begin = start + LOCAL_HEADER_SIZE + name_length + extra_length
+        data = self._package[begin : begin + info.compress_size]
+        return (info, data) if len(data) == info.compress_size else None
+
+
+RAW_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+LOCAL_HEADER_SIZE = 30  # a zip local file header before its name and extra field
+
+
 @dataclass(frozen=True)
 class Parts:
     """Every entry of a zip package, read once: the reader and the splice share them, and the
     trees of the XML parts either has parsed."""
 
     infos: list[zipfile.ZipInfo]
-    data: dict[str, bytes]
+    data: Mapping[str, bytes]
     trees: dict[str, ElementTree.Element] = field(default_factory=dict, compare=False)
     # The parts differ from the file's: a Strict package in transitional form (strict.py), a
     # template typed as a workbook, entry names written with backslashes.
     rewritten: bool = False
+
+    def raw(self, name: str) -> tuple[zipfile.ZipInfo, bytes] | None:
+        """Part ``name`` compressed as the file holds it (``Inflated.raw``), when it is there
+        unchanged."""
+        if self.rewritten or not isinstance(self.data, Inflated):
+            return None
+        return self.data.raw(name)
 
     def zipped(self) -> bytes:
         """The parts as a package again (what openpyxl reads when the parts were rewritten)."""
@@ -66,23 +124,34 @@ class Parts:
         return out.getvalue()
 
     def tree(self, part: str) -> ElementTree.Element:
-        """``part`` parsed, once. Parse only what ``check_xml`` has passed."""
+        """``part`` parsed, once. Parse only what is free of DTDs (``without_dtd`` or
+        ``check_xml``)."""
         if part not in self.trees:
             self.trees[part] = ElementTree.fromstring(self.data[part])
         return self.trees[part]
 
 
-def unzip(package: bytes) -> Parts | None:
+def unzip(package: bytes, *, lazy: bool = False) -> Parts | None:
     """The parts of ``package`` (a Strict package as its transitional twin, see strict.py), or
-    None when it is not a zip file that can be read whole."""
+    None when it is not a zip file that can be read whole.
+
+    ``lazy``: each part is inflated when it is first asked for, for a package read before whose
+    unchanged parts are copied as they are (a broken entry then fails where it is read).
+    """
     try:
-        with zipfile.ZipFile(BytesIO(package)) as source:
-            infos = source.infolist()
-            renamed = False
-            for info in infos:  # «xl\\workbook.xml», as some Windows zip tools write names
-                renamed = renamed or "\\" in info.filename
-                info.filename = info.filename.replace("\\", "/")
-            data = {info.filename: source.read(info) for info in infos}
+        source = zipfile.ZipFile(BytesIO(package))
+        infos = source.infolist()
+        renamed = False
+        for info in infos:  # «xl\\workbook.xml», as some Windows zip tools write names
+            renamed = renamed or "\\" in info.filename
+            info.filename = info.filename.replace("\\", "/")
+        inflated = Inflated(package, source)
+        data: Mapping[str, bytes] = inflated
+        if renamed:
+            data = {name: inflated[name] for name in inflated}
+        elif not lazy:
+            for name in inflated:  # every entry read now: a broken one fails here
+                inflated[name]
     except Exception:  # a broken archive: openpyxl says what is wrong with it
         return None
     normal = as_workbook(to_transitional(data))
@@ -100,7 +169,7 @@ _TEMPLATE_TYPES = (
 )
 
 
-def as_workbook(data: dict[str, bytes]) -> dict[str, bytes]:
+def as_workbook(data: Mapping[str, bytes]) -> Mapping[str, bytes]:
     """A package's parts with a template's main part typed as a workbook's."""
     types = data.get("[Content_Types].xml", b"")
     if not any(template in types for template, _ in _TEMPLATE_TYPES):
@@ -122,6 +191,38 @@ def check_xml(raw: bytes) -> None:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.Parse(raw, True)  # checks, builds nothing
+
+
+_DECLARED_ENCODING = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
+)
+# Encodings in which «<!DOCTYPE» and «<!ENTITY» are those very bytes (ASCII is ASCII in them).
+_ASCII_BASED = frozenset(
+    {
+        b"utf-8",
+        b"utf8",
+        b"us-ascii",
+        b"ascii",
+        b"iso-8859-1",
+        b"latin-1",
+        b"latin1",
+        b"windows-1252",
+        b"cp1252",
+    }
+)
+
+
+def without_dtd(raw: bytes) -> bool:
+    """Whether ``raw`` surely declares no DTD and no entity, by a look at its bytes: an XML
+    document in UTF-8 or another encoding where ASCII is ASCII, without «<!DOCTYPE» or
+    «<!ENTITY». False when unsure (UTF-16, an encoding declared that is not one of those):
+    ``check_xml`` decides then."""
+    if not raw.startswith((b"<", b"\xef\xbb\xbf<")):
+        return False
+    declared = _DECLARED_ENCODING.match(raw[:256])
+    if declared is not None and declared.group(1).lower() not in _ASCII_BASED:
+        return False
+    return b"<!DOCTYPE" not in raw and b"<!ENTITY" not in raw
 
 
 def rels_part(part: str) -> str:

@@ -37,6 +37,7 @@ from msp_assessment.processing.ooxml.package import (
     check_xml,
     relationship_targets,
     rels_part,
+    without_dtd,
 )
 
 Bounds = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col
@@ -155,22 +156,35 @@ class _Package:
         self.package = parts
         self.parts = parts.data
         self.names = set(parts.data)
-        self.checked: set[str] = set()
+        self.checked: set[str] = set()  # free of DTDs
+        self.parsed: set[str] = set()  # parsed into a tree: so well formed too
 
     def xml(self, part: str) -> ElementTree.Element:
-        if part not in self.checked:
+        if part not in self.checked:  # a part book() has not seen (one with no XML suffix)
             check_xml(self.parts[part])
             self.checked.add(part)
-        return self.package.tree(part)
+        tree = self.package.tree(part)  # well formed and namespace-valid, or it raises
+        self.parsed.add(part)
+        return tree
 
     def book(self) -> Book:
         # Every XML part must be well formed and free of DTDs, not only those read here: a
         # package with a broken part is left to openpyxl to judge (and defusedxml to refuse), and
-        # never copied into a results workbook.
-        for part in self.names:
-            if part.endswith((".xml", ".rels")):
+        # never copied into a results workbook. A DTD is refused before any part is parsed; a
+        # part that is parsed is well formed by that very parse, and the others are checked at
+        # the end.
+        xml_parts = [part for part in self.names if part.endswith((".xml", ".rels"))]
+        for part in xml_parts:
+            if not without_dtd(self.parts[part]):  # unsure (another encoding): expat's check
                 check_xml(self.parts[part])
-                self.checked.add(part)
+            self.checked.add(part)
+        book = self._book()
+        for part in xml_parts:
+            if part not in self.parsed:
+                check_xml(self.parts[part])
+        return book
+
+    def _book(self) -> Book:
         types = self.xml("[Content_Types].xml")
         overrides = {
             o.get("PartName", "").lstrip("/"): o.get("ContentType", "")

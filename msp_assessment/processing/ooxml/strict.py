@@ -11,6 +11,7 @@ we send back is transitional, which every Excel opens.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 _STRICT = b"http://purl.oclc.org/ooxml/"
 _TRANSITIONAL = b"http://schemas.openxmlformats.org/"
@@ -29,12 +30,12 @@ _URI = re.compile(rb"http://purl\.oclc\.org/ooxml/([A-Za-z]+)/([A-Za-z0-9/]*)")
 _CONFORMANCE = re.compile(rb"""\sconformance=["']strict["']""")
 
 
-def is_strict(data: dict[str, bytes]) -> bool:
+def is_strict(data: Mapping[str, bytes]) -> bool:
     """Whether the package's relationships name its workbook with a Strict type."""
     return _STRICT in data.get("_rels/.rels", b"")
 
 
-def to_transitional(data: dict[str, bytes]) -> dict[str, bytes]:
+def to_transitional(data: Mapping[str, bytes]) -> Mapping[str, bytes]:
     """A package's parts with every Strict namespace written as its transitional twin and the
     workbook's ``conformance="strict"`` dropped; a package that is not Strict is returned as it
     is."""

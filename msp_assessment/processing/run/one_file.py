@@ -248,7 +248,11 @@ def safe_finish(path: Path, *, plan: RunPlan) -> FileOutcome:
     if first.copy_cells is None or first.score is None:
         return safe_process(path, plan=plan)
     try:
-        parts = unzip(path.read_bytes())
+        package = path.read_bytes()
+        if hashlib.sha256(package).hexdigest() != first.sha256:
+            return safe_process(path, plan=plan)  # not the file the first pass read
+        # Only the parts the splice edits are inflated; the rest are copied as they are.
+        parts = unzip(package, lazy=True)
         if parts is None:
             return safe_process(path, plan=plan)
         bench = plan.benchmark_for(path, first.client, first.score)
