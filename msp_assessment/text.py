@@ -142,6 +142,7 @@ def to_decimal(value: Fraction) -> Decimal:
     return exact
 
 
+@lru_cache(maxsize=4096, typed=True)  # the same few averages (fifths, twentieths) on every page
 def format_es(value: Fraction, min_places: int = 1) -> str:
     """Spanish decimal text as in the document: 4,6 · 3,55 · 4,0."""
     text = format(to_decimal(value).normalize(), "f")

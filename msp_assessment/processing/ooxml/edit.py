@@ -4,12 +4,17 @@ zipping it again with the client's parts in their own order and timestamps."""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, MutableMapping
+from functools import lru_cache
 from io import BytesIO
+from typing import NamedTuple
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 from msp_assessment.processing.ooxml.package import (
+    SHARED_PART_BYTES,
+    SHARED_PARTS,
     DeclinedError,
     Parts,
     Relationship,
@@ -120,11 +125,12 @@ class PackageEdit:
         self.parts[CONTENT_TYPES_PART] = add_overrides(self.parts[CONTENT_TYPES_PART], overrides)
 
     def to_bytes(self) -> bytes:
-        """The package zipped: every part we changed or added checked first; the others copied
+        """The package zipped: every part of the client's we changed checked first (the parts we
+        add come from our own writers, which escape what they write); the others copied
         compressed as the client's package holds them, when it holds them so (``Parts.raw``)."""
-        parts = self.parts
+        parts, original = self.parts, self.source.data
         for name in parts:
-            if parts.changed(name) and name.endswith(_CHECKED):
+            if name in original and parts.changed(name) and name.endswith(_CHECKED):
                 try:
                     check_xml(parts[name])
                 except (expat.ExpatError, DeclinedError) as err:  # a bug must not ship broken
@@ -140,31 +146,57 @@ class PackageEdit:
             for name, date_time in entries:
                 raw = None if parts.changed(name) else self.source.raw(name)
                 if raw is not None:
-                    write_raw(target, name, date_time, *raw)
-                    continue
-                entry = zipfile.ZipInfo(name, date_time=date_time)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(entry, parts[name], compresslevel=1)
+                    info, compressed = raw
+                    written = Compressed(info.compress_type, info.CRC, info.file_size, compressed)
+                else:
+                    written = deflated(parts[name])
+                write_raw(target, name, date_time, written)
         return out.getvalue()
+
+
+class Compressed(NamedTuple):
+    """An entry's bytes compressed, with what its zip records say of them."""
+
+    method: int
+    crc: int
+    size: int  # uncompressed
+    data: bytes
+
+
+def deflated(data: bytes) -> Compressed:
+    """``data`` deflated at level 1, as ``ZipFile.writestr`` deflates it (the same bytes); the
+    parts many copies share (our styles, content types, chart) once per process."""
+    return _deflated(data) if len(data) <= SHARED_PART_BYTES else _deflate(data)
+
+
+@lru_cache(maxsize=SHARED_PARTS)
+def _deflated(data: bytes) -> Compressed:
+    return _deflate(data)
+
+
+def _deflate(data: bytes) -> Compressed:
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # zipfile's raw deflate stream
+    packed = compressor.compress(data) + compressor.flush()
+    return Compressed(zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data), packed)
 
 
 def write_raw(
     target: zipfile.ZipFile,
     name: str,
     date_time: tuple[int, int, int, int, int, int],
-    source: zipfile.ZipInfo,
-    compressed: bytes,
+    compressed: Compressed,
 ) -> None:
-    """An entry whose bytes are already compressed (``source`` says how, its CRC and sizes),
-    written as ``ZipFile.writestr`` would write it after compressing: the same local header
-    and central directory record, with the client's compressed bytes as they are.
+    """An entry whose bytes are already compressed, written as ``ZipFile.writestr`` writes one
+    after compressing it: the same local header and central directory record, then the bytes
+    (the client's as their package holds them, or ours from ``deflated``).
 
     zipfile has no public call for this; it uses the attributes every writestr updates (the
     file, where the central directory starts, the list of entries), typed by typeshed.
     """
     entry = zipfile.ZipInfo(name, date_time=date_time)
-    entry.compress_type = source.compress_type
-    entry.CRC, entry.file_size, entry.compress_size = source.CRC, source.file_size, len(compressed)
+    entry.compress_type = compressed.method
+    entry.CRC, entry.file_size = compressed.crc, compressed.size
+    entry.compress_size = len(compressed.data)
     entry.flag_bits = 0  # no data descriptor: the sizes are known
     entry.external_attr = 0o600 << 16  # as writestr gives an entry without one (?rw-------)
     if name in target.NameToInfo or max(entry.file_size, entry.compress_size) > ZIP64_LIMIT:
@@ -174,7 +206,7 @@ def write_raw(
     fp.seek(target.start_dir)
     entry.header_offset = fp.tell()
     fp.write(entry.FileHeader(False))
-    fp.write(compressed)
+    fp.write(compressed.data)
     target.start_dir = fp.tell()
     target.filelist.append(entry)
     target.NameToInfo[name] = entry

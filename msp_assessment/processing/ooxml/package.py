@@ -9,6 +9,7 @@ import struct
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -125,9 +126,10 @@ class Parts:
 
     def tree(self, part: str) -> ElementTree.Element:
         """``part`` parsed, once. Parse only what is free of DTDs (``without_dtd`` or
-        ``check_xml``)."""
+        ``check_xml``). Never changed: a part with the same bytes as one of an earlier package
+        shares its tree (``parsed``)."""
         if part not in self.trees:
-            self.trees[part] = ElementTree.fromstring(self.data[part])
+            self.trees[part] = parsed(self.data[part])
         return self.trees[part]
 
 
@@ -179,10 +181,39 @@ def as_workbook(data: Mapping[str, bytes]) -> Mapping[str, bytes]:
     return {**data, "[Content_Types].xml": types}
 
 
+# The parts most packages of a campaign share byte for byte (those of our template, or of one
+# Excel: styles, theme, workbook, relationships) are parsed and checked once per process. Small
+# parts only, and a few: the memory this keeps is bounded, whatever the batch.
+SHARED_PART_BYTES = 64 * 1024
+SHARED_PARTS = 16
+
+
+def parsed(raw: bytes) -> ElementTree.Element:
+    """``raw`` parsed, the same tree for the same bytes (which no caller changes)."""
+    return _parsed(raw) if len(raw) <= SHARED_PART_BYTES else ElementTree.fromstring(raw)
+
+
+@lru_cache(maxsize=SHARED_PARTS)
+def _parsed(raw: bytes) -> ElementTree.Element:
+    return ElementTree.fromstring(raw)
+
+
 def check_xml(raw: bytes) -> None:
     """Raise unless ``raw`` is well-formed, namespace-valid XML without a DTD (so without
     entities), in any encoding: the parser itself sees the declaration, as defusedxml's does, and
-    every prefix must be declared where it is used."""
+    every prefix must be declared where it is used. Bytes that passed once pass again at once."""
+    if len(raw) <= SHARED_PART_BYTES:
+        _checked(raw)
+    else:
+        _check_xml(raw)
+
+
+@lru_cache(maxsize=SHARED_PARTS)
+def _checked(raw: bytes) -> None:
+    _check_xml(raw)  # what raises is not kept: a refused part is checked (and refused) again
+
+
+def _check_xml(raw: bytes) -> None:
 
     def refuse(*_: object) -> None:
         raise DeclinedError("a DTD or an entity declaration")

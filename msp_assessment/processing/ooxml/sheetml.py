@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
@@ -120,6 +121,7 @@ def render_sheet(
     return "".join(out).encode("utf-8")
 
 
+@lru_cache(maxsize=8192, typed=True)  # most cells of our sheets are the same texts in every copy
 def _cell(ref: str, value: object, style: int) -> str:
     s_attr = f' s="{style}"' if style else ""
     if value is None:
