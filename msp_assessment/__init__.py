@@ -1,7 +1,7 @@
 """msp-assessment: the MSP development self-assessment as an Excel workbook, at scale.
 
 The public names are imported on first use, so that ``msp-assessment --help`` does not pay for
-openpyxl and pandas.
+openpyxl.
 """
 
 from __future__ import annotations

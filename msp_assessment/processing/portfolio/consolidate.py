@@ -1,4 +1,4 @@
-"""Consolidate a run's outcomes into the summary tables (pandas) and the Resumen CSV.
+"""Consolidate a run's outcomes into the summary tables and the Resumen CSV.
 
 Everything here works on the small per-file outcomes, never on workbooks. Numbers stay exact: area
 and statement figures are integer sums turned into ``Fraction`` at the end; floats appear only
@@ -143,17 +143,10 @@ def consolidate(
         return summary
 
     n = len(counted)
-    statements = [st for _, st in instrument.statements]
-    import pandas as pd  # only where a summary is written
-
-    sums = pd.DataFrame(
-        [[o.answers[st.id] for st in statements] for o in counted],
-        columns=[st.id for st in statements],
-        dtype="int64",
-    ).sum(axis=0)
+    sums = {st.id: sum(o.answers[st.id] for o in counted) for _, st in instrument.statements}
     statement_means = sorted(
         (
-            StatementMean(area.number, area.name, st.number, st.text, Fraction(int(sums[st.id]), n))
+            StatementMean(area.number, area.name, st.number, st.text, Fraction(sums[st.id], n))
             for area in instrument.areas
             for st in area.statements
         ),
@@ -162,7 +155,7 @@ def consolidate(
     area_means = tuple(
         (
             area.name,
-            Fraction(int(sums[[st.id for st in area.statements]].sum()), n * len(area.statements)),
+            Fraction(sum(sums[st.id] for st in area.statements), n * len(area.statements)),
         )
         for area in instrument.areas
     )
@@ -333,16 +326,11 @@ def write_csv(
         else:
             fields += [""] * (2 * len(instrument.areas) + 5)
         rows.append(fields + ([row.situation or ""] if with_list else []))
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=resumen_headers(instrument, with_list), dtype="string")
     buffer = io.StringIO()
-    frame.to_csv(
-        buffer,
-        sep=";" if spanish else ",",
-        index=False,
-        lineterminator="\r\n",
-        quoting=csv.QUOTE_MINIMAL,
+    writer = csv.writer(
+        buffer, delimiter=";" if spanish else ",", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL
     )
+    writer.writerow(resumen_headers(instrument, with_list))
+    writer.writerows(rows)
     data = buffer.getvalue().encode("utf-8-sig" if spanish else "utf-8")
     write_atomic(target, lambda fh: fh.write(data))
