@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from msp_assessment.cli.common import (
     command,
     current_campaign,
     echo_json,
+    finish,
     jobs_option,
     next_step,
     output_folder_option,
@@ -344,7 +344,7 @@ def _run_and_report(
             "libros devueltos (.xlsx, .xlsm, .ods, .xls o .xlsb) o la carpeta que los contiene.",
             err=True,
         )
-    sys.exit(0 if report.ok and report.files else 1)
+    finish(report.ok and bool(report.files))
 
 
 MAX_SKIPPED_SHOWN = 20  # «Omitido» lines; the JSON report lists every one

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -15,6 +14,7 @@ from msp_assessment.cli.common import (
     command,
     current_campaign,
     echo_json,
+    finish,
     jobs_option,
     next_step,
     output_folder_option,
@@ -141,7 +141,7 @@ def prepare(
             "SERVIDOR --starttls --user USUARIO».",
             "revise un borrador y envíelos todos con «msp-assessment send».",
         )
-    sys.exit(0 if report.ok else 1)
+    finish(report.ok)
 
 
 @command(
@@ -304,7 +304,7 @@ def send(
                 "recibidos de la ronda los libros que le devuelvan) y vea quién falta con "
                 "«msp-assessment status».",
             )
-    sys.exit(0 if report.ok else 1)
+    finish(report.ok)
 
 
 @command(
@@ -396,11 +396,11 @@ def status(
     report = run_status(clients, list(paths), options)
     if as_json:
         echo_json(report.to_dict())
-        sys.exit(1 if report.problems else 0)
+        finish(not report.problems)
     for problem in report.problems:
         click.echo(problem.message)
     if report.problems:
-        sys.exit(1)
+        finish(False)
     for entry in report.clients:
         click.echo(describe(entry))
     for outcome in report.unmatched:
@@ -507,12 +507,12 @@ def deliver(
     report = run_deliver(clients, results, output, options)
     if as_json:
         echo_json(report.to_dict())
-        sys.exit(0 if report.ok else 1)
+        finish(report.ok)
     for problem in report.problems:
         click.echo(problem.message)
     if report.problems:
         click.echo(f"No se ha escrito nada: corrija {clients} y vuelva a ejecutar la orden.")
-        sys.exit(1)
+        finish(False)
     for item in report.delivered:
         click.echo(
             f"Preparado: {item.client.id} · {item.client.company} · "
@@ -530,7 +530,7 @@ def deliver(
             f"envíelos con «msp-assessment send {output} --smtp-host SERVIDOR …».",
             "envíelos con «msp-assessment send».",
         )
-    sys.exit(0 if report.ok else 1)
+    finish(report.ok)
 
 
 def campaign_copy_arrivals(campaign: Any) -> dict[str, float]:
@@ -672,7 +672,7 @@ def collect(
         report, _ = run_collect(mails, output, roster)
     if as_json:
         echo_json(report.to_dict())
-        sys.exit(1 if report.problems else 0)
+        finish(not report.problems)
     for item in report.saved:
         _collect_line("GUARDADO", item.path, f"de {item.sender}", item.attachment)
     for missing in report.unusable:
@@ -695,7 +695,7 @@ def collect(
         "vea quién ha respondido con «msp-assessment status CLIENTES CARPETA».",
         "vea quién ha respondido con «msp-assessment status».",
     )
-    sys.exit(1 if report.problems else 0)
+    finish(not report.problems)
 
 
 def _campaign_imap(

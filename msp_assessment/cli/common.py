@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -24,10 +24,15 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # Exit codes, one meaning each for every command (the README's «Códigos de salida»).
 EXIT_DONE = 0  # everything asked is done
 EXIT_PENDING = 1  # the command ran, and something is left to fix or could not be done
-EXIT_USAGE = 2  # the command was written wrong (click's own code for usage errors)
+# 2: the command was written wrong (click's usage errors, and our UsageError raised as one).
 EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's code for a command stopped by SIGINT
 
 RERUN = "Nada ha quedado a medias: vuelva a ejecutar la misma orden."
+
+
+def finish(done: bool) -> NoReturn:
+    """End the command: 0 when everything asked is done, 1 when something is left."""
+    sys.exit(EXIT_DONE if done else EXIT_PENDING)
 
 
 class Examples:
@@ -84,7 +89,7 @@ class Command(Examples, click.Command):
             raise click.ClickException(printable(str(err))) from None
         except BrokenPipeError:  # the output went to a reader that stopped (| head): say nothing
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
+            sys.exit(EXIT_PENDING)
         except OSError as err:
             where = f" {printable(str(err.filename))}" if err.filename else ""
             raise click.ClickException(

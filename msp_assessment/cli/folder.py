@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from msp_assessment.cli.common import (
     command,
     current_campaign,
     echo_json,
+    finish,
     next_step,
     security_option,
 )
@@ -115,7 +115,7 @@ def init(
         for problem in listing.problems:
             click.echo(problem.message)
         click.echo(f"No se ha creado la campaña: corrija {clients} y vuelva a ejecutar la orden.")
-        sys.exit(1)
+        finish(False)
     smtp = (
         Smtp(smtp_host, smtp_port, security, user, oauth_token_command)
         if smtp_host.strip()

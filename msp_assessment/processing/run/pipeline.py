@@ -105,6 +105,8 @@ def run(
             outcomes.append(outcome)
             if not outcome.pending:  # a scored one is reported when its copy is written
                 report_one(outcome, len(files))
+            elif len(outcomes) % SETTLE_EVERY == 0:  # kept for the second pass: settled too
+                _settle()
         if plan.defer:
             outcomes = _finish(outcomes, plan, jobs, partial(report_one, total=len(files)))
     except BaseException:
@@ -148,6 +150,9 @@ def _finish(
     returns, _ = _without_ours(outcomes)
     reference, keys = run_reference(returns, plan.roster or ())
     second = replace(plan, defer=False, cohort=Cohort(reference), keys=keys, pending=pending)
+    # Everything the workers inherit at fork, frozen first: their collector then never walks
+    # it (which would copy every page of it into each worker, and cost more with every file).
+    _settle()
     finished = {}
     for outcome in parallel_outcomes(
         [Path(p) for p in pending],
