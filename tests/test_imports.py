@@ -189,11 +189,11 @@ from msp_assessment.processing.run.pipeline import RunOptions, run
 assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
 assert CliRunner().invoke(cli, ["check", sys.argv[1]]).exit_code == 1
 run([Path(sys.argv[1])], RunOptions(jobs=1))
-print(sorted(m for m in ("pandas", "reportlab") if m in sys.modules))
+print(sorted(m for m in ("pandas", "reportlab", "smtplib") if m in sys.modules))
 """
 
 
-def test_check_and_help__never_import_pandas_or_reportlab() -> None:
+def test_check_and_help__never_import_pandas_reportlab_or_smtplib() -> None:
     examples = Path(__file__).parents[1] / "examples"
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(examples)], capture_output=True, text=True, check=True

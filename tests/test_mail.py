@@ -15,7 +15,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from msp_assessment.campaign.send import Security, SmtpSettings, send
+from msp_assessment.campaign.security import Security
+from msp_assessment.campaign.send import SmtpSettings, send
 from msp_assessment.cli import cli
 from msp_assessment.client import Client
 from msp_assessment.client_list import read_client_list

@@ -29,7 +29,8 @@ from typing import Any
 
 from msp_assessment.campaign.messages import attachment_name
 from msp_assessment.campaign.outlook import message_too_large, msg_as_mime
-from msp_assessment.campaign.send import Security, oauth_token
+from msp_assessment.campaign.security import Security
+from msp_assessment.campaign.send import oauth_token
 from msp_assessment.client import Client
 from msp_assessment.errors import CampaignError
 from msp_assessment.problems import Problem

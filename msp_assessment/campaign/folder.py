@@ -25,16 +25,14 @@ from datetime import date
 from pathlib import Path
 
 from msp_assessment._files import write_atomic
-from msp_assessment.campaign.send import Journal, Security
+from msp_assessment.campaign.security import SECURITY_BY_NAME, SECURITY_NAMES, Security
+from msp_assessment.campaign.send import Journal
 from msp_assessment.errors import CampaignError
 from msp_assessment.text import parse_date
 
 CONFIG_NAME = "campaña.toml"
 INVITATIONS, RETURNS, RESULTS, DELIVERY = "invitaciones", "recibidos", "resultados", "entrega"
 REMINDERS = "recordatorios"  # recordatorios-1, recordatorios-2…
-# How a person names a connection's encryption, in campaña.toml and on the command line.
-SECURITY_NAMES = {Security.STARTTLS: "starttls", Security.SSL: "ssl", Security.NONE: "ninguno"}
-SECURITY_BY_NAME = {name: security for security, name in SECURITY_NAMES.items()}
 
 
 @dataclass(frozen=True)

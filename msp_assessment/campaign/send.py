@@ -32,15 +32,10 @@ from typing import Any
 
 from msp_assessment.campaign.lock import folder_lock
 from msp_assessment.campaign.messages import CLIENT_HEADER, REFERENCE_HEADER, RESULT_HEADER
+from msp_assessment.campaign.security import Security
 from msp_assessment.errors import CampaignError
 
 JOURNAL_NAME = "envios.jsonl"
-
-
-class Security(StrEnum):
-    NONE = "none"
-    STARTTLS = "starttls"
-    SSL = "ssl"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from msp_assessment.cli.common import (
 from msp_assessment.text import count, format_es
 
 if TYPE_CHECKING:
-    from msp_assessment.campaign.send import Security
+    from msp_assessment.campaign.security import Security
 
 PASSWORD_ENV = "MSP_SMTP_PASSWORD"
 SEND_LABELS = {
@@ -212,7 +212,8 @@ def send(
     campaña, sin CARPETA, envía lo pendiente de la ronda (invitaciones, recordatorios y
     resultados) con el servidor de la campaña, y cada envío se anota en su registro.
     """
-    from msp_assessment.campaign.send import Delivery, Outcome, Security, SendReport, SmtpSettings
+    from msp_assessment.campaign.security import Security
+    from msp_assessment.campaign.send import Delivery, Outcome, SendReport, SmtpSettings
     from msp_assessment.campaign.send import send as run_send
 
     if starttls and use_ssl:

@@ -231,7 +231,7 @@ def security_option(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """How a mail connection is encrypted, as a person names it (``starttls``, ``ssl`` or
     ``ninguno``); the command gets the ``Security`` it names."""
-    from msp_assessment.campaign.folder import SECURITY_BY_NAME
+    from msp_assessment.campaign.security import SECURITY_BY_NAME
 
     return click.option(
         flag,

@@ -22,7 +22,7 @@ from msp_assessment.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from msp_assessment.campaign.send import Security
+    from msp_assessment.campaign.security import Security
 
 
 def _new_campaign_folder(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
