@@ -32,6 +32,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -54,12 +55,15 @@ from msp_assessment.processing.ooxml.package import (
     DOC_RELS,
     DRAWING_TYPE,
     MAIN,
+    SHARED_PART_BYTES,
+    SHARED_PARTS,
     VML_TYPE,
     WORKBOOK_TYPES,
     WORKSHEET_TYPE,
     Parts,
     SpliceDeclinedError,
     add_default,
+    parsed,
     relationships_part,
     relative,
     rels_part,
@@ -204,6 +208,12 @@ def _add_notes(edit: PackageEdit, part: str, sheet: bytes, messages: dict[str, s
     edit.parts[CONTENT_TYPES_PART] = add_default(edit.parts[CONTENT_TYPES_PART], "vml", VML_TYPE)
 
 
+@lru_cache(maxsize=SHARED_PARTS)
+def _with_our_styles(data: bytes) -> tuple[bytes, AddedStyles]:
+    """A styles part with our looks appended, the same for the same bytes (never changed)."""
+    return append_styles(data, styles(), parsed(data))
+
+
 def _our_notes(name: str, data: Mapping[str, bytes]) -> bool:
     """Whether part ``name`` of ``data`` is a comments part with notes we wrote (only such a part
     is read)."""
@@ -308,9 +318,11 @@ class _Workbook:
 
     def append_styles(self) -> AddedStyles:
         part = self.styles_part()
-        self.edit.parts[part], added = append_styles(
-            self.edit.parts[part], styles(), self.edit.tree(part)
-        )
+        data = self.edit.parts[part]
+        if len(data) <= SHARED_PART_BYTES:  # most copies share their styles: appended once
+            self.edit.parts[part], added = _with_our_styles(data)
+        else:
+            self.edit.parts[part], added = append_styles(data, styles(), self.edit.tree(part))
         return added
 
     def first_sheet_part(self) -> str:

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from io import BytesIO
 from pathlib import Path
 
 from msp_assessment.outcome import Skipped
@@ -108,16 +109,17 @@ def _skip_reason(path: Path, root: Path) -> str | None:
     return "no es una hoja de cálculo (.xlsx, .xlsm, .ods, .xls o .xlsb)"
 
 
-def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:
-    """A file-level problem, or the format of a spreadsheet within limits."""
+def sniff(path: Path, limits: Limits = Limits(), data: bytes | None = None) -> Problem | Format:
+    """A file-level problem, or the format of a spreadsheet within limits; ``data``: the file's
+    bytes, when the caller has read them already (they are not read again)."""
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if data is None else len(data)
         if size == 0:
             return problem(Code.FILE_EMPTY)
         if size > limits.max_file_bytes:
             detail = f"ocupa {_mb(size)}; el máximo es {_mb(limits.max_file_bytes)}"
             return problem(Code.FILE_TOO_LARGE, detail=detail)
-        with path.open("rb") as fh:
+        with path.open("rb") if data is None else BytesIO(data) as fh:
             start = fh.read(4096)  # enough for the magic bytes and an XML root element
             head = start[:8]
             if head == _OLE_MAGIC:
@@ -132,14 +134,14 @@ def sniff(path: Path, limits: Limits = Limits()) -> Problem | Format:
             if head.startswith(b"<?xml") and _FLAT_ODS in start:
                 return problem(Code.FILE_FORMAT_UNREADABLE, kind=".fods", detail=_FODS)
             return problem(Code.FILE_NOT_WORKBOOK, detail=_describe(head, path))
-        return _check_zip(path, limits)
+        return _check_zip(path if data is None else BytesIO(data), limits)
     except OSError as err:
         return problem(Code.FILE_UNREADABLE, detail=err.strerror or type(err).__name__)
 
 
-def _check_zip(path: Path, limits: Limits) -> Problem | Format:
+def _check_zip(source: Path | BytesIO, limits: Limits) -> Problem | Format:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
             if len(entries) > limits.max_entries:
                 detail = f"contiene {len(entries)} elementos; el máximo es {limits.max_entries}"

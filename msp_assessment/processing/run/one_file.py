@@ -47,7 +47,7 @@ from msp_assessment.processing.returns.calamine import (
     fresh_copy,
     read_other,
 )
-from msp_assessment.processing.returns.intake import Format, sniff
+from msp_assessment.processing.returns.intake import Format, Limits, sniff
 from msp_assessment.processing.returns.locate import (
     Located,
     WorkbookReading,
@@ -107,12 +107,14 @@ def process_file(path: Path, plan: RunPlan) -> FileOutcome:
 
 def _process(path: Path, plan: RunPlan) -> FileOutcome:
     display, instrument, options = str(path), plan.instrument, plan.options
-    found = sniff(path, options.limits)
+    package = _read_within(path, options.limits)  # read once: sniffed, unzipped and hashed
+    found = sniff(path, options.limits, package)
     if isinstance(found, Problem):
         return FileOutcome(display, Status.UNREADABLE, problems=(found,))
     if found is not Format.OOXML:
         return _process_other(path, found, plan)
-    parts = unzip(path.read_bytes())
+    package = package if package is not None else path.read_bytes()
+    parts = unzip(package)
     book = read_package(parts) if parts is not None else None
     # openpyxl reads the file, or the package as we rewrote it (Strict, which it reads as empty).
     rewritten = parts if parts is not None and parts.rewritten else None
@@ -129,8 +131,9 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
         checked = explain_formulas(checked, formulas_at(source(), _missing_cells(checked)))
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
     copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, source))
+    digest = hashlib.sha256(package).hexdigest()
     try:
-        return _outcome(path, plan, reading, checked, copy)
+        return _outcome(path, plan, reading, checked, copy, digest)
     except OutputError:
         raise
     except Exception:
@@ -175,13 +178,19 @@ def _fresh(
 
 
 def _outcome(
-    path: Path, plan: RunPlan, reading: WorkbookReading, checked: Validation, copy: CopySource
+    path: Path,
+    plan: RunPlan,
+    reading: WorkbookReading,
+    checked: Validation,
+    copy: CopySource,
+    digest: str | None = None,
 ) -> FileOutcome:
-    """The file's outcome, with its -revisar or -resultados copy written when asked."""
+    """The file's outcome, with its -revisar or -resultados copy written when asked (``digest``:
+    the file's sha256, when its bytes were read already)."""
     instrument, options, stem = plan.instrument, plan.options, plan.stems[path]
     client, when, modified = reading.client, reading.client_date, _mtime(path)
     # Hashed once: what a -revisar copy names its origin by, and how the record knows the file.
-    digest = file_sha256(path)
+    digest = digest or file_sha256(path)
     arrived = options.arrived.get(digest) if options.arrived and digest else None
     output = resaved = None
     if options.output_dir is not None:
@@ -406,6 +415,17 @@ def _missing_cells(checked: Validation) -> list[Located]:
         for prob in checked.problems
         if prob.code == Code.ANSWER_MISSING and prob.sheet and prob.cell
     ]
+
+
+def _read_within(path: Path, limits: Limits) -> bytes | None:
+    """The file's bytes, when it can be read and is within the size limit (None: ``sniff``
+    says what is wrong, from the file itself)."""
+    try:
+        if 0 < path.stat().st_size <= limits.max_file_bytes:
+            return path.read_bytes()
+    except OSError:
+        pass
+    return None
 
 
 def file_sha256(path: Path) -> str | None:
