@@ -32,7 +32,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -55,14 +54,13 @@ from msp_assessment.processing.ooxml.package import (
     DOC_RELS,
     DRAWING_TYPE,
     MAIN,
-    SHARED_PART_BYTES,
-    SHARED_PARTS,
     VML_TYPE,
     WORKBOOK_TYPES,
     WORKSHEET_TYPE,
     Parts,
     SpliceDeclinedError,
     add_default,
+    once_per_part,
     parsed,
     relationships_part,
     relative,
@@ -208,7 +206,7 @@ def _add_notes(edit: PackageEdit, part: str, sheet: bytes, messages: dict[str, s
     edit.parts[CONTENT_TYPES_PART] = add_default(edit.parts[CONTENT_TYPES_PART], "vml", VML_TYPE)
 
 
-@lru_cache(maxsize=SHARED_PARTS)
+@once_per_part  # most copies share their styles
 def _with_our_styles(data: bytes) -> tuple[bytes, AddedStyles]:
     """A styles part with our looks appended, the same for the same bytes (never changed)."""
     return append_styles(data, styles(), parsed(data))
@@ -318,11 +316,7 @@ class _Workbook:
 
     def append_styles(self) -> AddedStyles:
         part = self.styles_part()
-        data = self.edit.parts[part]
-        if len(data) <= SHARED_PART_BYTES:  # most copies share their styles: appended once
-            self.edit.parts[part], added = _with_our_styles(data)
-        else:
-            self.edit.parts[part], added = append_styles(data, styles(), self.edit.tree(part))
+        self.edit.parts[part], added = _with_our_styles(self.edit.parts[part])
         return added
 
     def first_sheet_part(self) -> str:

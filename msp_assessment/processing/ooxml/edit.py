@@ -6,15 +6,12 @@ from __future__ import annotations
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from functools import lru_cache
 from io import BytesIO
-from typing import NamedTuple
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 from msp_assessment.processing.ooxml.package import (
-    SHARED_PART_BYTES,
-    SHARED_PARTS,
+    Compressed,
     DeclinedError,
     Parts,
     Relationship,
@@ -22,6 +19,7 @@ from msp_assessment.processing.ooxml.package import (
     add_overrides,
     add_relationships,
     check_xml,
+    once_per_part,
     relationship_targets,
     relationships_part,
     rels_part,
@@ -144,37 +142,15 @@ class PackageEdit:
             entries = [(i.filename, i.date_time) for i in infos if i.filename in parts]
             entries += [(name, stamp) for name in parts if name not in self.source.data]
             for name, date_time in entries:
-                raw = None if parts.changed(name) else self.source.raw(name)
-                if raw is not None:
-                    info, compressed = raw
-                    written = Compressed(info.compress_type, info.CRC, info.file_size, compressed)
-                else:
-                    written = deflated(parts[name])
-                write_raw(target, name, date_time, written)
+                kept = None if parts.changed(name) else self.source.raw(name)
+                write_raw(target, name, date_time, kept or deflated(parts[name]))
         return out.getvalue()
 
 
-class Compressed(NamedTuple):
-    """An entry's bytes compressed, with what its zip records say of them."""
-
-    method: int
-    crc: int
-    size: int  # uncompressed
-    data: bytes
-
-
+@once_per_part
 def deflated(data: bytes) -> Compressed:
     """``data`` deflated at level 1, as ``ZipFile.writestr`` deflates it (the same bytes); the
     parts many copies share (our styles, content types, chart) once per process."""
-    return _deflated(data) if len(data) <= SHARED_PART_BYTES else _deflate(data)
-
-
-@lru_cache(maxsize=SHARED_PARTS)
-def _deflated(data: bytes) -> Compressed:
-    return _deflate(data)
-
-
-def _deflate(data: bytes) -> Compressed:
     compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # zipfile's raw deflate stream
     packed = compressor.compress(data) + compressor.flush()
     return Compressed(zipfile.ZIP_DEFLATED, zlib.crc32(data), len(data), packed)

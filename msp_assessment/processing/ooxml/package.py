@@ -3,14 +3,15 @@ XML check every part passes, and relationships (read and written)."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import struct
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from io import BytesIO
+from typing import NamedTuple, TypeVar
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -76,10 +77,9 @@ class Inflated(Mapping[str, bytes]):
         """Whether ``name`` has been inflated (so read, and its CRC checked)."""
         return name in self._read
 
-    def raw(self, name: str) -> tuple[zipfile.ZipInfo, bytes] | None:
-        """The entry's central directory record and its compressed bytes, to be copied as they
-        are; None when they cannot be (encrypted, or compressed other than stored or deflated,
-        which Excel reads)."""
+    def raw(self, name: str) -> Compressed | None:
+        """The entry compressed as the package holds it, to be copied as it is; None when it
+        cannot be (encrypted, or compressed other than stored or deflated, which Excel reads)."""
         info = self._infos[name]
         if info.flag_bits & 0x1 or info.compress_type not in RAW_METHODS:
             return None
@@ -90,7 +90,18 @@ class Inflated(Mapping[str, bytes]):
         name_length, extra_length = struct.unpack("<HH", header[26:30])
         begin = start + LOCAL_HEADER_SIZE + name_length + extra_length
         data = self._package[begin : begin + info.compress_size]
-        return (info, data) if len(data) == info.compress_size else None
+        if len(data) != info.compress_size:
+            return None
+        return Compressed(info.compress_type, info.CRC, info.file_size, data)
+
+
+class Compressed(NamedTuple):
+    """An entry's bytes compressed, with what its zip records say of them."""
+
+    method: int
+    crc: int
+    size: int  # uncompressed
+    data: bytes
 
 
 RAW_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
@@ -109,7 +120,7 @@ class Parts:
     # template typed as a workbook, entry names written with backslashes.
     rewritten: bool = False
 
-    def raw(self, name: str) -> tuple[zipfile.ZipInfo, bytes] | None:
+    def raw(self, name: str) -> Compressed | None:
         """Part ``name`` compressed as the file holds it (``Inflated.raw``), when it is there
         unchanged."""
         if self.rewritten or not isinstance(self.data, Inflated):
@@ -182,38 +193,38 @@ def as_workbook(data: Mapping[str, bytes]) -> Mapping[str, bytes]:
 
 
 # The parts most packages of a campaign share byte for byte (those of our template, or of one
-# Excel: styles, theme, workbook, relationships) are parsed and checked once per process. Small
-# parts only, and a few: the memory this keeps is bounded, whatever the batch.
+# Excel: styles, theme, workbook, relationships) are parsed, checked, edited and compressed once
+# per process. Small parts only, and a few: the memory this keeps is bounded, whatever the batch.
 SHARED_PART_BYTES = 64 * 1024
 SHARED_PARTS = 16
 
+Result = TypeVar("Result")
 
+
+def once_per_part(work: Callable[[bytes], Result]) -> Callable[[bytes], Result]:
+    """``work`` on a part's bytes, done once for the same bytes of a small part (its result is
+    shared: no caller may change it); a call that raises is not kept, so it raises again."""
+    cached = functools.lru_cache(maxsize=SHARED_PARTS)(work)
+
+    @functools.wraps(work)
+    def call(raw: bytes) -> Result:
+        return cached(raw) if len(raw) <= SHARED_PART_BYTES else work(raw)
+
+    return call
+
+
+@once_per_part
 def parsed(raw: bytes) -> ElementTree.Element:
     """``raw`` parsed, the same tree for the same bytes (which no caller changes)."""
-    return _parsed(raw) if len(raw) <= SHARED_PART_BYTES else ElementTree.fromstring(raw)
-
-
-@lru_cache(maxsize=SHARED_PARTS)
-def _parsed(raw: bytes) -> ElementTree.Element:
     return ElementTree.fromstring(raw)
 
 
+@once_per_part
 def check_xml(raw: bytes) -> None:
     """Raise unless ``raw`` is well-formed, namespace-valid XML without a DTD (so without
     entities), in any encoding: the parser itself sees the declaration, as defusedxml's does, and
-    every prefix must be declared where it is used. Bytes that passed once pass again at once."""
-    if len(raw) <= SHARED_PART_BYTES:
-        _checked(raw)
-    else:
-        _check_xml(raw)
-
-
-@lru_cache(maxsize=SHARED_PARTS)
-def _checked(raw: bytes) -> None:
-    _check_xml(raw)  # what raises is not kept: a refused part is checked (and refused) again
-
-
-def _check_xml(raw: bytes) -> None:
+    every prefix must be declared where it is used. Bytes that passed once pass again at once.
+    """
 
     def refuse(*_: object) -> None:
         raise DeclinedError("a DTD or an entity declaration")
