@@ -236,9 +236,9 @@ class Report:
     csv: str | None = None
     superseded: tuple[tuple[str, str], ...] = ()  # (workbook, the newer one that counts instead)
     # With a client list: the response rate as the summary says it, the clients still pending
-    # («id · empresa», in the list's order) and the workbooks of no client on the list.
+    # (in the list's order) and the workbooks of no client on the list.
     response: str | None = None
-    pending: tuple[str, ...] = ()
+    pending: tuple[Client, ...] = ()
     outside: tuple[str, ...] = ()
 
     def count(self, status: Status) -> int:
@@ -275,6 +275,6 @@ class Report:
             "summary": self.summary,
             "csv": self.csv,
             "response": self.response,
-            "pending": list(self.pending),
+            "pending": [client.to_dict() for client in self.pending],
             "outside": list(self.outside),
         }

@@ -61,7 +61,9 @@ def render_report(report: Report) -> Iterator[str]:
     if report.response is not None:  # a client list
         yield f"Clientes: {report.response}"
     if report.pending:
-        shown = ", ".join(report.pending[:MAX_LISTED])
+        shown = ", ".join(
+            " · ".join(v for v in (c.id, c.company) if v) for c in report.pending[:MAX_LISTED]
+        )
         more = len(report.pending) - MAX_LISTED
         yield f"Pendientes: {shown}" + (f" y {more} más" if more > 0 else "") + "."
     if report.outside:

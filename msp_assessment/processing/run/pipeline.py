@@ -228,10 +228,6 @@ def _summarize(report: Report, plan: RunPlan) -> Report:
         summary=str(target),
         csv=None if options.csv is None else str(options.csv),
         response=consolidation.response,
-        pending=tuple(
-            " · ".join(v for v in (c.client.id, c.client.company) if v)
-            for c in consolidation.roster or ()
-            if c.state is State.PENDING
-        ),
+        pending=tuple(c.client for c in consolidation.roster or () if c.state is State.PENDING),
         outside=tuple(o.path for o in consolidation.outside),
     )
