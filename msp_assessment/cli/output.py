@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -61,23 +61,24 @@ def render_report(report: Report) -> Iterator[str]:
     if report.response is not None:  # a client list
         yield f"Clientes: {report.response}"
     if report.pending:
-        shown = ", ".join(
-            " · ".join(v for v in (c.id, c.company) if v) for c in report.pending[:MAX_LISTED]
-        )
-        more = len(report.pending) - MAX_LISTED
-        yield f"Pendientes: {shown}" + (f" y {more} más" if more > 0 else "") + "."
+        who = [" · ".join(v for v in (c.id, c.company) if v) for c in report.pending]
+        yield f"Pendientes: {_first_ones(who)}."
     if report.outside:
-        shown = ", ".join(report.outside[:MAX_LISTED])
-        more = len(report.outside) - MAX_LISTED
         yield (
-            f"Sin cliente en la lista: {count(len(report.outside), 'libro')} ({shown}"
-            + (f" y {more} más" if more > 0 else "")
-            + "); no cuentan en la tasa de respuesta: vea la hoja Incidencias del resumen."
+            f"Sin cliente en la lista: {count(len(report.outside), 'libro')} "
+            f"({_first_ones(report.outside)}); no cuentan en la tasa de respuesta: vea la hoja "
+            "Incidencias del resumen."
         )
     if report.summary:
         yield f"Resumen: {report.summary}"
     if report.csv:
         yield f"CSV: {report.csv}"
+
+
+def _first_ones(items: Sequence[str]) -> str:
+    """The first MAX_LISTED of ``items``, and how many more there are."""
+    more = len(items) - MAX_LISTED
+    return ", ".join(items[:MAX_LISTED]) + (f" y {more} más" if more > 0 else "")
 
 
 def total_line(tally: Tally) -> str:
