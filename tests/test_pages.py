@@ -16,6 +16,7 @@ import pytest
 from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.workbook_templates import contract
+from tests.support.hostile import rewrite_parts
 from tests.support.mail import invoke, parse_eml, plain_text, write_list
 from tests.support.poppler import page_count, page_text
 from tests.support.programs import gnumeric_save, require_gnumeric, to_pdf
@@ -227,3 +228,27 @@ def test_pdf__a_105_character_company__wraps_within_the_page__still_one_page(
     right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes))
     assert right <= width - 28  # inside the page's right margin (1 cm)
     assert name.split()[-1] in flat(page_text(pdf, 1))  # its end is there, not cut
+
+
+def test_results_sheet__fecha_in_a_1904_workbook__the_same_day(tmp_path: Path) -> None:
+    """A workbook in the 1904 date system (old Excel for Mac): the Fecha we write is the serial
+    of its own system, so every program reads the same day."""
+    path = write_filled(
+        tmp_path / "in/mac.xlsx", grid(3), client=Client("M-1", "Mac"), date="20/11/2026"
+    )
+
+    def mac_epoch(parts: dict[str, bytes]) -> dict[str, bytes]:
+        workbook = parts["xl/workbook.xml"]
+        if b"<workbookPr" in workbook:
+            workbook = workbook.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
+        else:
+            workbook = workbook.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)
+        return {**parts, "xl/workbook.xml": workbook}
+
+    rewrite_parts(path, mac_epoch)
+    assert invoke("process", str(path), "-o", str(tmp_path / "o")).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "o" / "mac-resultados.xlsx")
+    assert wb.epoch.year == 1904
+    ws = wb["Resultados"]
+    label = next(r for r in range(1, 20) if ws.cell(r, 1).value == "Fecha")
+    assert ws.cell(label, 2).value == datetime(2026, 11, 20)

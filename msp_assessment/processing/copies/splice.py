@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -68,6 +68,7 @@ from msp_assessment.processing.ooxml.package import (
     remove_override,
     remove_relationship,
 )
+from msp_assessment.processing.ooxml.read import date_system
 from msp_assessment.processing.ooxml.sheetml import Draft, render_sheet
 from msp_assessment.processing.ooxml.styles_part import AddedStyles, add_fill_copies, append_styles
 from msp_assessment.workbook_templates import contract
@@ -273,9 +274,9 @@ class _Workbook:
         return cls(edit, part, rels, sheets, by_title, placeholder)
 
     @property
-    def epoch(self) -> date:
-        """The day its date serials count from."""
-        return workbook_part.date_epoch(self.edit.parts[self.part])
+    def epoch(self) -> datetime:
+        """The moment its date serials count from (``read.date_system``, as the reader reads)."""
+        return date_system(self.edit.tree(self.part))
 
     def sheet_id(self, title: str) -> int:
         """The sheetId of ``title`` (what the calculation chain names sheets by)."""

@@ -198,7 +198,7 @@ class _Package:
         workbook = self.xml(workbook_part)
         if workbook.tag != f"{{{MAIN}}}workbook":  # e.g. Strict OOXML, another namespace
             raise DeclinedError("not a transitional SpreadsheetML workbook")
-        epoch = _epoch(workbook)
+        epoch = date_system(workbook)
         dates, durations = self.date_styles()
         targets = self.relationships(workbook_part)
         sheets: list[Sheet] = []
@@ -266,7 +266,8 @@ class _Package:
         return found
 
 
-def _epoch(workbook: ElementTree.Element) -> datetime:
+def date_system(workbook: ElementTree.Element) -> datetime:
+    """The moment a date serial counts from in this workbook (the 1900 or the 1904 system)."""
     props = workbook.find(f"{{{MAIN}}}workbookPr")
     flag = "" if props is None else props.get("date1904", "")
     return CALENDAR_MAC_1904 if flag.lower() in ("1", "true") else WINDOWS_EPOCH

@@ -8,15 +8,15 @@ caller says which cell-format index each look has in the package it writes into.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.datetime import WINDOWS_EPOCH
 
 from msp_assessment.processing.ooxml.package import DOC_RELS, MAIN, XML_DECLARATION
-from msp_assessment.processing.ooxml.workbook_part import WINDOWS_EPOCH
 from msp_assessment.text import clean_text
 
 
@@ -55,7 +55,7 @@ def render_sheet(
     drawing_id: str | None,
     margins: dict[str, float],
     footer: str,
-    epoch: date = WINDOWS_EPOCH,
+    epoch: datetime = WINDOWS_EPOCH,
 ) -> bytes:
     """The worksheet part: ``xf`` gives each look's cell-format index in the target package;
     ``margins`` (inches by side) and the centred ``footer`` are the page's; a date is the
@@ -87,7 +87,7 @@ def render_sheet(
         out.append(f'<row r="{row}"{size}>')
         for col, (value, look) in sorted(d.cells.get(row, {}).items()):
             if isinstance(value, date):
-                value = (value - epoch).days
+                value = (value - epoch.date()).days
             out.append(_cell(f"{get_column_letter(col)}{row}", value, xf[look] if look else 0))
         out.append("</row>")
     out.append("</sheetData>")

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from msp_assessment.processing.ooxml.package import DOC_RELS, SpliceDeclinedError
-
-WINDOWS_EPOCH = date(1899, 12, 30)  # serial 0 of the 1900 system, past its phantom 29/02/1900
-MAC_EPOCH = date(1904, 1, 1)  # serial 0 of the 1904 system (workbookPr date1904)
 
 _ROOT_START = re.compile(rb"<workbook\b[^>]*>")
 _LOCAL_SHEET = re.compile(rb"""localSheetId=["']([0-9]+)["']""")
@@ -16,13 +12,7 @@ _SHEET = re.compile(rb"<sheet\b[^>]*/>")  # within <sheets>, as every program wr
 _WORKBOOK_VIEW = re.compile(rb"<workbookView\b[^>]*?(/?)>")
 _DEFINED_NAMES = re.compile(rb"<definedNames\s*/?>")  # unprefixed, no attributes: all we edit
 _VIEW_TAB = re.compile(rb"""\s(?:activeTab|firstSheet)=["'][0-9]*["']""")
-_DATE_1904 = re.compile(rb"""<workbookPr\b[^>]*\sdate1904=["'](?:1|true)["']""")
 _STATE = re.compile(rb"""\sstate=["'][a-zA-Z]*["']""")
-
-
-def date_epoch(data: bytes) -> date:
-    """The day a date serial counts from in this workbook (the 1900 or the 1904 system)."""
-    return MAC_EPOCH if _DATE_1904.search(data) else WINDOWS_EPOCH
 
 
 def hide_sheets(data: bytes, titles: frozenset[str]) -> bytes:
