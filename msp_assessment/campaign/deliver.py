@@ -324,15 +324,10 @@ def _fill(
 def _change_line(score: Score, past: PastResult) -> str:
     """One line on what moved since the client's latest earlier round."""
     moved = change(score, past)
-    stage = (
-        f"sigue en la etapa {moved.stage_now.name}"
-        if moved.stage_before.id == moved.stage_now.id
-        else f"pasa de la etapa {moved.stage_before.name} a {moved.stage_now.name}"
-    )
     return (
         f"Desde {past.since}, su puntuación global ha pasado de "
         f"{format_es(past.score.average, 2)} a {format_es(score.average, 2)} "
-        f"({signed_es(moved.average)}) y {stage}."
+        f"({signed_es(moved.average)}) y {moved.stage_words('la etapa ')}."
     )
 
 

@@ -384,12 +384,8 @@ def _evolution(page: _Page, score: Score, past: tuple[PastResult, ...]) -> None:
     # In words, not arrows: the embedded font has no «→».
     rounds = ", ".join(f"{format_es(p.score.average, 2)} {p.when}" for p in past[-3:])
     moved = change(score, past[-1])
-    stage = (
-        f"sigue en {moved.stage_now.name}"
-        if moved.stage_before.id == moved.stage_now.id
-        else f"pasa de {moved.stage_before.name} a {moved.stage_now.name}"
-    )
-    text = f"{rounds}; ahora {format_es(score.average, 2)} ({signed_es(moved.average)}), {stage}."
+    now = f"ahora {format_es(score.average, 2)} ({signed_es(moved.average)})"
+    text = f"{rounds}; {now}, {moved.stage_words()}."
     page.y -= 5 * mm
     page.text(page.x, "Evolución: ", BOLD, 8.5, BRAND)
     page.text(page.x + pdfmetrics.stringWidth("Evolución: ", BOLD, 8.5), text, FONT, 8.5)
