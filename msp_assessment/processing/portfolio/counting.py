@@ -6,7 +6,7 @@ check or a status, decides it the same way, at no cost.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from msp_assessment.client import Client, client_keys
@@ -23,7 +23,9 @@ class Superseded:
 
 
 def resolve_clients(
-    outcomes: Sequence[FileOutcome], clients: Sequence[Client] = ()
+    outcomes: Sequence[FileOutcome],
+    clients: Sequence[Client] = (),
+    key_of: Mapping[int, str] | None = None,
 ) -> tuple[list[FileOutcome], list[Superseded]]:
     """The workbook that counts for each client, and the ones superseded.
 
@@ -31,8 +33,9 @@ def resolve_clients(
     list's). A client's newest scored workbook (see ``recency``) counts; it supersedes their older
     scored workbooks and the older ones with problems, which are then resolved: the client
     corrected them. A workbook with problems newer than every scored one stays to review.
+    ``key_of``: ``keyed(outcomes, clients)``, when the caller has it already.
     """
-    key_of = keyed(outcomes, clients)
+    key_of = key_of if key_of is not None else keyed(outcomes, clients)
     scored = sorted(
         (o for o in outcomes if o.status is Status.SCORED and o.score is not None), key=recency
     )

@@ -21,8 +21,8 @@ def run_reference(
 ) -> tuple[Reference, dict[str, str]]:
     """The run's reference (every client's workbook that counts) and each file's key in it
     (path → key), by the one identity rule the summary uses."""
-    counted, _ = resolve_clients(outcomes, clients)
     key_of = keyed(outcomes, clients)
+    counted, _ = resolve_clients(outcomes, clients, key_of)
     peers = tuple(
         Peer(key_of[id(o)], tuple(a.total for a in o.score.areas))
         for o in counted
