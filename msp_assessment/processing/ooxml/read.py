@@ -11,6 +11,7 @@ caller falls back to openpyxl, which reports broken and unsafe files as before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,7 @@ from msp_assessment.processing.ooxml.package import (
 )
 
 Bounds = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col
+Formula = tuple[str | None, str | None]  # an «<f>»'s t attribute and text
 _SMALL_RANGE = 1_000  # cells; bigger merged ranges (a hostile file) are checked by bounds
 TEXT_TYPES = (f"{{{VT}}}lpwstr", f"{{{VT}}}lpstr")
 STYLES_PART = "xl/styles.xml"  # where openpyxl looks, whatever the relationships say
@@ -55,6 +57,9 @@ class Sheet:
     values: dict[tuple[int, int], object] = field(default_factory=dict)
     merged: list[Bounds] = field(default_factory=list)
     local_names: dict[str, str] = field(default_factory=dict)  # name → reference text
+    # The formula of each cell that has one, as (type, text) of its «<f>»; None when the reader
+    # did not see formulas (openpyxl's data_only workbook, calamine).
+    formulas: dict[tuple[int, int], Formula] | None = None
     _index: dict[tuple[int, int], Bounds] | None = field(default=None, repr=False)
     _big: list[Bounds] = field(default_factory=list, repr=False)
 
@@ -206,11 +211,13 @@ class _Package:
             target = targets.get(node.get(f"{{{DOC_RELS}}}id", ""))
             if target is None or target[0] != WORKSHEET_REL or target[1] not in self.names:
                 raise DeclinedError("a sheet that is not a readable worksheet")
-            sheet = Sheet(node.get("name", ""))
-            root = self.xml(target[1])
-            if root.tag != f"{{{MAIN}}}worksheet":
-                raise DeclinedError("not a transitional SpreadsheetML worksheet")
-            _read_cells(root, sheet, strings, epoch, dates, durations)
+            sheet = Sheet(node.get("name", ""), formulas={})
+            context = _Context(strings, epoch, dates, durations)
+            if not self.scan(target[1], sheet, context):
+                root = self.xml(target[1])
+                if root.tag != f"{{{MAIN}}}worksheet":
+                    raise DeclinedError("not a transitional SpreadsheetML worksheet")
+                _read_cells(root, sheet, context)
             sheets.append(sheet)
         names: dict[str, str] = {}
         for node in workbook.iter(f"{{{MAIN}}}definedName"):
@@ -221,6 +228,21 @@ class _Package:
             elif not name.startswith("_xlnm.") and 0 <= int(local) < len(sheets):
                 sheets[int(local)].local_names[name] = text
         return Book(sheets, names, self.custom_properties())
+
+    def scan(self, part: str, sheet: Sheet, context: _Context) -> bool:
+        """Read worksheet ``part`` into ``sheet`` without a tree (``scan_cells``) when it is
+        written the plain way; False, with ``sheet`` untouched, when it is not."""
+        data = self.parts[part]
+        if part not in self.checked:
+            return False
+        found = scan_cells(data, context)
+        if found is None:
+            return False
+        check_xml(data)  # what parsing it would have checked: well formed, namespaces declared
+        self.parsed.add(part)
+        sheet.values, sheet.formulas, merges = found
+        _add_merges(sheet, merges)
+        return True
 
     def relationships(self, part: str) -> dict[str, tuple[str, str]]:
         rels = rels_part(part)
@@ -291,19 +313,24 @@ def _position(coordinate: str) -> tuple[int, int]:
     return coordinate_to_tuple(coordinate)
 
 
-_C, _V, _IS = f"{{{MAIN}}}c", f"{{{MAIN}}}v", f"{{{MAIN}}}is"
+_C, _V, _IS, _F = f"{{{MAIN}}}c", f"{{{MAIN}}}v", f"{{{MAIN}}}is", f"{{{MAIN}}}f"
 
 
-def _read_cells(
-    root: ElementTree.Element,
-    sheet: Sheet,
-    strings: list[str],
-    epoch: datetime,
-    dates: set[int],
-    durations: set[int],
-) -> None:
+@dataclass(frozen=True)
+class _Context:
+    """What a cell's value depends on besides its own XML: the shared strings, the date system
+    and which cell formats show dates and durations."""
+
+    strings: list[str]
+    epoch: datetime
+    dates: set[int]
+    durations: set[int]
+
+
+def _read_cells(root: ElementTree.Element, sheet: Sheet, context: _Context) -> None:
     """Cell values as openpyxl's ``data_only`` reader gives them (worksheet/_reader.py)."""
     data = root.find(f"{{{MAIN}}}sheetData")
+    formulas: dict[tuple[int, int], Formula] = {}
     row_number = 0
     for row in [] if data is None else data:
         given = row.get("r")
@@ -315,14 +342,24 @@ def _read_cells(
                 r, col_number = _position(coordinate)
             else:
                 r, col_number = row_number, col_number + 1
-            value = _cell_value(cell, strings, epoch, dates, durations)
+            raw = _raw_value(cell)
+            value = _cell_value(raw, context)
             if value is None:
                 sheet.values.pop((r, col_number), None)
             else:
                 sheet.values[(r, col_number)] = value
+            if raw.formula is not None:
+                formulas[(r, col_number)] = raw.formula
+            else:
+                formulas.pop((r, col_number), None)
+    sheet.formulas = formulas
     merges = root.find(f"{{{MAIN}}}mergeCells")
-    for merge in [] if merges is None else merges:
-        min_col, min_row, max_col, max_row = range_boundaries(merge.get("ref", ""))
+    _add_merges(sheet, [merge.get("ref", "") for merge in ([] if merges is None else merges)])
+
+
+def _add_merges(sheet: Sheet, refs: list[str]) -> None:
+    for ref in refs:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
         if min_col is None or min_row is None or max_col is None or max_row is None:
             raise DeclinedError("a merged range of whole rows or columns")
         if min_row > max_row or min_col > max_col:
@@ -331,34 +368,150 @@ def _read_cells(
     sheet.hide_merged_placeholders()
 
 
-def _cell_value(
-    cell: ElementTree.Element,
-    strings: list[str],
-    epoch: datetime,
-    dates: set[int],
-    durations: set[int],
-) -> object:
+@dataclass(frozen=True)
+class _Raw:
+    """What a cell's XML says, before the package's context: its type (``t``), format (``s``),
+    value text (of «<v>», or an inline string's) and formula."""
+
+    kind: str
+    style: str | None
+    text: str | None
+    formula: Formula | None
+
+
+def _raw_value(cell: ElementTree.Element) -> _Raw:
     kind = cell.get("t", "n")
+    formula = None
+    if len(cell):  # an empty cell has no children: most of a template's
+        found = cell.find(_F)
+        if found is not None:
+            formula = (found.get("t"), found.text)
     if kind == "inlineStr":
         inline = cell.find(_IS)
-        return None if inline is None else _text_content(inline)
-    value: object = cell.findtext(_V) or None
-    if value is None:
-        return None
-    text = str(value)
+        text = None if inline is None else _text_content(inline)
+    else:
+        text = cell.findtext(_V) or None
+    return _Raw(kind, cell.get("s"), text, formula)
+
+
+def _cell_value(raw: _Raw, context: _Context) -> object:
+    kind, text = raw.kind, raw.text
+    if kind == "inlineStr" or text is None:
+        return text
     if kind == "n":
         number: int | float = float(text) if ("." in text or "e" in text.lower()) else int(text)
-        style = int(cell.get("s") or 0)
-        if style in dates:
+        style = int(raw.style or 0)
+        if style in context.dates:
             try:
-                return from_excel(number, epoch, timedelta=style in durations)
+                return from_excel(number, context.epoch, timedelta=style in context.durations)
             except (OverflowError, ValueError):
                 return "#VALUE!"
         return number
     if kind == "s":
-        return strings[int(text)]
+        return context.strings[int(text)]
     if kind == "b":
         return bool(int(text))
     if kind == "d":
         return from_ISO8601(text)  # type: ignore[no-untyped-call]
     return text  # "str" (a formula's text result), "e" (an error such as #N/A), or unknown
+
+
+# The fast way through a worksheet (scan_cells): the part as nearly every program writes it. A
+# cell: its reference, its other attributes (not ending in «/»), then «/>» or content up to «</c>».
+_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"([^>/]*(?:/(?!>)[^>/]*)*)(/)?>'
+    rb"(?(3)|([^<]*(?:<(?!/c>)[^<]*)*)</c>)"
+)
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_UNUSUAL = (b"<!--", b"<![CDATA[", b"<?", b"xmlns")  # comments, CDATA, instructions, namespaces
+_IN_ATTRIBUTE = re.compile(rb"""=\s*(?:"[^"<]*|'[^'<]*)>""")  # perhaps «>» in an attribute value
+_ROOT = re.compile(
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<declaration>[^>]*)\?>)?\s*<worksheet\b(?P<attributes>[^>]*)>"
+)
+_UTF8 = re.compile(rb"""encoding\s*=\s*["'](?:utf-?8)["']""", re.IGNORECASE)
+_MAIN_DEFAULT = f'xmlns="{MAIN}"'.encode()
+_MAIN_PREFIXED = re.compile(rb"xmlns:[^=\s]+\s*=\s*[\"']" + re.escape(MAIN.encode()))
+_MERGE = re.compile(rb'<mergeCell ref="([^"<&]*)"\s*/>')
+_SCANNED: dict[bytes, _Raw] = {}  # a cell's XML (after its reference) → what it says
+_SCANNED_MAX = 65_536  # entries kept before starting again: a few MB at most
+
+
+def scan_cells(
+    data: bytes, context: _Context
+) -> tuple[dict[tuple[int, int], object], dict[tuple[int, int], Formula], list[str]] | None:
+    """The values, formulas and merged ranges of a worksheet read from its bytes, the same as
+    ``_read_cells`` reads its tree, without building the tree (most of reading a workbook);
+    None when the part is not written the plain way this handles, and the tree is built.
+
+    The plain way: UTF-8; the main namespace the root's default and bound to no prefix; one
+    «sheetData» in which every cell starts «<c r="A1"» and ends «/>» or «</c>», with no comment,
+    CDATA section, processing instruction, namespace declaration or «>» in an attribute value
+    (then «<c» is surely a cell of this sheet and «</c>» its end). Each distinct cell is parsed
+    on its own, as a tiny document (``_raw_value``): the cells most workbooks of a campaign share
+    are parsed once. The part must still be well formed: the caller checks it (``check_xml``).
+    """
+    root = _ROOT.match(data)
+    if root is None or _MAIN_DEFAULT not in root["attributes"]:
+        return None
+    if _MAIN_PREFIXED.search(root["attributes"]):  # «<x:c>» would be a cell too
+        return None
+    declaration = root["declaration"]
+    if declaration is not None and b"encoding" in declaration and not _UTF8.search(declaration):
+        return None
+    start = data.find(b"<sheetData", root.end())
+    end = data.find(b"</sheetData>", start)
+    if start < 0 or data.find(b"<sheetData", start + 1) >= 0:
+        return None
+    cells = data[start : end if end >= 0 else len(data)]
+    after = data[max(end, start) :]
+    merges_start = after.find(b"<mergeCells")
+    merges_end = after.find(b"</mergeCells>", merges_start)
+    merges = after[merges_start : merges_end + 1] if merges_start >= 0 else b""
+    if merges_start >= 0 and (merges_end < 0 or after.find(b"<mergeCells", merges_start + 1) >= 0):
+        return None
+    for part in (cells, merges):
+        if any(unusual in part for unusual in _UNUSUAL) or _IN_ATTRIBUTE.search(part):
+            return None
+    found = _CELL.findall(cells)
+    if len(found) != len(_ANY_CELL.findall(cells)):
+        return None
+    values: dict[tuple[int, int], object] = {}
+    formulas: dict[tuple[int, int], Formula] = {}
+    for reference, attributes, empty, body in found:
+        position = _position(reference.decode())
+        raw = _EMPTY if empty else _scanned(attributes + b">" + body)
+        if raw is None:
+            return None
+        # As _read_cells: a later cell with the same reference replaces an earlier one.
+        value = _cell_value(raw, context)
+        if value is None:
+            values.pop(position, None)
+        else:
+            values[position] = value
+        if raw.formula is not None:
+            formulas[position] = raw.formula
+        else:
+            formulas.pop(position, None)
+    refs = [ref.decode() for ref in _MERGE.findall(merges)]
+    if merges and merges.count(b"<") != len(refs) + 2:  # «<mergeCells>», «</mergeCells>»
+        return None
+    return values, formulas, refs
+
+
+_EMPTY = _Raw("n", None, None, None)
+_CELL_START = f'<c xmlns="{MAIN}"'.encode()
+
+
+def _scanned(cell: bytes) -> _Raw | None:
+    """What a cell says (its XML after the reference: attributes, «>», content), parsed as a
+    document of its own the first time; None when it does not parse so (the whole part does)."""
+    raw = _SCANNED.get(cell)
+    if raw is None:
+        try:
+            raw = _raw_value(ElementTree.fromstring(_CELL_START + cell + b"</c>"))
+        except ElementTree.ParseError:
+            return None
+        if len(_SCANNED) >= _SCANNED_MAX:
+            _SCANNED.clear()
+        _SCANNED[cell] = raw
+    return raw

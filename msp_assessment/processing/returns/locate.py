@@ -8,6 +8,7 @@ the answer read on the same row. Nothing is judged here: validate.py does that.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -69,14 +70,43 @@ def open_workbook(path: Path | IO[bytes]) -> Workbook:
     return load_workbook(path, data_only=True, keep_vba=False, keep_links=False)
 
 
-def formulas_at(path: Path | IO[bytes], cells: list[Located]) -> dict[Located, str]:
-    """The formulas (not their values) in ``cells``: a second, read-only look at the file.
+def formulas_at(
+    book: Book, path: Callable[[], Path | IO[bytes]], cells: list[Located]
+) -> dict[Located, str]:
+    """The formulas (not their values) in ``cells``, as openpyxl shows them («=SUMA(B2:B4)»).
 
     Used only to explain answers that read as empty: a formula a program never calculated has
-    no saved value.
+    no saved value. The reader's own when it saw them; else a second, read-only look at the
+    file (``path()``) by openpyxl, which also works out a shared formula for each of its cells.
     """
     if not cells:
         return {}
+    known = _known_formulas(book, cells)
+    return known if known is not None else _openpyxl_formulas(path(), cells)
+
+
+def _known_formulas(book: Book, cells: list[Located]) -> dict[Located, str] | None:
+    """What ``formulas_at`` answers from the reader's formulas; None when they do not tell (a
+    book without them, or a shared formula, which only openpyxl translates to its cell)."""
+    found: dict[Located, str] = {}
+    for at in cells:
+        sheet = book.sheet(at.sheet)
+        if sheet is None:
+            continue
+        if sheet.formulas is None:
+            return None
+        formula = sheet.formulas.get(coordinate_to_tuple(at.cell))
+        if formula is None:
+            continue
+        kind, text = formula
+        if kind == "shared":
+            return None
+        if kind in (None, "normal"):  # an array or data-table formula is not text to openpyxl
+            found[at] = "=" + (text or "")
+    return found
+
+
+def _openpyxl_formulas(path: Path | IO[bytes], cells: list[Located]) -> dict[Located, str]:
     found: dict[Located, str] = {}
     try:
         wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)

@@ -128,7 +128,7 @@ def _process(path: Path, plan: RunPlan) -> FileOutcome:
     reading = read_book(book, instrument)
     checked = validate(reading, instrument, options.required)
     if any(prob.code == Code.ANSWER_MISSING for prob in checked.problems):
-        checked = explain_formulas(checked, formulas_at(source(), _missing_cells(checked)))
+        checked = explain_formulas(checked, formulas_at(book, source, _missing_cells(checked)))
     # The client's own package for the splice; openpyxl only when the fast reader declined it.
     copy = CopySource(reading, parts if wb is None else None, partial(_loaded, wb, source))
     digest = hashlib.sha256(package).hexdigest()
