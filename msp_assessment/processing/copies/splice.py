@@ -230,6 +230,8 @@ class _Workbook:
     sheets: list[tuple[str, str, str]]  # (name, sheetId, relationship id), in order
     by_title: dict[str, str]  # sheet name → worksheet part
     placeholder: str | None  # our empty sheet openpyxl already listed first
+    # The moment its date serials count from (``read.date_system``, as the reader reads).
+    epoch: datetime
 
     @classmethod
     def open(cls, package: Parts, placeholder: str | None) -> _Workbook:
@@ -269,14 +271,10 @@ class _Workbook:
             sheet = rels[rel][1]
             by_title[name] = sheet
             edit.parts[sheet] = worksheet_part.unselect(edit.parts[sheet])
+        epoch = date_system(edit.tree(part))
         # Our own sheet hidden again: a program the client saved with may have shown it.
         edit.parts[part] = workbook_part.hide_sheets(edit.parts[part], _HIDDEN)
-        return cls(edit, part, rels, sheets, by_title, placeholder)
-
-    @property
-    def epoch(self) -> datetime:
-        """The moment its date serials count from (``read.date_system``, as the reader reads)."""
-        return date_system(self.edit.tree(self.part))
+        return cls(edit, part, rels, sheets, by_title, placeholder, epoch)
 
     def sheet_id(self, title: str) -> int:
         """The sheetId of ``title`` (what the calculation chain names sheets by)."""

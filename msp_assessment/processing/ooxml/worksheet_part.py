@@ -4,6 +4,7 @@ name, the selected-tab flag and the notes' drawing are touched (see splice.py fo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from msp_assessment.processing.ooxml.package import DOC_RELS, SpliceDeclinedError
 
@@ -34,8 +35,9 @@ def set_numbers(sheet: bytes, numbers: dict[str, int]) -> tuple[bytes, list[str]
     replaced by the number. The cells whose formula went, for the calculation chain."""
     spans = []
     replaced = []
+    found = cell_spans(sheet, list(numbers))
     for coord, value in numbers.items():
-        start, head_end, end = cell_span(sheet, coord)
+        start, head_end, end = found[coord]
         formula = _FORMULA.search(sheet, head_end, end)
         if formula is not None:
             attrs = formula.group(1)
@@ -54,8 +56,9 @@ def set_numbers(sheet: bytes, numbers: dict[str, int]) -> tuple[bytes, list[str]
 def cell_styles(sheet: bytes, coords: list[str]) -> list[int]:
     """The cell-format index of each cell (0 where it has none)."""
     found = []
+    spans = cell_spans(sheet, coords)
     for coord in coords:
-        start, head_end, _ = cell_span(sheet, coord)
+        start, head_end, _ = spans[coord]
         style = _STYLE.search(sheet[start:head_end])
         found.append(int(style.group(1)) if style else 0)
     return found
@@ -64,8 +67,9 @@ def cell_styles(sheet: bytes, coords: list[str]) -> list[int]:
 def restyle(sheet: bytes, new_styles: dict[str, int]) -> bytes:
     """Give each cell (coordinate → cell-format index) its new format; content untouched."""
     spans = []
+    found = cell_spans(sheet, list(new_styles))
     for coord, new in new_styles.items():
-        start, head_end, _ = cell_span(sheet, coord)
+        start, head_end, _ = found[coord]
         head = sheet[start:head_end]
         style = _STYLE.search(head)
         replaced = b' s="%d"' % new
@@ -106,12 +110,31 @@ def add_legacy_drawing(sheet: bytes, rel_id: str) -> bytes:
     return sheet[:at] + drawing + sheet[at:]
 
 
-def cell_span(sheet: bytes, coord: str) -> tuple[int, int, int]:
-    """(start, end of start tag, end) of the one ``<c r="coord" …>`` element in a sheet."""
-    attr = b' r="%s"' % coord.encode()
-    at = sheet.find(attr)
+def cell_spans(sheet: bytes, coords: list[str]) -> dict[str, tuple[int, int, int]]:
+    """(start, end of start tag, end) of the one ``<c r="coord" …>`` element of each of
+    ``coords`` in a sheet, found in one pass over it."""
+    at: dict[str, list[int]] = {coord: [] for coord in coords}
+    if coords:
+        for found in _references(tuple(sorted(at))).finditer(sheet):
+            at[found.group(1).decode()].append(found.start())
+    spans = {}
+    for coord, places in at.items():
+        if len(places) != 1:
+            raise SpliceDeclinedError(f"{coord} is not one plain cell element")
+        spans[coord] = _span(sheet, coord, places[0])
+    return spans
+
+
+@lru_cache(maxsize=64)  # the same cells of every copy
+def _references(coords: tuple[str, ...]) -> re.Pattern[bytes]:
+    """`` r="coord"`` for any of ``coords``, exactly (not ``r="B22"`` for B2)."""
+    either = b"|".join(re.escape(coord.encode()) for coord in coords)
+    return re.compile(rb' r="(' + either + rb')"')
+
+
+def _span(sheet: bytes, coord: str, at: int) -> tuple[int, int, int]:
     start = sheet.rfind(b"<c", 0, at)
-    if at < 0 or sheet.find(attr, at + 1) >= 0 or sheet[start : start + 3] != b"<c ":
+    if start < 0 or sheet[start : start + 3] != b"<c ":
         raise SpliceDeclinedError(f"{coord} is not one plain cell element")
     if b">" in sheet[start:at]:
         raise SpliceDeclinedError(f"{coord} found outside a cell's start tag")
