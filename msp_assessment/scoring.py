@@ -43,13 +43,26 @@ def score(instrument: Instrument, answers: Mapping[str, int]) -> Score:
     Area total = sum of its answers; area average = total ÷ 5;
     global = sum of the area averages ÷ 4.
     """
+    totals = tuple(sum(answers[st.id] for st in area.statements) for area in instrument.areas)
+    known = _SCORES.get((id(instrument), totals))
+    if known is not None and known[0] is instrument:
+        return known[1]
     areas = []
-    for area in instrument.areas:
-        total = sum(answers[st.id] for st in area.statements)
+    for area, total in zip(instrument.areas, totals, strict=True):
         average = Fraction(total, len(area.statements))
         areas.append(AreaScore(area, total, average, stage_for(instrument, average)))
     overall = sum((a.average for a in areas), Fraction(0)) / len(areas)
-    return Score(tuple(areas), overall, stage_for(instrument, overall))
+    found = Score(tuple(areas), overall, stage_for(instrument, overall))
+    if len(_SCORES) >= _SCORES_KEPT:
+        _SCORES.clear()
+    _SCORES[(id(instrument), totals)] = (instrument, found)
+    return found
+
+
+# A score depends only on the area totals: each one is worked out once (in Fractions, which
+# cost) per process. The instrument is kept with it, so its id names no other while it is here.
+_SCORES: dict[tuple[int, tuple[int, ...]], tuple[Instrument, Score]] = {}
+_SCORES_KEPT = 4096
 
 
 @dataclass(frozen=True)

@@ -417,14 +417,15 @@ def _cell_value(raw: _Raw, context: _Context) -> object:
 
 
 # The fast way through a worksheet (scan_cells): the part as nearly every program writes it. A
-# cell: its reference, its other attributes (not ending in «/»), then «/>» or content up to «</c>».
+# cell: its reference, its other attributes (quoted values, which may hold «>» or «/»), then «/>»
+# or content up to «</c>» (no «<» in an attribute value: the content holds no cell's start).
 _CELL = re.compile(
-    rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"([^>/]*(?:/(?!>)[^>/]*)*)(/)?>'
+    rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"'
+    rb"""((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/)?>"""
     rb"(?(3)|([^<]*(?:<(?!/c>)[^<]*)*)</c>)"
 )
 _ANY_CELL = re.compile(rb"<c[\s/>]")
 _UNUSUAL = (b"<!--", b"<![CDATA[", b"<?", b"xmlns")  # comments, CDATA, instructions, namespaces
-_IN_ATTRIBUTE = re.compile(rb"""=\s*(?:"[^"<]*|'[^'<]*)>""")  # perhaps «>» in an attribute value
 _ROOT = re.compile(
     rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<declaration>[^>]*)\?>)?\s*<worksheet\b(?P<attributes>[^>]*)>"
 )
@@ -445,8 +446,8 @@ def scan_cells(
 
     The plain way: UTF-8; the main namespace the root's default and bound to no prefix; one
     «sheetData» in which every cell starts «<c r="A1"» and ends «/>» or «</c>», with no comment,
-    CDATA section, processing instruction, namespace declaration or «>» in an attribute value
-    (then «<c» is surely a cell of this sheet and «</c>» its end). Each distinct cell is parsed
+    CDATA section, processing instruction or namespace declaration (then «<c» is surely a cell
+    of this sheet and «</c>» its end). Each distinct cell is parsed
     on its own, as a tiny document (``_raw_value``): the cells most workbooks of a campaign share
     are parsed once. The part must still be well formed: the caller checks it (``check_xml``).
     """
@@ -469,9 +470,8 @@ def scan_cells(
     merges = after[merges_start : merges_end + 1] if merges_start >= 0 else b""
     if merges_start >= 0 and (merges_end < 0 or after.find(b"<mergeCells", merges_start + 1) >= 0):
         return None
-    for part in (cells, merges):
-        if any(unusual in part for unusual in _UNUSUAL) or _IN_ATTRIBUTE.search(part):
-            return None
+    if any(unusual in part for unusual in _UNUSUAL for part in (cells, merges)):
+        return None
     found = _CELL.findall(cells)
     if len(found) != len(_ANY_CELL.findall(cells)):
         return None

@@ -27,6 +27,8 @@ _AFTER_LEGACY_DRAWING = (
 
 def unselect(sheet: bytes) -> bytes:
     """The sheet without ``tabSelected``: the sheet we add is the selected one."""
+    if b"tabSelected" not in sheet:  # a pattern that starts with «\s» looks at every byte
+        return sheet
     return _TAB_SELECTED.sub(b"", sheet)
 
 

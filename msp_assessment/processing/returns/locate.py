@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -209,19 +210,27 @@ def _resolve(wb: Book, name: str) -> Located | None:
         text = next((s.local_names[name] for s in wb.sheets if name in s.local_names), None)
     if text is None:
         return None
+    found = _reference(text)
+    if found is None or found.sheet not in wb.sheetnames:
+        return None
+    return found
+
+
+@lru_cache(maxsize=4096)  # every returned workbook has the template's names
+def _reference(text: str) -> Located | None:
+    """The single cell a defined name's reference text names (sheet and coordinate), or None
+    when it names more, or nothing that can be read."""
     simple = _SIMPLE_REFERENCE.match(text)
     if simple:  # what we write and what Excel keeps: 'Sheet'!$B$22, parsed without openpyxl
         destinations = [(simple["sheet"].replace("''", "'"), simple["cell"])]
     else:
         try:
-            destinations = list(DefinedName(name, attr_text=text).destinations)
+            destinations = list(DefinedName("_", attr_text=text).destinations)
         except Exception:  # a #REF! or otherwise unparsable reference
             return None
     if len(destinations) != 1:
         return None
     sheet, ref = destinations[0]
-    if sheet not in wb.sheetnames:
-        return None
     coord = ref.replace("$", "").split(":")[0]
     try:
         coordinate_to_tuple(coord)
