@@ -204,9 +204,9 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
         put_text(ws, row, 9, messages)
         put_text(ws, row, 10, "\n".join(_where(prob) for prob in problems))
         put_text(ws, row, 11, "\n".join(prob.code for prob in problems))
-        for col in range(1, 12):
+        for col in range(1, 11):
             styled(ws.cell(row=row, column=col), alignment=palette.WRAP)
-        ws.cell(row=row, column=11).font = palette.CODE_FONT
+        styled(ws.cell(row=row, column=11), alignment=palette.WRAP, font=palette.CODE_FONT)
         ws.row_dimensions[row].height = min(409, palette.row_height(messages, 95))
     if entries:
         ws.auto_filter.ref = f"A1:K{len(entries) + 1}"
