@@ -176,3 +176,18 @@ def test_next_stage__any_answers__raising_the_holding_statements_reaches_it(
         assert room >= found.points > 0
         lowest = min(answers[s.id] for s in area_score.area.statements)
         assert any(answers[s.id] == lowest for s in found.holding)
+
+
+def test_same_answers__another_instrument__scored_by_its_own_stages() -> None:
+    """Scores are kept per set of area totals (they cost Fractions); an instrument with other
+    stages, alive at the same time, gets its own, and the kept one is the same score again."""
+    from dataclasses import replace
+
+    values = [3] * 20
+    first = score(INSTRUMENT, answers_from(values))
+    renamed = tuple(replace(stage, name=f"Otra {stage.name}") for stage in INSTRUMENT.stages)
+    other = replace(INSTRUMENT, stages=renamed)
+    again = score(other, answers_from(values))
+    assert first.stage.name == "Proactivo" and again.stage.name == "Otra Proactivo"
+    assert score(INSTRUMENT, answers_from(values)) is first
+    assert score(INSTRUMENT, answers_from([3] * 19 + [4])).average == Fraction(61, 20)
