@@ -199,3 +199,32 @@ def test_check_and_help__never_import_pandas_reportlab_or_smtplib() -> None:
         [sys.executable, "-c", PROBE, str(examples)], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+COMMAND_PROBE = """
+import sys
+from msp_assessment.__main__ import main
+sys.argv = ["msp-assessment", "process", sys.argv[1], "-o", sys.argv[2], "--jobs", "1"]
+try:
+    main()
+except SystemExit:
+    pass
+loaded = [m for m in ("numpy", "pandas", "reportlab") if sys.modules.get(m) is not None]
+print(loaded, file=sys.stderr)
+"""
+
+
+def test_process_command__never_loads_numpy_although_it_is_installed(tmp_path: Path) -> None:
+    """openpyxl imports numpy whenever it can (a third of a one-file run's start-up, for
+    number types we never give it); the command keeps it out."""
+    import numpy  # installed: the suite's oracle
+
+    assert numpy.__name__ == "numpy"
+    example = Path(__file__).parents[1] / "examples" / "soporte-levante-estable.xlsx"
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_PROBE, str(example), str(tmp_path / "salida")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+    assert (tmp_path / "salida" / "soporte-levante-estable-resultados.xlsx").is_file()

@@ -93,11 +93,13 @@ def test_examples_and_battery__scan_reads_what_the_tree_reads(
 TRICKY = {
     "repeated reference, the later one counts": b'<c r="K1"><v>1</v></c><c r="K1"><v>2</v></c>',
     "repeated reference, emptied": b'<c r="K1" t="inlineStr"><is><t>x</t></is></c><c r="K1"/>',
-    "entities and characters": b'<c r="K1" t="str"><v>a &amp; b &#13;&#xE9; &lt;c r="K2"&gt;</v></c>',
+    "entities and characters": (
+        b'<c r="K1" t="str"><v>a &amp; b &#13;&#xE9; &lt;c r="K2"&gt;</v></c>'
+    ),
     "line ends": b'<c r="K1" t="inlineStr"><is><t>uno\r\ndos\rtres</t></is></c>',
     "rich text and phonetics": (
         b'<c r="K1" t="inlineStr"><is><r><t>Pri</t></r><r><rPr><b/></rPr><t xml:space="preserve">'
-        b"mera </t></r><rPh sb=\"0\" eb=\"1\"><t>fon\xc3\xa9tica</t></rPh></is></c>"
+        b'mera </t></r><rPh sb="0" eb="1"><t>fon\xc3\xa9tica</t></rPh></is></c>'
     ),
     "a slash in an attribute": b'<c r="K1" cm="a/b"><v>3</v></c>',
     "a formula": b'<c r="K1"><f>SUM(B1:B3)</f></c><c r="K2" t="str"><f t="array" ref="K2">A1</f>'
