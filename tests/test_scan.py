@@ -231,3 +231,16 @@ def test_shared_formula__openpyxl_works_it_out(
     monkeypatch.setattr(locate, "_openpyxl_formulas", counted)
     assert (Code.ANSWER_FORMULA, "=SUM(B22:B24)") in explained(path)
     assert len(asked) == 1
+
+
+def test_scan_keeps_small_cells_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the scan keeps of the cells it has seen stays small whatever a sheet holds: a cell
+    of 50 000 characters is read as the tree reads it, and not kept."""
+    path = valid(tmp_path / "grande.xlsx")
+    wb = load_workbook(path)
+    wb.worksheets[0]["K1"] = "x" * 50_000
+    wb.save(path)
+    monkeypatch.setattr(read, "_SCANNED", {})
+    fast, tree, used = both_ways(path.read_bytes(), monkeypatch)
+    assert fast == tree and used == 2
+    assert read._SCANNED and max(len(cell) for cell in read._SCANNED) <= read._SCANNED_BYTES

@@ -434,7 +434,10 @@ _MAIN_DEFAULT = f'xmlns="{MAIN}"'.encode()
 _MAIN_PREFIXED = re.compile(rb"xmlns:[^=\s]+\s*=\s*[\"']" + re.escape(MAIN.encode()))
 _MERGE = re.compile(rb'<mergeCell ref="([^"<&]*)"\s*/>')
 _SCANNED: dict[bytes, _Raw] = {}  # a cell's XML (after its reference) → what it says
-_SCANNED_MAX = 65_536  # entries kept before starting again: a few MB at most
+# Kept: cells of up to a kilobyte (a template's longest text is half that), 16 384 of them before
+# starting again: a few MB at most, whatever a hostile sheet holds.
+_SCANNED_BYTES = 1024
+_SCANNED_MAX = 16_384
 
 
 def scan_cells(
@@ -447,9 +450,9 @@ def scan_cells(
     The plain way: UTF-8; the main namespace the root's default and bound to no prefix; one
     «sheetData» in which every cell starts «<c r="A1"» and ends «/>» or «</c>», with no comment,
     CDATA section, processing instruction or namespace declaration (then «<c» is surely a cell
-    of this sheet and «</c>» its end). Each distinct cell is parsed
-    on its own, as a tiny document (``_raw_value``): the cells most workbooks of a campaign share
-    are parsed once. The part must still be well formed: the caller checks it (``check_xml``).
+    of this sheet and «</c>» its end). Each distinct cell is parsed on its own, as a tiny
+    document (``_raw_value``): the cells most workbooks of a campaign share are parsed once. The
+    part must still be well formed: the caller checks it (``check_xml``).
     """
     root = _ROOT.match(data)
     if root is None or _MAIN_DEFAULT not in root["attributes"]:
@@ -511,7 +514,8 @@ def _scanned(cell: bytes) -> _Raw | None:
             raw = _raw_value(ElementTree.fromstring(_CELL_START + cell + b"</c>"))
         except ElementTree.ParseError:
             return None
-        if len(_SCANNED) >= _SCANNED_MAX:
-            _SCANNED.clear()
-        _SCANNED[cell] = raw
+        if len(cell) <= _SCANNED_BYTES:
+            if len(_SCANNED) >= _SCANNED_MAX:
+                _SCANNED.clear()
+            _SCANNED[cell] = raw
     return raw
