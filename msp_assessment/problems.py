@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from msp_assessment.instrument import Instrument
 
 
 class Code(StrEnum):
@@ -338,12 +341,12 @@ class Line:
     problems: tuple[Problem, ...]
 
 
-def grouped(
-    problems: list[Problem] | tuple[Problem, ...], area_names: list[str], statements: int
-) -> list[Line]:
+def grouped(problems: list[Problem] | tuple[Problem, ...], instrument: Instrument) -> list[Line]:
     """``problems`` with every missing answer on one line, where the first was: «Faltan 10
     respuestas: Procesos y operaciones 1–5; Tecnología y automatización 1, 3 …»; when none of the
-    ``statements`` is answered, that line says so. ``area_names`` in the document's order."""
+    ``instrument``'s statements is answered, that line says so."""
+    area_names = [area.name for area in instrument.areas]
+    statements = len(instrument.statements)
     missing = [p for p in problems if p.code is Code.ANSWER_MISSING and p.area and p.statement]
     if len(missing) < 2:
         return [Line(p.message, (p,)) for p in problems]

@@ -306,9 +306,7 @@ def _problems_reminder(
         template = [(attachment_name(client.company), templates.workbook(client))]
         return PROBLEMS_TEXT, {"problemas": line, "adjunto": ""}, template
     fixable = [prob for prob in outcome.problems if prob.code not in NOT_FIXABLE_IN_CELLS]
-    instrument = templates.instrument
-    names = [area.name for area in instrument.areas]
-    each = grouped(fixable, names, len(instrument.statements))
+    each = grouped(fixable, templates.instrument)
     lines = [f"{i}. {line.message}" for i, line in enumerate(each, start=1)]
     attachments: list[tuple[str, bytes]] = []
     note = ""

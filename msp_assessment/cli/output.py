@@ -45,9 +45,7 @@ def describe(outcome: FileOutcome, superseded_by: str | None = None) -> str:
     if outcome.score is not None:
         parts.append(f"{format_es(outcome.score.average, 2)} {outcome.score.stage.name}")
     elif outcome.problems:  # grouped as the review copy and the reminder list them
-        instrument = load_instrument()
-        names = [area.name for area in instrument.areas]
-        first, *rest = grouped(outcome.problems, names, len(instrument.statements))
+        first, *rest = grouped(outcome.problems, load_instrument())
         more = len(rest)
         parts.append(first.message + (f" (y {count(more, 'problema')} más)" if more else ""))
     return " · ".join(parts)

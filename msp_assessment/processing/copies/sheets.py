@@ -250,8 +250,7 @@ def review_draft(
     d.merge(3, 1, len(REVIEW_WIDTHS))
     d.heights[3] = 34
     header(d, REVIEW_FIRST_ROW - 1, REVIEW_HEADERS)
-    names = [area.name for area in instrument.areas]
-    for i, line in enumerate(grouped(problems, names, len(instrument.statements)), start=1):
+    for i, line in enumerate(grouped(problems, instrument), start=1):
         row = REVIEW_FIRST_ROW - 1 + i
         # Every cell of the row reads from the top, beside the first line of the message; the
         # area wraps in its column rather than being cut at its edge.
