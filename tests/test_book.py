@@ -21,7 +21,15 @@ from msp_assessment.processing.ooxml.read import Book, from_workbook
 from msp_assessment.processing.returns.locate import open_workbook
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
-from tests.support.hostile import ANSWERS, build_battery, fast_read, mutant, rewrite_parts, valid
+from tests.support.hostile import (
+    ANSWERS,
+    build_battery,
+    fast_read,
+    mutant,
+    rewrite_parts,
+    to_1904,
+    valid,
+)
 from tests.support.programs import require_libreoffice, soffice_convert
 
 pytestmark = pytest.mark.writes_workbooks  # CI runs these again without lxml
@@ -113,16 +121,7 @@ def test_date1904_workbook__dates_read_like_openpyxl(tmp_path: Path) -> None:
     wb.worksheets[0]["K1"] = date(2026, 3, 1)
     wb.save(path)
 
-    def mac_epoch(parts: dict[str, bytes]) -> dict[str, bytes]:
-        workbook = parts["xl/workbook.xml"]
-        if b"<workbookPr" in workbook:
-            workbook = workbook.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
-        else:
-            workbook = workbook.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)
-        parts["xl/workbook.xml"] = workbook
-        return parts
-
-    rewrite_parts(path, mac_epoch)
+    rewrite_parts(path, to_1904)
     assert compare(path) == "same"
     book = fast_read(path.read_bytes())
     assert book is not None  # the same serial number counted from 1904: four years later

@@ -16,7 +16,7 @@ import pytest
 from msp_assessment.client import Client
 from msp_assessment.examples import uniform_answers, write_filled
 from msp_assessment.workbook_templates import contract
-from tests.support.hostile import rewrite_parts
+from tests.support.hostile import rewrite_parts, to_1904
 from tests.support.mail import invoke, parse_eml, plain_text, write_list
 from tests.support.poppler import page_count, page_text
 from tests.support.programs import gnumeric_save, require_gnumeric, to_pdf
@@ -237,15 +237,7 @@ def test_results_sheet__fecha_in_a_1904_workbook__the_same_day(tmp_path: Path) -
         tmp_path / "in/mac.xlsx", grid(3), client=Client("M-1", "Mac"), date="20/11/2026"
     )
 
-    def mac_epoch(parts: dict[str, bytes]) -> dict[str, bytes]:
-        workbook = parts["xl/workbook.xml"]
-        if b"<workbookPr" in workbook:
-            workbook = workbook.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
-        else:
-            workbook = workbook.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)
-        return {**parts, "xl/workbook.xml": workbook}
-
-    rewrite_parts(path, mac_epoch)
+    rewrite_parts(path, to_1904)
     assert invoke("process", str(path), "-o", str(tmp_path / "o")).exit_code == 0
     wb = openpyxl.load_workbook(tmp_path / "o" / "mac-resultados.xlsx")
     assert wb.epoch.year == 1904

@@ -59,6 +59,16 @@ def rewrite_parts(path: Path, change: Callable[[dict[str, bytes]], dict[str, byt
             zout.writestr(name, data)
 
 
+def to_1904(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """A package's parts in the 1904 date system (old Excel for Mac), for ``rewrite_parts``."""
+    workbook = parts["xl/workbook.xml"]
+    if b"<workbookPr" in workbook:
+        workbook = workbook.replace(b"<workbookPr", b'<workbookPr date1904="1"', 1)
+    else:
+        workbook = workbook.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>', 1)
+    return {**parts, "xl/workbook.xml": workbook}
+
+
 def named_at(wb: openpyxl.Workbook, name: str) -> tuple[str, str]:
     """Sheet title and coordinate of one of our defined names."""
     cell = named_cell(wb, name)
