@@ -106,12 +106,13 @@ class Change:
             return f"{self.stage_now.name} (sin cambio)"
         return f"{self.stage_before.name} → {self.stage_now.name}"
 
-    def stage_words(self, noun: str = "") -> str:
-        """The stages in words, for fonts and e-mails without «→» (``noun``: «la etapa »):
-        «sigue en Proactivo», «pasa de Estable a Proactivo»."""
+    def stage_words(self, noun: str = "", moved: str = "pasa de") -> str:
+        """The stages in words, for fonts and e-mails without «→» (``noun``: «la etapa »;
+        ``moved``: the verb when the stage changed): «sigue en Proactivo», «pasa de Estable a
+        Proactivo»."""
         if self.stage_before.id == self.stage_now.id:
             return f"sigue en {noun}{self.stage_now.name}"
-        return f"pasa de {noun}{self.stage_before.name} a {self.stage_now.name}"
+        return f"{moved} {noun}{self.stage_before.name} a {self.stage_now.name}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -116,3 +116,23 @@ def test_plan__the_pdf_carries_the_short_plan_on_its_one_page(tmp_path: Path) ->
     for stage in ("Estable", "Proactivo", "Escalable"):
         assert f"1 punto más para {stage}" in text
     assert "la más alta" in text
+
+
+def test_stage_sentences__each_place_its_own_verb() -> None:
+    """One method says the stages in words; the Plan sheet's sentence keeps its perfect tense,
+    the e-mail and the PDF the present."""
+    from fractions import Fraction
+
+    from msp_assessment.outcome import Change
+    from msp_assessment.processing.copies.sheets import _moved_text
+
+    stages = load_instrument().stages
+    up = Change(Fraction(1, 2), (), stages[1], stages[2])
+    same = Change(Fraction(0), (), stages[2], stages[2])
+    assert (
+        _moved_text(up)
+        == "la puntuación global ha cambiado +0,50 y ha pasado de Estable a Proactivo."
+    )
+    assert _moved_text(same) == "la puntuación global ha cambiado 0,00 y sigue en Proactivo."
+    assert up.stage_words("la etapa ") == "pasa de la etapa Estable a Proactivo"
+    assert same.stage_words("la etapa ") == "sigue en la etapa Proactivo"

@@ -380,9 +380,5 @@ def _global_plan(instrument: Instrument, score: Score) -> str:
 
 
 def _moved_text(moved: Change) -> str:
-    stage = (
-        f"sigue en {moved.stage_now.name}"
-        if moved.stage_before.id == moved.stage_now.id
-        else f"ha pasado de {moved.stage_before.name} a {moved.stage_now.name}"
-    )
+    stage = moved.stage_words(moved="ha pasado de")
     return f"la puntuación global ha cambiado {signed_es(moved.average)} y {stage}."
