@@ -144,15 +144,18 @@ class Parts:
         return self.trees[part]
 
 
-def unzip(package: bytes, *, lazy: bool = False) -> Parts | None:
+def unzip(
+    package: bytes, *, lazy: bool = False, archive: zipfile.ZipFile | None = None
+) -> Parts | None:
     """The parts of ``package`` (a Strict package as its transitional twin, see strict.py), or
-    None when it is not a zip file that can be read whole.
+    None when it is not a zip file that can be read whole; ``archive``: ``package`` opened as a
+    zip file already (``open_zip``), taken over.
 
     ``lazy``: each part is inflated when it is first asked for, for a package read before whose
     unchanged parts are copied as they are (a broken entry then fails where it is read).
     """
     try:
-        source = zipfile.ZipFile(BytesIO(package))
+        source = archive or zipfile.ZipFile(BytesIO(package))
         infos = source.infolist()
         renamed = False
         for info in infos:  # «xl\\workbook.xml», as some Windows zip tools write names
@@ -169,6 +172,14 @@ def unzip(package: bytes, *, lazy: bool = False) -> Parts | None:
         return None
     normal = as_workbook(to_transitional(data))
     return Parts(infos, normal, rewritten=renamed or normal is not data)
+
+
+def open_zip(package: bytes) -> zipfile.ZipFile | None:
+    """``package`` opened as a zip file (its directory read), or None when it is not one."""
+    try:
+        return zipfile.ZipFile(BytesIO(package))
+    except Exception:  # not a zip file, or a broken one: who reads it says what is wrong
+        return None
 
 
 # A template («Plantilla de Excel», .xltx/.xltm) saved under an .xlsx name: read, and sent back, as

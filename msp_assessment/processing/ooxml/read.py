@@ -36,6 +36,8 @@ from msp_assessment.processing.ooxml.package import (
     DeclinedError,
     Parts,
     check_xml,
+    once_per_part,
+    parsed,
     relationship_targets,
     rels_part,
     without_dtd,
@@ -69,15 +71,9 @@ class Sheet:
     def merged_at(self, row: int, col: int) -> Bounds | None:
         """The merged range that covers (row, col), if any."""
         if self._index is None:
-            self._index, self._big = {}, []
-            for bounds in self.merged:
-                r1, c1, r2, c2 = bounds
-                if (r2 - r1 + 1) * (c2 - c1 + 1) > _SMALL_RANGE:
-                    self._big.append(bounds)
-                    continue
-                for r in range(r1, r2 + 1):
-                    for c in range(c1, c2 + 1):
-                        self._index[(r, c)] = bounds
+            merged = tuple(self.merged)
+            index = _merge_index if len(merged) <= _SHARED_MERGES else _merge_index.__wrapped__
+            self._index, self._big = index(merged)
         found = self._index.get((row, col))
         if found is None:
             found = next(
@@ -109,6 +105,27 @@ class Sheet:
                     self.values.pop(key, None)
 
 
+# The merged ranges of a template's sheet, the same in every workbook of a campaign: indexed once.
+_SHARED_MERGES = 256  # ranges, at most, of a sheet whose index is kept (a few of them)
+
+
+@lru_cache(maxsize=8)
+def _merge_index(merged: tuple[Bounds, ...]) -> tuple[dict[tuple[int, int], Bounds], list[Bounds]]:
+    """Cell → the merged range covering it, and the ranges too big to list cell by cell (shared:
+    no caller changes them)."""
+    index: dict[tuple[int, int], Bounds] = {}
+    big: list[Bounds] = []
+    for bounds in merged:
+        r1, c1, r2, c2 = bounds
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > _SMALL_RANGE:
+            big.append(bounds)
+            continue
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                index[(r, c)] = bounds
+    return index, big
+
+
 @dataclass
 class Book:
     """A workbook as the reader sees it."""
@@ -116,13 +133,19 @@ class Book:
     sheets: list[Sheet]
     names: dict[str, str] = field(default_factory=dict)  # workbook-level name → reference text
     properties: dict[str, str] = field(default_factory=dict)  # custom text properties
+    _by_title: dict[str, Sheet] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sheetnames(self) -> list[str]:
         return [s.title for s in self.sheets]
 
     def sheet(self, title: str) -> Sheet | None:
-        return next((s for s in self.sheets if s.title == title), None)
+        """The (first) sheet named ``title``; the reader asks for a few dozen times a book."""
+        if self._by_title is None:
+            self._by_title = {}
+            for sheet in self.sheets:
+                self._by_title.setdefault(sheet.title, sheet)
+        return self._by_title.get(title)
 
 
 def from_workbook(wb: Workbook) -> Book:
@@ -254,27 +277,12 @@ class _Package:
             _text_content(si).replace("x005F_", "") for si in self.xml(part).iter(f"{{{MAIN}}}si")
         ]
 
-    def date_styles(self) -> tuple[set[int], set[int]]:
+    def date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
         """Indexes of the cell formats that show dates, and of those that show durations."""
         if STYLES_PART not in self.names:  # openpyxl then reads every number as a number
-            return set(), set()
-        styles = self.xml(STYLES_PART)
-        formats = styles.find(f"{{{MAIN}}}numFmts")
-        custom = {
-            int(fmt.get("numFmtId", "-1")): fmt.get("formatCode", "")
-            for fmt in ([] if formats is None else formats)
-        }
-        dates: set[int] = set()
-        durations: set[int] = set()
-        cell_xfs = styles.find(f"{{{MAIN}}}cellXfs")
-        for index, xf in enumerate([] if cell_xfs is None else cell_xfs):
-            number = int(xf.get("numFmtId", "0"))
-            code = custom[number] if number in custom else BUILTIN_FORMATS.get(number, "General")
-            if is_date_format(code):
-                dates.add(index)
-            if is_timedelta_format(code):
-                durations.add(index)
-        return dates, durations
+            return frozenset(), frozenset()
+        self.xml(STYLES_PART)  # checked and parsed, as any part the reader reads
+        return _date_styles(self.parts[STYLES_PART])
 
     def custom_properties(self) -> dict[str, str]:
         """The text custom properties (ours are text; others are not needed)."""
@@ -286,6 +294,28 @@ class _Package:
             if value is not None and value.tag in TEXT_TYPES and value.text:
                 found[prop.get("name", "")] = value.text
         return found
+
+
+@once_per_part  # most workbooks of a campaign share their styles
+def _date_styles(raw: bytes) -> tuple[frozenset[int], frozenset[int]]:
+    """``Package.date_styles`` of the styles part ``raw`` (parsed already: well formed)."""
+    styles = parsed(raw)
+    formats = styles.find(f"{{{MAIN}}}numFmts")
+    custom = {
+        int(fmt.get("numFmtId", "-1")): fmt.get("formatCode", "")
+        for fmt in ([] if formats is None else formats)
+    }
+    dates: set[int] = set()
+    durations: set[int] = set()
+    cell_xfs = styles.find(f"{{{MAIN}}}cellXfs")
+    for index, xf in enumerate([] if cell_xfs is None else cell_xfs):
+        number = int(xf.get("numFmtId", "0"))
+        code = custom[number] if number in custom else BUILTIN_FORMATS.get(number, "General")
+        if is_date_format(code):
+            dates.add(index)
+        if is_timedelta_format(code):
+            durations.add(index)
+    return frozenset(dates), frozenset(durations)
 
 
 def date_system(workbook: ElementTree.Element) -> datetime:
@@ -323,8 +353,8 @@ class _Context:
 
     strings: list[str]
     epoch: datetime
-    dates: set[int]
-    durations: set[int]
+    dates: frozenset[int]
+    durations: frozenset[int]
 
 
 def _read_cells(root: ElementTree.Element, sheet: Sheet, context: _Context) -> None:
@@ -358,14 +388,26 @@ def _read_cells(root: ElementTree.Element, sheet: Sheet, context: _Context) -> N
 
 
 def _add_merges(sheet: Sheet, refs: list[str]) -> None:
-    for ref in refs:
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
-        if min_col is None or min_row is None or max_col is None or max_row is None:
-            raise DeclinedError("a merged range of whole rows or columns")
-        if min_row > max_row or min_col > max_col:
-            raise DeclinedError("a merged range openpyxl would refuse")
-        sheet.merged.append((min_row, min_col, max_row, max_col))
+    sheet.merged.extend(
+        _merge_bounds(tuple(refs)) if len(refs) <= _SHARED_MERGES else map(_bounds, refs)
+    )
     sheet.hide_merged_placeholders()
+
+
+@lru_cache(maxsize=8)  # a template's merged ranges: read once
+def _merge_bounds(refs: tuple[str, ...]) -> tuple[Bounds, ...]:
+    return tuple(map(_bounds, refs))
+
+
+def _bounds(ref: str) -> Bounds:
+    """A merged range's bounds (what openpyxl reads of its reference); declined when openpyxl
+    would not read it so."""
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    if min_col is None or min_row is None or max_col is None or max_row is None:
+        raise DeclinedError("a merged range of whole rows or columns")
+    if min_row > max_row or min_col > max_col:
+        raise DeclinedError("a merged range openpyxl would refuse")
+    return min_row, min_col, max_row, max_col
 
 
 @dataclass(frozen=True)

@@ -109,9 +109,15 @@ def _skip_reason(path: Path, root: Path) -> str | None:
     return "no es una hoja de cálculo (.xlsx, .xlsm, .ods, .xls o .xlsb)"
 
 
-def sniff(path: Path, limits: Limits = Limits(), data: bytes | None = None) -> Problem | Format:
+def sniff(
+    path: Path,
+    limits: Limits = Limits(),
+    data: bytes | None = None,
+    archive: zipfile.ZipFile | None = None,
+) -> Problem | Format:
     """A file-level problem, or the format of a spreadsheet within limits; ``data``: the file's
-    bytes, when the caller has read them already (they are not read again)."""
+    bytes, when the caller has read them already (they are not read again); ``archive``: those
+    bytes opened as a zip file, when the caller has (its directory is not read again)."""
     try:
         size = path.stat().st_size if data is None else len(data)
         if size == 0:
@@ -134,44 +140,50 @@ def sniff(path: Path, limits: Limits = Limits(), data: bytes | None = None) -> P
             if head.startswith(b"<?xml") and _FLAT_ODS in start:
                 return problem(Code.FILE_FORMAT_UNREADABLE, kind=".fods", detail=_FODS)
             return problem(Code.FILE_NOT_WORKBOOK, detail=_describe(head, path))
-        return _check_zip(path if data is None else BytesIO(data), limits)
+        return _check_zip(archive or (path if data is None else BytesIO(data)), limits)
     except OSError as err:
         return problem(Code.FILE_UNREADABLE, detail=err.strerror or type(err).__name__)
 
 
-def _check_zip(source: Path | BytesIO, limits: Limits) -> Problem | Format:
+def _check_zip(source: Path | BytesIO | zipfile.ZipFile, limits: Limits) -> Problem | Format:
     try:
+        if isinstance(source, zipfile.ZipFile):  # the caller's, open: left open
+            return _zip_format(source, limits)
         with zipfile.ZipFile(source) as archive:
-            entries = archive.infolist()
-            if len(entries) > limits.max_entries:
-                detail = f"contiene {len(entries)} elementos; el máximo es {limits.max_entries}"
-                return problem(Code.FILE_TOO_LARGE, detail=detail)
-            total = sum(entry.file_size for entry in entries)
-            if total > limits.max_uncompressed_bytes:
-                detail = (
-                    f"descomprimido ocuparía {_mb(total)}; el máximo es "
-                    f"{_mb(limits.max_uncompressed_bytes)}"
-                )
-                return problem(Code.FILE_TOO_LARGE, detail=detail)
-            for entry in entries:
-                ratio = entry.file_size / max(entry.compress_size, 1)
-                if entry.file_size > 1024 * 1024 and ratio > limits.max_ratio:
-                    detail = f"«{entry.filename}» se comprime {ratio:.0f} veces (posible bomba zip)"
-                    return problem(Code.FILE_TOO_LARGE, detail=detail)
-            # Entry names as written by any zip tool: «xl\\workbook.xml» (Windows), any case.
-            names = {entry.filename.replace("\\", "/").casefold() for entry in entries}
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
-                return Format.ODS
-            if "content.xml" in names and _ODS_MIMETYPE in _read(archive, "META-INF/manifest.xml"):
-                return Format.ODS  # an .ods that lost its mimetype entry
-            if any(name.endswith("workbook.bin") for name in names):
-                return Format.XLSB
-            if any(name.endswith((".iwa", "index.zip")) for name in names):
-                return problem(Code.FILE_NUMBERS)  # also a .numbers package zipped as a folder
-            if not any(name.rsplit("/", 1)[-1] == "workbook.xml" for name in names):
-                return problem(Code.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
+            return _zip_format(archive, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as err:
         return problem(Code.FILE_CORRUPT, detail=f"ZIP no válido: {err}")
+
+
+def _zip_format(archive: zipfile.ZipFile, limits: Limits) -> Problem | Format:
+    entries = archive.infolist()
+    if len(entries) > limits.max_entries:
+        detail = f"contiene {len(entries)} elementos; el máximo es {limits.max_entries}"
+        return problem(Code.FILE_TOO_LARGE, detail=detail)
+    total = sum(entry.file_size for entry in entries)
+    if total > limits.max_uncompressed_bytes:
+        detail = (
+            f"descomprimido ocuparía {_mb(total)}; el máximo es "
+            f"{_mb(limits.max_uncompressed_bytes)}"
+        )
+        return problem(Code.FILE_TOO_LARGE, detail=detail)
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > 1024 * 1024 and ratio > limits.max_ratio:
+            detail = f"«{entry.filename}» se comprime {ratio:.0f} veces (posible bomba zip)"
+            return problem(Code.FILE_TOO_LARGE, detail=detail)
+    # Entry names as written by any zip tool: «xl\\workbook.xml» (Windows), any case.
+    names = {entry.filename.replace("\\", "/").casefold() for entry in entries}
+    if "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+        return Format.ODS
+    if "content.xml" in names and _ODS_MIMETYPE in _read(archive, "META-INF/manifest.xml"):
+        return Format.ODS  # an .ods that lost its mimetype entry
+    if any(name.endswith("workbook.bin") for name in names):
+        return Format.XLSB
+    if any(name.endswith((".iwa", "index.zip")) for name in names):
+        return problem(Code.FILE_NUMBERS)  # also a .numbers package zipped as a folder
+    if not any(name.rsplit("/", 1)[-1] == "workbook.xml" for name in names):
+        return problem(Code.FILE_NOT_WORKBOOK, detail="es un archivo ZIP sin libro dentro")
     return Format.OOXML
 
 

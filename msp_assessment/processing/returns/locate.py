@@ -211,7 +211,7 @@ def _resolve(wb: Book, name: str) -> Located | None:
     if text is None:
         return None
     found = _reference(text)
-    if found is None or found.sheet not in wb.sheetnames:
+    if found is None or wb.sheet(found.sheet) is None:
         return None
     return found
 

@@ -38,7 +38,7 @@ from msp_assessment.processing.copies.results import (
 )
 from msp_assessment.processing.copies.sheets import plan_draft, results_draft
 from msp_assessment.processing.copies.splice import splice_results
-from msp_assessment.processing.ooxml.package import SpliceDeclinedError, unzip
+from msp_assessment.processing.ooxml.package import SpliceDeclinedError, open_zip, unzip
 from msp_assessment.processing.ooxml.read import Book, from_workbook, read_package
 from msp_assessment.processing.portfolio.rounds import history
 from msp_assessment.processing.returns.calamine import (
@@ -108,13 +108,14 @@ def process_file(path: Path, plan: RunPlan) -> FileOutcome:
 def _process(path: Path, plan: RunPlan) -> FileOutcome:
     display, instrument, options = str(path), plan.instrument, plan.options
     package = _read_within(path, options.limits)  # read once: sniffed, unzipped and hashed
-    found = sniff(path, options.limits, package)
+    archive = open_zip(package) if package is not None else None  # its directory read once
+    found = sniff(path, options.limits, package, archive)
     if isinstance(found, Problem):
         return FileOutcome(display, Status.UNREADABLE, problems=(found,))
     if found is not Format.OOXML:
         return _process_other(path, found, plan)
     package = package if package is not None else path.read_bytes()
-    parts = unzip(package)
+    parts = unzip(package, archive=archive)
     book = read_package(parts) if parts is not None else None
     # openpyxl reads the file, or the package as we rewrote it (Strict, which it reads as empty).
     rewritten = parts if parts is not None and parts.rewritten else None
@@ -193,10 +194,9 @@ def _outcome(
     digest = digest or file_sha256(path)
     arrived = options.arrived.get(digest) if options.arrived and digest else None
     output = resaved = None
-    if options.output_dir is not None:
-        stem = own_stem(options.output_dir, stem, client, instrument)
     if not checked.valid:
         if options.output_dir is not None:
+            stem = own_stem(options.output_dir, stem, client, instrument)
             review = review_workbook(copy, instrument, checked.problems, path.name, digest or "")
             output = _write_output(
                 review.data, options.output_dir, stem, contract.REVIEW_SUFFIX, modified
@@ -243,6 +243,8 @@ def _outcome(
     results = results_workbook(
         copy, instrument, result, checked.answers, path.name, past, benchmark=bench
     )
+    # Worked out only now: a copy written in the second pass (finish) works it out there.
+    stem = own_stem(options.output_dir, stem, client, instrument)
     return _write_scored(
         path, plan, replace(scored, benchmark=bench), results.data, stem, resaved=results.resaved
     )
