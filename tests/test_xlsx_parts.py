@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from io import BytesIO
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 import pytest
 
+from msp_assessment._zip import Entry, zip_package
 from msp_assessment.processing.copies.looks import styles
 from msp_assessment.processing.ooxml import calc_chain_part, workbook_part, worksheet_part
 from msp_assessment.processing.ooxml.comments_part import (
@@ -387,6 +389,48 @@ def _zip(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             target.writestr(zipfile.ZipInfo(name, (2020, 1, 2, 3, 4, 6)), data)
     return out.getvalue()
+
+
+def test_zip_package__the_bytes_zipfile_writes__which_it_reads_back() -> None:
+    """Stored and deflated entries, ASCII and other names, any timestamp: the same bytes as
+    ``ZipFile.writestr`` of the same entries (at level 1, mode ?rw-------)."""
+    parts = {
+        "[Content_Types].xml": (b"<Types/>", zipfile.ZIP_DEFLATED, (2020, 1, 2, 3, 4, 6)),
+        "xl/media/imagen año.png": (
+            bytes(range(256)) * 9,
+            zipfile.ZIP_STORED,
+            (1980, 1, 1, 0, 0, 0),
+        ),
+        "xl/worksheets/sheet1.xml": (
+            b"<a>" + b"x" * 5000 + b"</a>",
+            zipfile.ZIP_DEFLATED,
+            (2107, 12, 31, 23, 59, 58),
+        ),
+        "docProps/empty.xml": (b"", zipfile.ZIP_DEFLATED, (2026, 12, 1, 19, 0, 1)),
+    }
+    expected = BytesIO()
+    with zipfile.ZipFile(expected, "w") as target:
+        for name, (data, method, when) in parts.items():
+            info = zipfile.ZipInfo(name, when)
+            info.compress_type, info.external_attr = method, 0o600 << 16
+            target.writestr(info, data, compresslevel=1)
+    entries = []
+    for name, (data, method, when) in parts.items():
+        packed = data
+        if method == zipfile.ZIP_DEFLATED:
+            compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+            packed = compressor.compress(data) + compressor.flush()
+        entries.append(Entry(name, when, method, zlib.crc32(data), len(data), packed))
+    written = zip_package(entries)
+    assert written == expected.getvalue()
+    with zipfile.ZipFile(BytesIO(zip_package(entries, as_zipfile=False))) as package:
+        assert package.testzip() is None
+        assert {name: package.read(name) for name in package.namelist()} == {
+            name: data for name, (data, _, _) in parts.items()
+        }
+    for bad in ([*entries, entries[0]], [entries[0]._replace(date_time=(1979, 12, 31, 0, 0, 0))]):
+        with pytest.raises(ValueError):
+            zip_package(bad)
 
 
 def test_package_edit__free_names_ignore_case__new_parts_last_with_the_package_timestamp() -> None:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from msp_assessment._zip import Entry, zip_package
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.text import clean_text
@@ -104,43 +104,13 @@ def _deflated(data: bytes) -> _Deflated:
 
 
 def _zip(files: list[tuple[zipfile.ZipInfo, _Deflated]]) -> bytes:
-    """A ZIP package of already deflated parts (what zipfile writes, without compressing the
-    unchanged parts again for every client)."""
-    out = io.BytesIO()
-    central = []
-    for info, part in files:
-        name = info.filename.encode()
-        when = info.date_time
-        dos_time = (when[3] << 11) | (when[4] << 5) | (when[5] // 2)
-        dos_date = ((when[0] - 1980) << 9) | (when[1] << 5) | when[2]
-        fields = (20, 0, zipfile.ZIP_DEFLATED, dos_time, dos_date, part.crc, len(part.data))
-        offset = out.tell()
-        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields, part.size, len(name), 0))
-        out.write(name)
-        out.write(part.data)
-        central.append(
-            struct.pack(
-                "<4s6H3L5H2L",
-                b"PK\x01\x02",
-                20,
-                *fields,
-                part.size,
-                len(name),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
-            + name
-        )
-    start = out.tell()
-    for record in central:
-        out.write(record)
-    size = out.tell() - start
-    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(files), len(files), size, start, 0))
-    return out.getvalue()
+    """A ZIP package of already deflated parts (without compressing the unchanged parts again
+    for every client)."""
+    entries = (
+        Entry(info.filename, info.date_time, zipfile.ZIP_DEFLATED, part.crc, part.size, part.data)
+        for info, part in files
+    )
+    return zip_package(entries, as_zipfile=False)
 
 
 _FILL = re.compile(
