@@ -8,6 +8,7 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -41,6 +42,13 @@ WORKSHEET_REL = DOC_RELS + "/worksheet"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
+# The parts most packages of a campaign share byte for byte (those of our template, or of one
+# Excel: styles, theme, workbook, relationships) are parsed, checked, edited and compressed once
+# per process. Small parts only, and a few: the memory this keeps is bounded, whatever the batch.
+SHARED_PART_BYTES = 64 * 1024
+SHARED_PARTS = 16
+
+
 class DeclinedError(Exception):
     """The package is outside what the fast reader handles; openpyxl reads it instead."""
 
@@ -60,9 +68,14 @@ class Inflated(Mapping[str, bytes]):
         self._read: dict[str, bytes] = {}
 
     def __getitem__(self, name: str) -> bytes:
-        if name not in self._read:
-            self._read[name] = self._archive.read(self._infos[name])
-        return self._read[name]
+        found = self._read.get(name)
+        if found is None:
+            info = self._infos[name]
+            found = _inflated(self.raw(name, header_name=info.orig_filename))
+            if found is None:  # anything unusual: zipfile reads it (or says what is wrong)
+                found = self._archive.read(info)
+            self._read[name] = found
+        return found
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._infos)
@@ -77,22 +90,63 @@ class Inflated(Mapping[str, bytes]):
         """Whether ``name`` has been inflated (so read, and its CRC checked)."""
         return name in self._read
 
-    def raw(self, name: str) -> Compressed | None:
+    def raw(self, name: str, *, header_name: str | None = None) -> Compressed | None:
         """The entry compressed as the package holds it, to be copied as it is; None when it
-        cannot be (encrypted, or compressed other than stored or deflated, which Excel reads)."""
+        cannot be (encrypted, or compressed other than stored or deflated, which Excel reads),
+        or when its local header does not name it ``header_name`` (when given)."""
         info = self._infos[name]
-        if info.flag_bits & 0x1 or info.compress_type not in RAW_METHODS:
+        if info.flag_bits & _UNUSUAL_FLAGS or info.compress_type not in RAW_METHODS:
             return None
         start = info.header_offset
         header = self._package[start : start + LOCAL_HEADER_SIZE]
         if len(header) < LOCAL_HEADER_SIZE or header[:4] != b"PK\x03\x04":
             return None
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        flags, name_length, extra_length = struct.unpack("<H18xHH", header[6:30])
+        if header_name is not None:
+            encoded = self._package[
+                start + LOCAL_HEADER_SIZE : start + LOCAL_HEADER_SIZE + name_length
+            ]
+            utf8 = flags & 0x800  # as zipfile decodes names (we never give it an encoding)
+            try:
+                if encoded.decode("utf-8" if utf8 else "cp437") != header_name:
+                    return None
+            except UnicodeDecodeError:
+                return None
         begin = start + LOCAL_HEADER_SIZE + name_length + extra_length
         data = self._package[begin : begin + info.compress_size]
         if len(data) != info.compress_size:
             return None
         return Compressed(info.compress_type, info.CRC, info.file_size, data)
+
+
+def _inflated(entry: Compressed | None) -> bytes | None:
+    """The bytes of an entry inflated, when its stream ends where its size says and its CRC is
+    the one recorded (then zipfile reads the same bytes); None otherwise: zipfile decides. The
+    small parts of a campaign's packages that are the same bytes are inflated once."""
+    if entry is None:
+        return None
+    if len(entry.data) > SHARED_PART_BYTES:
+        return _inflate(entry)
+    return _shared_inflate(entry)
+
+
+def _inflate(entry: Compressed) -> bytes | None:
+    if entry.method == zipfile.ZIP_STORED:
+        data = entry.data
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(entry.data, entry.size + 1)
+        except zlib.error:
+            return None
+        if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
+            return None
+    if len(data) != entry.size or zlib.crc32(data) != entry.crc:
+        return None
+    return data
+
+
+_shared_inflate = functools.lru_cache(maxsize=SHARED_PARTS)(_inflate)
 
 
 class Compressed(NamedTuple):
@@ -105,6 +159,7 @@ class Compressed(NamedTuple):
 
 
 RAW_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_UNUSUAL_FLAGS = 0x1 | 0x20 | 0x40  # encrypted, compressed patch data, strong encryption
 LOCAL_HEADER_SIZE = 30  # a zip local file header before its name and extra field
 
 
@@ -202,12 +257,6 @@ def as_workbook(data: Mapping[str, bytes]) -> Mapping[str, bytes]:
         types = types.replace(template, workbook)
     return {**data, "[Content_Types].xml": types}
 
-
-# The parts most packages of a campaign share byte for byte (those of our template, or of one
-# Excel: styles, theme, workbook, relationships) are parsed, checked, edited and compressed once
-# per process. Small parts only, and a few: the memory this keeps is bounded, whatever the batch.
-SHARED_PART_BYTES = 64 * 1024
-SHARED_PARTS = 16
 
 Result = TypeVar("Result")
 
