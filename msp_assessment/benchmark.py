@@ -67,16 +67,17 @@ class Position:
     equal: int
     size: int
 
-    @property
+    # Worked out once: a standing is shared by every client with the same total (Cohort).
+    @cached_property
     def share(self) -> Fraction:
         """The share of the reference the client is above, ties counted half."""
         return (self.below + Fraction(self.equal, 2)) / self.size
 
-    @property
+    @cached_property
     def percentile(self) -> int:
         return half_up(100 * self.share)
 
-    @property
+    @cached_property
     def of_ten(self) -> int:
         return half_up(10 * self.share)
 
@@ -87,7 +88,7 @@ class Band:
     median: Fraction
     p75: Fraction
 
-    @property
+    @cached_property
     def text(self) -> str:
         return f"{format_es(self.p25, 2)} – {format_es(self.median, 2)} – {format_es(self.p75, 2)}"
 

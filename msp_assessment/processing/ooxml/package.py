@@ -327,6 +327,7 @@ def without_dtd(raw: bytes) -> bool:
     return b"<!DOCTYPE" not in raw and b"<!ENTITY" not in raw
 
 
+@functools.lru_cache(maxsize=1024)
 def rels_part(part: str) -> str:
     """Where the relationships of ``part`` are: xl/_rels/workbook.xml.rels for xl/workbook.xml."""
     folder, name = posixpath.split(part)
@@ -350,6 +351,7 @@ def relationship_targets(rels: ElementTree.Element, part: str) -> dict[str, tupl
     return found
 
 
+@functools.lru_cache(maxsize=1024)  # the same few part names in every copy (relpath asks the OS)
 def relative(part: str, source: str) -> str:
     """``part`` as a relationship of ``source`` names it (relative to source's folder)."""
     return posixpath.relpath(part, posixpath.dirname(source) or ".")

@@ -461,10 +461,10 @@ def _cell_value(raw: _Raw, context: _Context) -> object:
 # The fast way through a worksheet (scan_cells): the part as nearly every program writes it. A
 # cell: its reference, its other attributes (quoted values, which may hold «>» or «/»), then «/>»
 # or content up to «</c>» (no «<» in an attribute value: the content holds no cell's start).
+# The second group, the cell's XML after its reference, is what ``_scanned`` parses.
 _CELL = re.compile(
     rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"'
-    rb"""((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/)?>"""
-    rb"(?(3)|([^<]*(?:<(?!/c>)[^<]*)*)</c>)"
+    rb"""((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(?:/>|>[^<]*(?:<(?!/c>)[^<]*)*</c>))"""
 )
 _ANY_CELL = re.compile(rb"<c[\s/>]")
 _UNUSUAL = (b"<!--", b"<![CDATA[", b"<?", b"xmlns")  # comments, CDATA, instructions, namespaces
@@ -518,33 +518,42 @@ def scan_cells(
     if any(unusual in part for unusual in _UNUSUAL for part in (cells, merges)):
         return None
     found = _CELL.findall(cells)
-    if len(found) != len(_ANY_CELL.findall(cells)):
+    # Every «<c» a cell we read (the count is quick); else every cell start («<charset» in rich
+    # text is none).
+    if cells.count(b"<c") != len(found) and len(found) != len(_ANY_CELL.findall(cells)):
         return None
-    values: dict[tuple[int, int], object] = {}
-    formulas: dict[tuple[int, int], Formula] = {}
-    for reference, attributes, empty, body in found:
-        position = _position(reference.decode())
-        raw = _EMPTY if empty else _scanned(attributes + b">" + body)
+    # As _read_cells: a later cell with the same reference replaces an earlier one (a reference
+    # is one position: no lower case, no leading zero).
+    latest: dict[bytes, _Raw] = {}
+    for reference, cell in found:
+        raw = _SCANNED.get(cell) or _scanned(cell)
         if raw is None:
             return None
-        # As _read_cells: a later cell with the same reference replaces an earlier one.
-        value = _cell_value(raw, context)
-        if value is None:
-            values.pop(position, None)
+        if raw.text is None and raw.formula is None:  # most of a template's: a format only
+            latest.pop(reference, None)
         else:
+            latest[reference] = raw
+    values: dict[tuple[int, int], object] = {}
+    formulas: dict[tuple[int, int], Formula] = {}
+    for reference, raw in latest.items():
+        position = _position_of(reference)
+        value = _cell_value(raw, context)
+        if value is not None:
             values[position] = value
         if raw.formula is not None:
             formulas[position] = raw.formula
-        else:
-            formulas.pop(position, None)
     refs = [ref.decode() for ref in _MERGE.findall(merges)]
     if merges and merges.count(b"<") != len(refs) + 2:  # «<mergeCells>», «</mergeCells>»
         return None
     return values, formulas, refs
 
 
-_EMPTY = _Raw("n", None, None, None)
 _CELL_START = f'<c xmlns="{MAIN}"'.encode()
+
+
+@lru_cache(maxsize=16_384)
+def _position_of(reference: bytes) -> tuple[int, int]:
+    return _position(reference.decode())
 
 
 def _scanned(cell: bytes) -> _Raw | None:
@@ -553,7 +562,7 @@ def _scanned(cell: bytes) -> _Raw | None:
     raw = _SCANNED.get(cell)
     if raw is None:
         try:
-            raw = _raw_value(ElementTree.fromstring(_CELL_START + cell + b"</c>"))
+            raw = _raw_value(ElementTree.fromstring(_CELL_START + cell))
         except ElementTree.ParseError:
             return None
         if len(cell) <= _SCANNED_BYTES:

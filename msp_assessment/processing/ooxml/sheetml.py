@@ -43,7 +43,8 @@ class Draft:
 
     def put(self, row: int, col: int, value: object, look: str | None = None) -> None:
         self.cells.setdefault(row, {})[col] = (value, look)
-        self.last_row = max(self.last_row, row)
+        if row > self.last_row:
+            self.last_row = row
 
     def merge(self, row: int, first_col: int, last_col: int) -> None:
         self.merges.append((row, first_col, row, last_col))
@@ -81,14 +82,17 @@ def render_sheet(
     for index, width in enumerate(d.widths.values(), start=1):
         out.append(f'<col min="{index}" max="{index}" width="{width}" customWidth="1"/>')
     out.append("</cols><sheetData>")
-    for row in sorted(d.cells.keys() | d.heights.keys()):
-        height = d.heights.get(row)
-        size = f' ht="{height}" customHeight="1"' if height is not None else ""
-        out.append(f'<row r="{row}"{size}>')
-        for col, (value, look) in sorted(d.cells.get(row, {}).items()):
+    day_one = epoch.date()
+    heights, rows = d.heights, d.cells
+    for row in sorted(rows.keys() | heights.keys()):
+        height = heights.get(row)
+        out.append(_row_start(row, height))
+        in_row = rows.get(row, {})
+        for col in sorted(in_row):
+            value, look = in_row[col]
             if isinstance(value, date):
-                value = (value - epoch.date()).days
-            out.append(_cell(f"{get_column_letter(col)}{row}", value, xf[look] if look else 0))
+                value = (value - day_one).days
+            out.append(_cell(col, row, value, xf[look] if look else 0))
         out.append("</row>")
     out.append("</sheetData>")
     if d.merges:
@@ -121,8 +125,14 @@ def render_sheet(
     return "".join(out).encode("utf-8")
 
 
+def _row_start(row: int, height: float | None) -> str:
+    size = f' ht="{height}" customHeight="1"' if height is not None else ""
+    return f'<row r="{row}"{size}>'
+
+
 @lru_cache(maxsize=8192, typed=True)  # most cells of our sheets are the same texts in every copy
-def _cell(ref: str, value: object, style: int) -> str:
+def _cell(col: int, row: int, value: object, style: int) -> str:
+    ref = f"{get_column_letter(col)}{row}"
     s_attr = f' s="{style}"' if style else ""
     if value is None:
         return f'<c r="{ref}"{s_attr}/>'
