@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.cell import get_column_letter
 
 from msp_assessment.benchmark import Benchmark, NoBenchmark, to_record
 from msp_assessment.instrument import Instrument
@@ -21,6 +21,7 @@ from msp_assessment.processing.copies.sheets import plan_draft, results_draft, r
 from msp_assessment.processing.copies.splice import splice_results, splice_review
 from msp_assessment.processing.ooxml.comments_part import COMMENT_SIZE
 from msp_assessment.processing.ooxml.package import Parts, SpliceDeclinedError, unzip
+from msp_assessment.processing.ooxml.read import position
 from msp_assessment.processing.returns.locate import Located, WorkbookReading
 from msp_assessment.scoring import Score
 from msp_assessment.workbook_templates import contract
@@ -187,7 +188,7 @@ def _top_left(reading: WorkbookReading, at: Located) -> str:
     """The cell that holds what ``at`` shows: itself, or its merged range's first cell."""
     sheet = reading.book.sheet(at.sheet)
     assert sheet is not None
-    row, col = sheet.top_left(*coordinate_to_tuple(at.cell))
+    row, col = sheet.top_left(*position(at.cell))
     return f"{get_column_letter(col)}{row}"
 
 

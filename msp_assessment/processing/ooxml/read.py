@@ -339,7 +339,8 @@ def _text_content(node: ElementTree.Element) -> str:
 
 
 @lru_cache(maxsize=16_384)  # every returned workbook has the template's cells
-def _position(coordinate: str) -> tuple[int, int]:
+def position(coordinate: str) -> tuple[int, int]:
+    """(row, column) of a coordinate such as «B22» (openpyxl's reading of it, kept)."""
     return coordinate_to_tuple(coordinate)
 
 
@@ -369,7 +370,7 @@ def _read_cells(root: ElementTree.Element, sheet: Sheet, context: _Context) -> N
         for cell in row.iter(_C):
             coordinate = cell.get("r")
             if coordinate:
-                r, col_number = _position(coordinate)
+                r, col_number = position(coordinate)
             else:
                 r, col_number = row_number, col_number + 1
             raw = _raw_value(cell)
@@ -553,7 +554,7 @@ _CELL_START = f'<c xmlns="{MAIN}"'.encode()
 
 @lru_cache(maxsize=16_384)
 def _position_of(reference: bytes) -> tuple[int, int]:
-    return _position(reference.decode())
+    return position(reference.decode())
 
 
 def _scanned(cell: bytes) -> _Raw | None:

@@ -20,7 +20,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from msp_assessment.client import Client
 from msp_assessment.instrument import Area, Instrument, Statement
-from msp_assessment.processing.ooxml.read import Book, Sheet
+from msp_assessment.processing.ooxml.read import Book, Sheet, position
 from msp_assessment.text import cell_text, fold, normalize_text
 from msp_assessment.workbook_templates import contract
 
@@ -96,7 +96,7 @@ def _known_formulas(book: Book, cells: list[Located]) -> dict[Located, str] | No
             continue
         if sheet.formulas is None:
             return None
-        formula = sheet.formulas.get(coordinate_to_tuple(at.cell))
+        formula = sheet.formulas.get(position(at.cell))
         if formula is None:
             continue
         kind, text = formula
@@ -248,7 +248,7 @@ def _sheet(wb: Book, title: str) -> Sheet:
 def cell_value(wb: Book, at: Located) -> tuple[object, str | None]:
     """The value shown at ``at`` (for a merged cell, the range's value) and its merged range."""
     sheet = _sheet(wb, at.sheet)
-    row, col = coordinate_to_tuple(at.cell)
+    row, col = position(at.cell)
     bounds = sheet.merged_at(row, col)
     return sheet.value(*sheet.top_left(row, col)), None if bounds is None else range_text(bounds)
 
@@ -279,7 +279,7 @@ def _read_by_names(wb: Book, reading: StatementReading) -> None:
 
 def _text_left_of(wb: Book, at: Located) -> Located | None:
     sheet = _sheet(wb, at.sheet)
-    row, col = coordinate_to_tuple(at.cell)
+    row, col = position(at.cell)
     for column in range(1, col):
         value = sheet.value(row, column)
         if isinstance(value, str) and len(value.strip()) > 20:
@@ -416,7 +416,7 @@ def _read_client(wb: Book, client_id: str | None) -> tuple[Client, dict[str, Loc
 
 def _beside_label(wb: Book, at: Located, field: contract.ClientField) -> bool:
     """Whether the cell left of a named client cell still holds its label (the name is fresh)."""
-    row, col = coordinate_to_tuple(at.cell)
+    row, col = position(at.cell)
     if col < 2:
         return False
     label = _sheet(wb, at.sheet).value(row, col - 1)
