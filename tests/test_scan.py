@@ -234,13 +234,23 @@ def test_shared_formula__openpyxl_works_it_out(
 
 
 def test_scan_keeps_small_cells_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the scan keeps of the cells it has seen stays small whatever a sheet holds: a cell
-    of 50 000 characters is read as the tree reads it, and not kept."""
+    """What the scan keeps of the cells and rows it has seen stays small whatever a sheet
+    holds: a cell of 50 000 characters is read as the tree reads it, and neither it nor its row
+    is kept; rows of the same bytes are read once."""
     path = valid(tmp_path / "grande.xlsx")
     wb = load_workbook(path)
     wb.worksheets[0]["K1"] = "x" * 50_000
     wb.save(path)
     monkeypatch.setattr(read, "_SCANNED", {})
+    monkeypatch.setattr(read, "_SCANNED_ROWS", {})
     fast, tree, used = both_ways(path.read_bytes(), monkeypatch)
     assert fast == tree and used == 2
     assert read._SCANNED and max(len(cell) for cell in read._SCANNED) <= read._SCANNED_BYTES
+    rows = read._SCANNED_ROWS
+    assert len(rows) > 20 and max(len(row) for row in rows) <= read._SCANNED_ROW_BYTES
+    assert not any(b"xxxxx" in row for row in rows)
+    again: list[bytes] = []
+    monkeypatch.setattr(read, "_row_cells", lambda row: again.append(row) or None)
+    fast, tree, used = both_ways(path.read_bytes(), monkeypatch)
+    assert fast == tree and used == 1  # the big row read again (not kept): its sheet declined
+    assert len(again) == 1 and b"x" * 30_000 in again[0]

@@ -518,22 +518,18 @@ def scan_cells(
         return None
     if any(unusual in part for unusual in _UNUSUAL for part in (cells, merges)):
         return None
-    found = _CELL.findall(cells)
-    # Every «<c» a cell we read (the count is quick); else every cell start («<charset» in rich
-    # text is none).
-    if cells.count(b"<c") != len(found) and len(found) != len(_ANY_CELL.findall(cells)):
-        return None
     # As _read_cells: a later cell with the same reference replaces an earlier one (a reference
     # is one position: no lower case, no leading zero).
     latest: dict[bytes, _Raw] = {}
-    for reference, cell in found:
-        raw = _SCANNED.get(cell) or _scanned(cell)
-        if raw is None:
+    for row in cells.split(b"</row>"):  # a row's end is never inside a cell of a sound part
+        found = _SCANNED_ROWS.get(row)
+        if found is None and (found := _row_cells(row)) is None:
             return None
-        if raw.text is None and raw.formula is None:  # most of a template's: a format only
-            latest.pop(reference, None)
-        else:
-            latest[reference] = raw
+        for reference, raw in found:
+            if raw.text is None and raw.formula is None:  # most of a template's: a format only
+                latest.pop(reference, None)
+            else:
+                latest[reference] = raw
     values: dict[tuple[int, int], object] = {}
     formulas: dict[tuple[int, int], Formula] = {}
     for reference, raw in latest.items():
@@ -550,6 +546,31 @@ def scan_cells(
 
 
 _CELL_START = f'<c xmlns="{MAIN}"'.encode()
+_SCANNED_ROWS: dict[bytes, tuple[tuple[bytes, _Raw], ...]] = {}  # a row's XML → its cells
+_SCANNED_ROW_BYTES = 2048  # kept: rows of up to 2 KB, 4 096 of them before starting again
+_SCANNED_ROWS_MAX = 4096
+
+
+def _row_cells(row: bytes) -> tuple[tuple[bytes, _Raw], ...] | None:
+    """(reference, what it says) of each cell of a row's XML, in order (``scan_cells``); None
+    when a cell is not written the plain way. The rows most copies share are read once."""
+    found = _CELL.findall(row)
+    # Every «<c» a cell we read (the count is quick); else every cell start («<charset» in rich
+    # text is none).
+    if row.count(b"<c") != len(found) and len(found) != len(_ANY_CELL.findall(row)):
+        return None
+    cells = []
+    for reference, cell in found:
+        raw = _SCANNED.get(cell) or _scanned(cell)
+        if raw is None:
+            return None
+        cells.append((reference, raw))
+    kept = tuple(cells)
+    if len(row) <= _SCANNED_ROW_BYTES:
+        if len(_SCANNED_ROWS) >= _SCANNED_ROWS_MAX:
+            _SCANNED_ROWS.clear()
+        _SCANNED_ROWS[row] = kept
+    return kept
 
 
 @lru_cache(maxsize=16_384)
