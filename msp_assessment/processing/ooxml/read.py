@@ -420,6 +420,12 @@ class _Raw:
     style: str | None
     text: str | None
     formula: Formula | None
+    plain: bool  # its value is its text, whatever the package says of strings and dates
+
+
+# Kinds whose value is the text itself (_cell_value): an inline string, a formula's text, an
+# error; «n», «s», «b» and «d» are read.
+_PLAIN_KINDS = frozenset({"inlineStr", "str", "e"})
 
 
 def _raw_value(cell: ElementTree.Element) -> _Raw:
@@ -434,7 +440,7 @@ def _raw_value(cell: ElementTree.Element) -> _Raw:
         text = None if inline is None else _text_content(inline)
     else:
         text = cell.findtext(_V) or None
-    return _Raw(kind, cell.get("s"), text, formula)
+    return _Raw(kind, cell.get("s"), text, formula, kind in _PLAIN_KINDS or text is None)
 
 
 def _cell_value(raw: _Raw, context: _Context) -> object:
@@ -534,7 +540,7 @@ def scan_cells(
     formulas: dict[tuple[int, int], Formula] = {}
     for reference, raw in latest.items():
         position = _position_of(reference)
-        value = _cell_value(raw, context)
+        value = raw.text if raw.plain else _cell_value(raw, context)
         if value is not None:
             values[position] = value
         if raw.formula is not None:

@@ -250,7 +250,9 @@ def cell_value(wb: Book, at: Located) -> tuple[object, str | None]:
     sheet = _sheet(wb, at.sheet)
     row, col = position(at.cell)
     bounds = sheet.merged_at(row, col)
-    return sheet.value(*sheet.top_left(row, col)), None if bounds is None else range_text(bounds)
+    if bounds is None:
+        return sheet.value(row, col), None
+    return sheet.value(bounds[0], bounds[1]), range_text(bounds)
 
 
 def range_text(bounds: tuple[int, int, int, int]) -> str:
