@@ -19,12 +19,11 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from msp_assessment._zip import Entry, zip_package
 from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
-from msp_assessment.text import clean_text
+from msp_assessment.text import clean_text, xml_escape
 from msp_assessment.workbook_templates.template import TemplateOptions, build_template
 
 # One marker per field the list fills. Filled in one pass (``_FILL``), so a client's text is never
@@ -122,4 +121,4 @@ _FILL = re.compile(
 
 def _encoded(text: str) -> bytes:
     """``text`` as a cell of ours holds it, in the XML of the package."""
-    return escape(clean_text(text)).encode()
+    return xml_escape(clean_text(text)).encode()

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from xml.etree import ElementTree
-from xml.sax.saxutils import escape
 
 from msp_assessment.processing.ooxml.package import SpliceDeclinedError, insert_before
-from msp_assessment.text import clean_text
+from msp_assessment.text import clean_text, xml_escape
 
 COMMENT_SIZE = (320, 140)  # width, height of the note that shows a problem
 VML = "urn:schemas-microsoft-com:vml"
@@ -88,10 +87,10 @@ def add_comments(existing: bytes, messages: dict[str, str], author: str) -> byte
             raise SpliceDeclinedError(f"{coord} has a note already")
     authors = existing[: existing.index(b"</authors>")]
     author_id = len(_AUTHOR.findall(authors))
-    data = insert_before(existing, b"</authors>", f"<author>{escape(author)}</author>".encode())
+    data = insert_before(existing, b"</authors>", f"<author>{xml_escape(author)}</author>".encode())
     notes = "".join(
         f'<comment ref="{coord}" authorId="{author_id}" shapeId="0"><text>'
-        f'<t xml:space="preserve">{escape(clean_text(message))}</t></text></comment>'
+        f'<t xml:space="preserve">{xml_escape(clean_text(message))}</t></text></comment>'
         for coord, message in messages.items()
     )
     return insert_before(data, b"</commentList>", notes.encode())

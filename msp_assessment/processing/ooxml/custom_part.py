@@ -5,7 +5,6 @@ none. What the properties mean is the caller's."""
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape, quoteattr
 
 from msp_assessment.processing.ooxml.edit import PackageEdit
 from msp_assessment.processing.ooxml.package import (
@@ -16,6 +15,7 @@ from msp_assessment.processing.ooxml.package import (
     SpliceDeclinedError,
     insert_before,
 )
+from msp_assessment.text import xml_attribute, xml_escape
 
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
@@ -36,7 +36,7 @@ def set_text_property(edit: PackageEdit, name: str, value: str) -> None:
         edit.add_content_types([(CUSTOM_PART, CUSTOM_TYPE)])
     own = re.compile(
         rb"<property\b[^>]*\bname=([\"'])"
-        + re.escape(escape(name).encode())
+        + re.escape(xml_escape(name).encode())
         + rb"\1.*?</property>",
         re.S,
     )
@@ -44,7 +44,7 @@ def set_text_property(edit: PackageEdit, name: str, value: str) -> None:
     pids = [int(p) for p in re.findall(rb"\bpid=[\"'](\d+)[\"']", data)]
     pid = max([1, *pids]) + 1
     prop = (
-        f'<property fmtid="{FMTID}" pid="{pid}" name={quoteattr(name)}>'
-        f'<vt:lpwstr xmlns:vt="{VT}">{escape(value)}</vt:lpwstr></property>'
+        f'<property fmtid="{FMTID}" pid="{pid}" name={xml_attribute(name)}>'
+        f'<vt:lpwstr xmlns:vt="{VT}">{xml_escape(value)}</vt:lpwstr></property>'
     ).encode()
     edit.parts[CUSTOM_PART] = insert_before(data, b"</Properties>", prop)

@@ -522,7 +522,7 @@ def scan_cells(
     merges = after[merges_start : merges_end + 1] if merges_start >= 0 else b""
     if merges_start >= 0 and (merges_end < 0 or after.find(b"<mergeCells", merges_start + 1) >= 0):
         return None
-    if any(unusual in part for unusual in _UNUSUAL for part in (cells, merges)):
+    if any(unusual in cells or unusual in merges for unusual in _UNUSUAL):
         return None
     # As _read_cells: a later cell with the same reference replaces an earlier one (a reference
     # is one position: no lower case, no leading zero).

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
-from xml.sax.saxutils import escape
 
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import WINDOWS_EPOCH
 
 from msp_assessment.processing.ooxml.package import DOC_RELS, MAIN, XML_DECLARATION
-from msp_assessment.text import clean_text
+from msp_assessment.text import clean_text, xml_escape
 
 
 @dataclass
@@ -104,7 +103,7 @@ def render_sheet(
     if d.validations:
         out.append(f'<dataValidations count="{len(d.validations)}">')
         for cells, choices in d.validations:
-            listed = escape('"' + ",".join(choices) + '"')
+            listed = xml_escape('"' + ",".join(choices) + '"')
             out.append(
                 f'<dataValidation type="list" allowBlank="1" showErrorMessage="1" '
                 f'sqref="{cells}"><formula1>{listed}</formula1></dataValidation>'
@@ -117,7 +116,7 @@ def render_sheet(
         out.append(
             f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
         )
-    footer = escape(f"&C{footer}")
+    footer = xml_escape(f"&C{footer}")
     out.append(f"<headerFooter><oddFooter>{footer}</oddFooter></headerFooter>")
     if drawing_id is not None:
         out.append(f'<drawing r:id="{drawing_id}"/>')
@@ -140,7 +139,7 @@ def _cell(col: int, row: int, value: object, style: int) -> str:
         # Text is always an inline string: whatever a client typed never becomes a formula.
         text = clean_text(str(value))
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+        return f'<c r="{ref}"{s_attr} t="inlineStr"><is><t{space}>{xml_escape(text)}</t></is></c>'
     return f'<c r="{ref}"{s_attr}><v>{value!r}</v></c>'
 
 

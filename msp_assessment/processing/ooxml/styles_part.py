@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 from xml.etree import ElementTree
-from xml.sax.saxutils import escape
 
 from msp_assessment.processing.ooxml.package import MAIN, SpliceDeclinedError, insert_before
 from msp_assessment.processing.ooxml.sheetml import Styles
+from msp_assessment.text import xml_escape
 
 _XF = re.compile(rb"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
 _CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>")
@@ -74,7 +74,7 @@ def _append_formats(
         return data, base
     elements = tuple(
         b'<numFmt numFmtId="%d" formatCode="%s"/>'
-        % (base + i, escape(code, {'"': "&quot;"}).encode())
+        % (base + i, xml_escape(code, {'"': "&quot;"}).encode())
         for i, code in enumerate(codes)
     )
     if node is not None:

@@ -15,20 +15,22 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
-import multiprocessing
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.scoring import score
+
+if TYPE_CHECKING:  # a run of one job (one file) never starts the pool: never imports it
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 Work = Callable[[Path], FileOutcome]
 Stopped = Callable[[Path, str], FileOutcome]  # the outcome of a file whose worker had to end
@@ -77,6 +79,8 @@ class _Worker:
 
 class _Pool:
     def __init__(self, work: Work, size: int) -> None:
+        import multiprocessing
+
         self._work = work
         self._context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         self._workers: list[_Worker] = []
@@ -104,7 +108,7 @@ class _Pool:
         while next_out < len(files):
             busy = [w for w in self._workers if w.task is not None]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-            ready = set(wait([w.conn for w in busy], timeout))
+            ready = set(_wait([w.conn for w in busy], timeout))
             for i, worker in enumerate(self._workers):
                 if worker.task is None:
                     continue
@@ -150,6 +154,12 @@ class _Pool:
         for worker in self._workers:
             worker.process.join(timeout=1)
             _end(worker)
+
+
+def _wait(connections: list[Connection], timeout: float) -> Sequence[object]:
+    from multiprocessing.connection import wait
+
+    return wait(connections, timeout)
 
 
 def _end(worker: _Worker) -> None:
