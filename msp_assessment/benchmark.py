@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from msp_assessment.scoring import Score
@@ -100,6 +100,25 @@ class Standing:
     value: Fraction
     position: Position
     band: Band
+
+    def __reduce__(self) -> tuple[Callable[..., Standing], tuple[int, ...]]:
+        # Pickled as integers: a Fraction pickles as its text, which costs a parse to read back
+        # (most of what a worker's outcome costs the parent, with four standings in each).
+        p, b = self.position, self.band
+        numbers = (self.value, b.p25, b.median, b.p75)
+        return _standing, (p.below, p.equal, p.size, *_integers(numbers))
+
+
+def _integers(values: tuple[Fraction, ...]) -> tuple[int, ...]:
+    return tuple(n for value in values for n in (value.numerator, value.denominator))
+
+
+@lru_cache(maxsize=1024)  # the parent reads the same few standings in thousands of outcomes
+def _standing(below: int, equal: int, size: int, *numbers: int) -> Standing:
+    """A Standing from what ``Standing.__reduce__`` gives (shared: a Standing never changes)."""
+    pairs = zip(numbers[::2], numbers[1::2], strict=True)
+    value, p25, median, p75 = (Fraction(n, d) for n, d in pairs)
+    return Standing(value, Position(below, equal, size), Band(p25, median, p75))
 
 
 @dataclass(frozen=True)

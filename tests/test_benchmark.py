@@ -3,6 +3,7 @@ reference that never holds the client themself, and nothing shown below the mini
 
 from __future__ import annotations
 
+import pickle
 from fractions import Fraction
 
 import numpy as np
@@ -19,6 +20,7 @@ from msp_assessment.benchmark import (
     Reference,
     Standing,
     band,
+    to_record,
 )
 from msp_assessment.instrument import load_instrument
 from msp_assessment.scoring import Score, score
@@ -129,4 +131,9 @@ def test_cohort__any_reference__exactly_the_direct_computation(
     key = f"p{who}" if who < len(cohort) else None  # a client in it, or one outside it
     mine = cohort[who] if who < len(cohort) else (15, 12, 20, 7)
     me = score(INSTRUMENT, statement_answers(mine))
-    assert Cohort(reference).benchmark(key, me, minimum) == direct(reference, key, me, minimum)
+    found = Cohort(reference).benchmark(key, me, minimum)
+    assert found == direct(reference, key, me, minimum)
+    # As a worker sends it to the parent (standings pickled as integers): the same, exactly.
+    assert pickle.loads(pickle.dumps(found)) == found
+    if isinstance(found, Benchmark):
+        assert to_record(pickle.loads(pickle.dumps(found))) == to_record(found)

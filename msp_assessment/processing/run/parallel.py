@@ -2,9 +2,10 @@
 
 Our own pool, not ``multiprocessing.Pool``: that one waits forever for a worker that died (a
 reader that aborts the process, the kernel's out-of-memory killer) and cannot end one that is
-stuck. Here each worker takes one file at a time; a worker that dies, or that has not answered
-by the file's deadline, is ended and replaced, and that one file gets ``stopped(path, why)`` as its
-outcome: the batch always finishes.
+stuck. Here each worker works on one file at a time, with the next one already in its pipe (it
+never waits for the parent between two files); a worker that dies, or that has not answered by
+the file's deadline, is ended and replaced, the file it was on gets ``stopped(path, why)`` as its
+outcome and the one it had not started goes to another: the batch always finishes.
 
 Workers get the per-file function once (inherited at fork, pickled at spawn) and then only paths;
 they send back outcomes without their ``Score`` (which holds the questionnaire's texts); the parent
@@ -19,8 +20,9 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,8 +75,13 @@ def outcomes(
 class _Worker:
     process: BaseProcess
     conn: Connection
-    task: int | None = None  # the index of the file it is working on
+    # The indexes of the files sent to it, in order: it works on the first (by ``deadline``);
+    # the next one waits in its pipe, so that it never waits for the parent between two files.
+    tasks: deque[int] = field(default_factory=deque)
     deadline: float = 0.0
+
+
+AHEAD = 2  # files a worker holds at once: the one it works on and the next
 
 
 class _Pool:
@@ -101,50 +108,59 @@ class _Pool:
 
     def run(self, files: Sequence[Path], stopped: Stopped, seconds: float) -> Iterator[FileOutcome]:
         done: dict[int, FileOutcome] = {}
-        waiting = iter(range(len(files)))
+        waiting = deque(range(len(files)))
         next_out = 0
         for worker in self._workers:
             self._give(worker, files, waiting, seconds)
         while next_out < len(files):
-            busy = [w for w in self._workers if w.task is not None]
+            busy = [w for w in self._workers if w.tasks]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = set(_wait([w.conn for w in busy], timeout))
             for i, worker in enumerate(self._workers):
-                if worker.task is None:
+                if not worker.tasks:
                     continue
-                task = worker.task
+                task = worker.tasks[0]
                 if worker.conn in ready:
                     try:
                         kind, value = worker.conn.recv()
                     except (EOFError, OSError):  # it died: a reader aborted it, or it was killed
                         done[task] = stopped(files[task], _how_it_ended(worker))
-                        worker = self._workers[i] = self._replace(worker)
+                        worker = self._workers[i] = self._replace(worker, waiting)
                     else:
                         if kind == "raise":
                             raise value
                         done[task] = value
+                        worker.tasks.popleft()  # and it starts on the next one, if it has one
+                        worker.deadline = time.monotonic() + seconds
                 elif time.monotonic() >= worker.deadline:
                     done[task] = stopped(files[task], f"no terminó en {seconds:g} s")
-                    worker = self._workers[i] = self._replace(worker)
+                    worker = self._workers[i] = self._replace(worker, waiting)
                 else:
                     continue
-                worker.task = None
                 self._give(worker, files, waiting, seconds)
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1
 
     def _give(
-        self, worker: _Worker, files: Sequence[Path], waiting: Iterator[int], seconds: float
+        self, worker: _Worker, files: Sequence[Path], waiting: deque[int], seconds: float
     ) -> None:
-        task = next(waiting, None)
-        if task is None:
-            return
-        worker.task, worker.deadline = task, time.monotonic() + seconds
-        worker.conn.send(files[task])
+        """Send ``worker`` files until it holds AHEAD (or none are left)."""
+        while waiting and len(worker.tasks) < AHEAD:
+            task = waiting.popleft()
+            if not worker.tasks:
+                worker.deadline = time.monotonic() + seconds
+            worker.tasks.append(task)
+            try:
+                worker.conn.send(files[task])
+            except OSError:  # it has just died: its next read says how (and this file waits)
+                return
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _replace(self, worker: _Worker, waiting: deque[int]) -> _Worker:
+        """A new worker for one that is ended; the files it held but had not started go back
+        first in line."""
         _end(worker)
+        waiting.extendleft(reversed(list(worker.tasks)[1:]))
         return self._start()
 
     def close(self) -> None:
