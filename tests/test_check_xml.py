@@ -64,6 +64,8 @@ CASES = {
         '<row r="40"><c r="A40" t="str"><v><![CDATA[</row>]]></v></c></row>'
     ),
     "text after the last row": sheet('<row r="40"></row>texto'),
+    "a form feed after the last row": sheet('<row r="40"></row>\x0c'),
+    "a form feed before a row": sheet('\x0c<row r="40"></row>'),
     "a row left open": sheet('<row r="40"><c r="A40"/>'),
     "an undeclared prefix outside the rows": sheet(
         '<row r="40"></row>', tail="</sheetData><q:x/></worksheet>"

@@ -307,7 +307,8 @@ _WORKSHEET_START = re.compile(
     rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?\s*(<worksheet\b" + _ATTRIBUTES + b")"
 )
 _SHEET_DATA_START = re.compile(rb"<sheetData\b" + _ATTRIBUTES)
-_ROW_START = re.compile(rb"\s*<row\b" + _ATTRIBUTES)  # not «<row/>»
+_ROW_START = re.compile(rb"\s*<row\b" + _ATTRIBUTES)  # not «<row/>» (the space: parsed)
+_XML_SPACE = b" \t\r\n"
 _CHECKED_ROWS: dict[bytes, set[bytes]] = {}  # the start tags rows are inside → rows that passed
 _CHECKED_ROW_BYTES = 2048  # kept: rows of up to 2 KB, 8 192 of them before starting again
 _CHECKED_ROWS_MAX = 8192
@@ -336,7 +337,7 @@ def _check_by_rows(raw: bytes) -> bool:
     if data is None or raw.find(b"</sheetData>", end + 1) >= 0:
         return False
     rows = raw[data.end() : end].split(b"</row>")
-    if rows[-1].strip():
+    if rows[-1].strip(_XML_SPACE):  # after the last row, only what XML calls white space
         return False
     inside = root.group(1) + data.group()
     known = _CHECKED_ROWS.get(inside, set())
