@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import copy
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
@@ -81,7 +82,7 @@ def styled(cell: Cell | MergedCell, **looks: object) -> Cell | MergedCell:
 
     The looks are module constants (styles.py), so their identities make a stable key.
     """
-    key = ";".join(f"{name}:{id(look)}" for name, look in sorted(looks.items()))
+    key = _looks_key(tuple((name, id(look)) for name, look in looks.items()))
 
     def apply(target: Cell | MergedCell) -> None:
         for name, look in looks.items():
@@ -89,6 +90,11 @@ def styled(cell: Cell | MergedCell, **looks: object) -> Cell | MergedCell:
 
     stamp(cell, key, apply)
     return cell
+
+
+@lru_cache(maxsize=256)  # a few dozen combinations of looks, asked for per cell
+def _looks_key(looks: tuple[tuple[str, int], ...]) -> str:
+    return ";".join(f"{name}:{ident}" for name, ident in sorted(looks))
 
 
 def _header_look(cell: Cell | MergedCell) -> None:
@@ -110,7 +116,9 @@ def set_text(cell: Cell | MergedCell, value: str) -> None:
     must stay inert (OWASP ASVS 1.2.10), so the data type is forced back to string. Characters
     that XML cannot hold are dropped and the text is cut to a cell's 32 767-character limit.
     """
-    cell.value = clean_text(value)
+    # What ``cell.value = text`` binds for a string, less its check for characters XML cannot
+    # hold (clean_text has dropped them) and its guess of a type (a string is text here).
+    cell._value = clean_text(value)  # type: ignore[union-attr]  # openpyxl's own slot
     cell.data_type = "s"
 
 

@@ -192,21 +192,29 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
     entries += [(o, OUTSIDE_LABEL, (outside_problem(o),)) for o in cons.counted if id(o) in outside]
     entries += [(e.outcome, SUPERSEDED_LABEL, (superseded_problem(e),)) for e in cons.superseded]
     for row, (outcome, label, problems) in enumerate(entries, start=2):
-        put_text(ws, row, 1, outcome.file_name)
         known = outcome.status is not Status.UNREADABLE
         client = outcome.client
-        for col, value in enumerate((client.id, client.company, client.contact, client.email), 2):
-            put_text(ws, row, col, value if known else None)
+        messages = "\n".join(f"{i}. {prob.message}" for i, prob in enumerate(problems, start=1))
+        texts = [
+            outcome.file_name,
+            *((client.id, client.company, client.contact, client.email) if known else [None] * 4),
+            None,
+            None,
+            "\n".join(LABELS[prob.code] for prob in problems),
+            messages,
+            "\n".join(_where(prob) for prob in problems),
+            "\n".join(prob.code for prob in problems),
+        ]
+        for col, text in enumerate(texts, start=1):  # each cell fetched once: thousands of rows
+            cell = ws.cell(row=row, column=col)
+            if text:
+                set_text(cell, text)
+            if col < 11:
+                styled(cell, alignment=palette.WRAP)
+            else:
+                styled(cell, alignment=palette.WRAP, font=palette.CODE_FONT)
         ws.cell(row=row, column=6, value=label)
         ws.cell(row=row, column=7, value=len(problems))
-        put_text(ws, row, 8, "\n".join(LABELS[prob.code] for prob in problems))
-        messages = "\n".join(f"{i}. {prob.message}" for i, prob in enumerate(problems, start=1))
-        put_text(ws, row, 9, messages)
-        put_text(ws, row, 10, "\n".join(_where(prob) for prob in problems))
-        put_text(ws, row, 11, "\n".join(prob.code for prob in problems))
-        for col in range(1, 11):
-            styled(ws.cell(row=row, column=col), alignment=palette.WRAP)
-        styled(ws.cell(row=row, column=11), alignment=palette.WRAP, font=palette.CODE_FONT)
         ws.row_dimensions[row].height = min(409, palette.row_height(messages, 95))
     if entries:
         ws.auto_filter.ref = f"A1:K{len(entries) + 1}"
