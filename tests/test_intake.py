@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from msp_assessment.problems import Code, Problem
-from msp_assessment.processing.returns.intake import Format, Limits, collect, sniff
+from msp_assessment.processing.returns.intake import Format, Limits, collect, real_paths, sniff
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -125,3 +125,27 @@ def test_summary__files_named_relative_to_the_folder_passed__wherever_it_lies(
     assert sorted(resumen) == ["suelto.xlsx", "zona-norte/acme.xlsx"]
     incidencias = [r[0] for r in summary["Incidencias"].iter_rows(min_row=2, values_only=True)]
     assert incidencias == ["roto.xlsx"]
+
+
+def test_real_paths__as_resolve__links_and_dots_included(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each folder is resolved once; a file that is a link, or a folder reached through one, is
+    where resolve() says."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.xlsx").write_bytes(b"PK")
+    (tmp_path / "enlace").symlink_to(tmp_path / "a")
+    (tmp_path / "a" / "y.xlsx").symlink_to(tmp_path / "a" / "x.xlsx")
+    monkeypatch.chdir(tmp_path)
+    files = [
+        tmp_path / "a" / "x.xlsx",
+        tmp_path / "enlace" / "x.xlsx",
+        tmp_path / "a" / "y.xlsx",
+        tmp_path / "enlace" / "y.xlsx",
+        tmp_path / "a" / ".." / "a" / "x.xlsx",
+        tmp_path / "no-existe.xlsx",
+        Path("a") / "x.xlsx",
+    ]
+    found = real_paths(files)
+    assert found == {file: file.resolve() for file in files}
+    assert len(set(found.values())) == 2  # x.xlsx, however reached, and the missing one

@@ -79,9 +79,25 @@ def collect(paths: list[Path], *, recursive: bool = False) -> tuple[list[Path], 
         else:
             files.append(path)
     unique: dict[Path, Path] = {}
-    for file in files:
-        unique.setdefault(file.resolve(), file)
+    for file, real in real_paths(files).items():
+        unique.setdefault(real, file)
     return list(unique.values()), skipped
+
+
+def real_paths(files: Sequence[Path]) -> dict[Path, Path]:
+    """Each file's ``resolve()``, with each folder resolved once: a file that is not a link is
+    its resolved folder and its name (one system call, not one per folder of its path)."""
+    folders: dict[Path, Path] = {}
+    found = {}
+    for file in files:
+        if file.is_symlink() or file.name in ("", ".", ".."):
+            found[file] = file.resolve()
+            continue
+        folder = folders.get(file.parent)
+        if folder is None:
+            folder = folders[file.parent] = file.parent.resolve()
+        found[file] = folder / file.name
+    return found
 
 
 def relative_names(files: Sequence[Path], paths: Sequence[Path]) -> dict[Path, str]:

@@ -17,7 +17,7 @@ from msp_assessment.problems import Code
 from msp_assessment.processing.portfolio.peers import frozen_reference, run_reference
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import read_round
-from msp_assessment.processing.returns.intake import collect, relative_names
+from msp_assessment.processing.returns.intake import collect, real_paths, relative_names
 from msp_assessment.processing.run.one_file import safe_finish, safe_process, stopped_outcome
 from msp_assessment.processing.run.options import RunOptions, RunPlan
 from msp_assessment.processing.run.outputs import (
@@ -50,7 +50,7 @@ def run(
         for p in options.previous
     )
     files, skipped = collect(list(paths), recursive=options.recursive)
-    resolved = {file: file.resolve() for file in files}  # once: it costs a few system calls each
+    resolved = real_paths(files)  # once: it costs a system call each
     if options.output_dir is not None:
         check_output_dir(options.output_dir, list(paths), resolved)
         check_not_inputs([options.summary, options.csv], resolved)
