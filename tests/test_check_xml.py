@@ -150,3 +150,13 @@ def test_corpus_and_battery_sheets__as_the_whole_check(
                 by_rows += package._check_by_rows(raw)
             assert by_check_xml(raw) is whole(raw), path
     assert by_rows > 30, by_rows
+
+
+def test_a_very_big_sheet__checked_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a few MB a sheet is parsed once, whole: checking it by rows would hold copies of its
+    rows in memory."""
+    asked: list[int] = []
+    monkeypatch.setattr(package, "_check_by_rows", lambda raw: asked.append(len(raw)) or False)
+    big = sheet(FILLER * (package._BY_ROWS_UP_TO // len(FILLER) + 1))
+    assert by_check_xml(big) is whole(big) is None and asked == []
+    assert by_check_xml(CASES["fine"]) is None and asked == [len(CASES["fine"])]

@@ -284,7 +284,7 @@ def check_xml(raw: bytes) -> None:
     entities), in any encoding: the parser itself sees the declaration, as defusedxml's does, and
     every prefix must be declared where it is used. Bytes that passed once pass again at once,
     and so do the rows of a worksheet (``_check_by_rows``)."""
-    if len(raw) < _BY_ROWS_FROM or not _check_by_rows(raw):
+    if not _BY_ROWS_FROM <= len(raw) <= _BY_ROWS_UP_TO or not _check_by_rows(raw):
         _check_whole(raw)
 
 
@@ -302,6 +302,7 @@ def _check_whole(raw: bytes) -> None:
 # A worksheet of a campaign's workbooks is mostly rows every copy has (the template's texts, an
 # answer of 1 to 5 and its points): checked once per process, with the same namespaces in scope.
 _BY_ROWS_FROM = 8 * 1024  # bytes: a smaller part is checked whole
+_BY_ROWS_UP_TO = 4 * 1024 * 1024  # and a bigger one too (no copies of its rows in memory)
 _ATTRIBUTES = rb"""(?:\s+[^\s=<>/]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*>"""
 _WORKSHEET_START = re.compile(
     rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?\s*(<worksheet\b" + _ATTRIBUTES + b")"
