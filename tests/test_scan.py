@@ -165,6 +165,29 @@ def test_main_namespace_under_a_prefix__left_to_the_tree(
     assert fast == tree and used == 1
 
 
+@pytest.mark.parametrize("padding", [0, 300])
+def test_another_encoding__left_to_the_tree_however_long_its_declaration(
+    padding: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet in Latin-1 (declared so, even past its first bytes) is read by the tree, which
+    decodes it: «Ã©», whose two Latin-1 bytes are also UTF-8 for «é», stays «Ã©»."""
+    path = valid(tmp_path / "latin1.xlsx")
+
+    def latin1(parts: dict[str, bytes]) -> dict[str, bytes]:
+        spaced = f'<?xml version="1.0"{" " * padding} encoding="ISO-8859-1"?>'
+        text = spaced + parts[SHEET].decode()  # openpyxl writes no declaration
+        row = text.index('<row r="1"')
+        end = text.index("</row>", row)
+        cell = '<c r="K1" t="inlineStr"><is><t>cafÃ©</t></is></c>'
+        parts[SHEET] = (text[:end] + cell + text[end:]).encode("latin-1", "xmlcharrefreplace")
+        return parts
+
+    rewrite_parts(path, latin1)
+    fast, tree, used = both_ways(path.read_bytes(), monkeypatch)
+    assert fast == tree and used == 1
+    assert fast is not None and ((1, 11), "cafÃ©") in fast[0][0][1].items()  # type: ignore[index]
+
+
 def test_broken_sheet__the_scan_does_not_make_it_readable(tmp_path: Path) -> None:
     """A part that is not well formed is left to openpyxl, scan or not (which says it is
     damaged): the scan's reading never stands in for the XML check."""

@@ -305,14 +305,31 @@ _BY_ROWS_FROM = 8 * 1024  # bytes: a smaller part is checked whole
 _BY_ROWS_UP_TO = 4 * 1024 * 1024  # and a bigger one too (no copies of its rows in memory)
 _ATTRIBUTES = rb"""(?:\s+[^\s=<>/]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*>"""
 _WORKSHEET_START = re.compile(
-    rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?\s*(<worksheet\b" + _ATTRIBUTES + b")"
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<declaration>[^<>]*)\?>)?\s*(?P<tag><worksheet\b"
+    + _ATTRIBUTES
+    + b")"
 )
+_UTF8 = re.compile(rb"""encoding\s*=\s*["']utf-?8["']""", re.IGNORECASE)
 _SHEET_DATA_START = re.compile(rb"<sheetData\b" + _ATTRIBUTES)
 _ROW_START = re.compile(rb"\s*<row\b" + _ATTRIBUTES)  # not «<row/>» (the space: parsed)
 _XML_SPACE = b" \t\r\n"
 _CHECKED_ROWS: dict[bytes, set[bytes]] = {}  # the start tags rows are inside → rows that passed
 _CHECKED_ROW_BYTES = 2048  # kept: rows of up to 2 KB, 8 192 of them before starting again
 _CHECKED_ROWS_MAX = 8192
+
+
+def worksheet_start(raw: bytes) -> re.Match[bytes] | None:
+    """Where a worksheet part written the plain way starts: its root's start tag (group «tag»),
+    when the part is UTF-8 (declared so, or no encoding declared), the root a «worksheet» without
+    prefix and nothing in that tag's quoted values a «<» or «>»; None otherwise (the part is then
+    read and checked the general way)."""
+    root = _WORKSHEET_START.match(raw)
+    if root is None:
+        return None
+    declaration = root["declaration"]
+    if declaration is not None and b"encoding" in declaration and not _UTF8.search(declaration):
+        return None
+    return root
 
 
 def _check_by_rows(raw: bytes) -> bool:
@@ -326,10 +343,7 @@ def _check_by_rows(raw: bytes) -> bool:
     same declarations, and the rows are: each starts with one «<row …>» (not self-closing), holds
     no other «<row» and ends at its «</row>», so it is one element, closed where it ends.
     """
-    declared = _DECLARED_ENCODING.match(raw[:256])
-    if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
-        return False
-    root = _WORKSHEET_START.match(raw)
+    root = worksheet_start(raw)
     start = raw.find(b"<sheetData")
     end = raw.find(b"</sheetData>")
     if root is None or start < 0 or end < start or raw.find(b"<sheetData", start + 1) >= 0:
@@ -340,7 +354,7 @@ def _check_by_rows(raw: bytes) -> bool:
     rows = raw[data.end() : end].split(b"</row>")
     if rows[-1].strip(_XML_SPACE):  # after the last row, only what XML calls white space
         return False
-    inside = root.group(1) + data.group()
+    inside = root["tag"] + data.group()
     known = _CHECKED_ROWS.get(inside, set())
     new = [row for row in rows[:-1] if row not in known]
     if any(row.count(b"<row") != 1 or _ROW_START.match(row) is None for row in new):

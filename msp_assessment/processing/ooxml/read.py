@@ -41,6 +41,7 @@ from msp_assessment.processing.ooxml.package import (
     relationship_targets,
     rels_part,
     without_dtd,
+    worksheet_start,
 )
 
 Bounds = tuple[int, int, int, int]  # min_row, min_col, max_row, max_col
@@ -423,8 +424,8 @@ class _Raw:
     plain: bool  # its value is its text, whatever the package says of strings and dates
 
 
-# Kinds whose value is the text itself (_cell_value): an inline string, a formula's text, an
-# error; «n», «s», «b» and «d» are read.
+# Kinds whose value is the text itself (_cell_value): an inline string, a formula's text result
+# («str»), an error such as #N/A («e»); «n», «s», «b» and «d» are read.
 _PLAIN_KINDS = frozenset({"inlineStr", "str", "e"})
 
 
@@ -445,7 +446,7 @@ def _raw_value(cell: ElementTree.Element) -> _Raw:
 
 def _cell_value(raw: _Raw, context: _Context) -> object:
     kind, text = raw.kind, raw.text
-    if kind == "inlineStr" or text is None:
+    if raw.plain or text is None:  # (plain: no text, or a kind whose value is its text)
         return text
     if kind == "n":
         number: int | float = float(text) if ("." in text or "e" in text.lower()) else int(text)
@@ -462,7 +463,7 @@ def _cell_value(raw: _Raw, context: _Context) -> object:
         return bool(int(text))
     if kind == "d":
         return from_ISO8601(text)  # type: ignore[no-untyped-call]
-    return text  # "str" (a formula's text result), "e" (an error such as #N/A), or unknown
+    return text  # a kind openpyxl does not know either
 
 
 # The fast way through a worksheet (scan_cells): the part as nearly every program writes it. A
@@ -475,10 +476,6 @@ _CELL = re.compile(
 )
 _ANY_CELL = re.compile(rb"<c[\s/>]")
 _UNUSUAL = (b"<!--", b"<![CDATA[", b"<?", b"xmlns")  # comments, CDATA, instructions, namespaces
-_ROOT = re.compile(
-    rb"(?:\xef\xbb\xbf)?(?:<\?xml(?P<declaration>[^>]*)\?>)?\s*<worksheet\b(?P<attributes>[^>]*)>"
-)
-_UTF8 = re.compile(rb"""encoding\s*=\s*["'](?:utf-?8)["']""", re.IGNORECASE)
 _MAIN_DEFAULT = f'xmlns="{MAIN}"'.encode()
 _MAIN_PREFIXED = re.compile(rb"xmlns:[^=\s]+\s*=\s*[\"']" + re.escape(MAIN.encode()))
 _MERGE = re.compile(rb'<mergeCell ref="([^"<&]*)"\s*/>')
@@ -503,13 +500,10 @@ def scan_cells(
     document (``_raw_value``): the cells most workbooks of a campaign share are parsed once. The
     part must still be well formed: the caller checks it (``check_xml``).
     """
-    root = _ROOT.match(data)
-    if root is None or _MAIN_DEFAULT not in root["attributes"]:
+    root = worksheet_start(data)
+    if root is None or _MAIN_DEFAULT not in root["tag"]:
         return None
-    if _MAIN_PREFIXED.search(root["attributes"]):  # «<x:c>» would be a cell too
-        return None
-    declaration = root["declaration"]
-    if declaration is not None and b"encoding" in declaration and not _UTF8.search(declaration):
+    if _MAIN_PREFIXED.search(root["tag"]):  # «<x:c>» would be a cell too
         return None
     start = data.find(b"<sheetData", root.end())
     end = data.find(b"</sheetData>", start)
@@ -540,7 +534,7 @@ def scan_cells(
     formulas: dict[tuple[int, int], Formula] = {}
     for reference, raw in latest.items():
         position = _position_of(reference)
-        value = raw.text if raw.plain else _cell_value(raw, context)
+        value = raw.text if raw.plain else _cell_value(raw, context)  # most: no call
         if value is not None:
             values[position] = value
         if raw.formula is not None:
@@ -567,7 +561,7 @@ def _row_cells(row: bytes) -> tuple[tuple[bytes, _Raw], ...] | None:
         return None
     cells = []
     for reference, cell in found:
-        raw = _SCANNED.get(cell) or _scanned(cell)
+        raw = _scanned(cell)
         if raw is None:
             return None
         cells.append((reference, raw))

@@ -85,7 +85,8 @@ def render_sheet(
     heights, rows = d.heights, d.cells
     for row in sorted(rows.keys() | heights.keys()):
         height = heights.get(row)
-        out.append(_row_start(row, height))
+        size = f' ht="{height}" customHeight="1"' if height is not None else ""
+        out.append(f'<row r="{row}"{size}>')
         in_row = rows.get(row, {})
         for col in sorted(in_row):
             value, look = in_row[col]
@@ -122,11 +123,6 @@ def render_sheet(
         out.append(f'<drawing r:id="{drawing_id}"/>')
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
-
-
-def _row_start(row: int, height: float | None) -> str:
-    size = f' ht="{height}" customHeight="1"' if height is not None else ""
-    return f'<row r="{row}"{size}>'
 
 
 @lru_cache(maxsize=8192, typed=True)  # most cells of our sheets are the same texts in every copy

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.utils.cell import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from msp_assessment.client import Client
@@ -233,7 +233,7 @@ def _reference(text: str) -> Located | None:
     sheet, ref = destinations[0]
     coord = ref.replace("$", "").split(":")[0]
     try:
-        coordinate_to_tuple(coord)
+        position(coord)
     except (ValueError, TypeError):
         return None
     return Located(sheet, coord)
