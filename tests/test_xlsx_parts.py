@@ -570,9 +570,10 @@ def test_add_comments__cell_with_a_note_or_odd_part__declined(data: bytes, coord
         (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', False),
         (b'<?xml version="1.0" encoding="UTF-16"?><a/>'.decode().encode("utf-16"), False),
         (b'<?xml version="1.0" encoding="cp037"?>\x4c\x81\x61\x6e', False),  # EBCDIC after
+        (b'<?xml version="1.0"' + b" " * 300 + b' encoding="cp037"?>\x4c\x81\x61\x6e', False),
         (b" <a/>", False),  # whitespace first: expat decides
     ],
-    ids=["utf8", "bom", "dtd", "utf16", "ebcdic-declared", "leading-space"],
+    ids=["utf8", "bom", "dtd", "utf16", "ebcdic-declared", "ebcdic-declared-late", "leading-space"],
 )
 def test_without_dtd__sure_only_where_the_bytes_say_so(raw: bytes, sure: bool) -> None:
     """The byte look that spares expat's check: never «no DTD» when it cannot tell."""

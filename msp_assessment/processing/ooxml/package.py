@@ -397,7 +397,7 @@ def without_dtd(raw: bytes) -> bool:
     ``check_xml`` decides then."""
     if not raw.startswith((b"<", b"\xef\xbb\xbf<")):
         return False
-    declared = _DECLARED_ENCODING.match(raw[:256])
+    declared = _DECLARED_ENCODING.match(raw)  # the whole declaration: it ends at its «>»
     if declared is not None and declared.group(1).lower() not in _ASCII_BASED:
         return False
     return b"<!DOCTYPE" not in raw and b"<!ENTITY" not in raw
