@@ -64,6 +64,14 @@ def collect(paths: list[Path], *, recursive: bool = False) -> tuple[list[Path], 
     formats are taken; lock files (``~$…``), hidden files, our own results and anything else are
     skipped with a note.
     """
+    found, skipped = collect_resolved(paths, recursive=recursive)
+    return list(found), skipped
+
+
+def collect_resolved(
+    paths: list[Path], *, recursive: bool = False
+) -> tuple[dict[Path, Path], list[Skipped]]:
+    """``collect``, each file with its ``resolve()`` (``real_paths``: worked out once)."""
     files: list[Path] = []
     skipped: list[Skipped] = []
     for path in paths:
@@ -78,10 +86,10 @@ def collect(paths: list[Path], *, recursive: bool = False) -> tuple[list[Path], 
                         files.append(child)
         else:
             files.append(path)
-    unique: dict[Path, Path] = {}
+    unique: dict[Path, Path] = {}  # the same file reached two ways: the first way
     for file, real in real_paths(files).items():
         unique.setdefault(real, file)
-    return list(unique.values()), skipped
+    return {file: real for real, file in unique.items()}, skipped
 
 
 def real_paths(files: Sequence[Path]) -> dict[Path, Path]:

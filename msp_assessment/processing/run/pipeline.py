@@ -17,7 +17,7 @@ from msp_assessment.problems import Code
 from msp_assessment.processing.portfolio.peers import frozen_reference, run_reference
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import read_round
-from msp_assessment.processing.returns.intake import collect, real_paths, relative_names
+from msp_assessment.processing.returns.intake import collect_resolved, relative_names
 from msp_assessment.processing.run.one_file import safe_finish, safe_process, stopped_outcome
 from msp_assessment.processing.run.options import RunOptions, RunPlan
 from msp_assessment.processing.run.outputs import (
@@ -49,8 +49,8 @@ def run(
         read_round(p, instrument, accept_edited=options.accept_edited, limits=options.limits)
         for p in options.previous
     )
-    files, skipped = collect(list(paths), recursive=options.recursive)
-    resolved = real_paths(files)  # once: it costs a system call each
+    resolved, skipped = collect_resolved(list(paths), recursive=options.recursive)
+    files = list(resolved)
     if options.output_dir is not None:
         check_output_dir(options.output_dir, list(paths), resolved)
         check_not_inputs([options.summary, options.csv], resolved)
