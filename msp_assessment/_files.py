@@ -81,14 +81,18 @@ def write_atomic(
         write(fh)
 
 
-def write_bytes(data: bytes, target: Path) -> None:
-    """Write atomically (flushed to disk later, by the caller: ``flush_to_disk``); a failure is
-    an OutputError. What ``atomic_path`` does, through one open file: a run writes thousands."""
+def write_bytes(data: bytes, target: Path, *, durable: bool = False) -> None:
+    """Write atomically (flushed to disk later, by the caller: ``flush_to_disk``, unless
+    ``durable``, as ``atomic_path``'s); a failure is an OutputError. What ``atomic_path`` does,
+    through one open file: a run writes thousands."""
     tmp = None
     try:
         fd, tmp = _temporary(target)
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         tmp.chmod(default_mode())  # mkstemp's is 0600: a plain write's, as atomic_path gives
         tmp.replace(target)
     except BaseException as err:

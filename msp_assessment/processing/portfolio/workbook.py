@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -55,6 +56,19 @@ EVOLUTION = "Evolución"
 
 def write_summary(consolidation: Consolidation, instrument: Instrument, target: Path) -> None:
     """Build the summary workbook and save it to ``target``."""
+    save_workbook(summary_workbook(consolidation, instrument), target)
+
+
+def summary_bytes(consolidation: Consolidation, instrument: Instrument) -> bytes:
+    """The summary workbook as the bytes ``write_summary`` saves (built ahead of time, written
+    later: run.pipeline)."""
+    out = BytesIO()
+    summary_workbook(consolidation, instrument).save(out)
+    return out.getvalue()
+
+
+def summary_workbook(consolidation: Consolidation, instrument: Instrument) -> Workbook:
+    """The summary workbook: Resumen, Incidencias, Estadísticas, Respuestas (and Evolución)."""
     wb = Workbook()
     resumen = wb.active
     assert resumen is not None
@@ -76,7 +90,7 @@ def write_summary(consolidation: Consolidation, instrument: Instrument, target: 
     _stamp(wb, consolidation, instrument)
     wb.properties.creator = contract.GENERATOR
     wb.properties.title = "Resumen de la autoevaluación del desarrollo como MSP"
-    save_workbook(wb, target)
+    return wb
 
 
 def _stamp(wb: Workbook, cons: Consolidation, instrument: Instrument) -> None:

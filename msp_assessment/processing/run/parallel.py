@@ -185,7 +185,7 @@ def _end(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """On Linux, this worker is killed when its parent dies, even by SIGKILL (a worker
     between two files would wait on its pipe for ever otherwise)."""
     if not sys.platform.startswith("linux"):
@@ -210,7 +210,7 @@ def _how_it_ended(worker: _Worker) -> str:
 
 
 def _serve(work: Work, conn: Connection, others: list[Connection], parent: int) -> None:
-    _die_with(parent)
+    die_with(parent)
     for other in others:
         with contextlib.suppress(OSError):
             other.close()

@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from msp_assessment._files import flush_to_disk, remove_stale_temporaries
+from msp_assessment._files import flush_to_disk, remove_stale_temporaries, write_bytes
 from msp_assessment.benchmark import Cohort
 from msp_assessment.errors import OutputError
 from msp_assessment.instrument import Instrument, load_instrument
@@ -18,6 +18,8 @@ from msp_assessment.processing.portfolio.peers import frozen_reference, run_refe
 from msp_assessment.processing.portfolio.roster import read_roster
 from msp_assessment.processing.portfolio.rounds import read_round
 from msp_assessment.processing.returns.intake import collect_resolved, relative_names
+from msp_assessment.processing.run.ahead import Ahead, as_expected
+from msp_assessment.processing.run.ahead import available as ahead_available
 from msp_assessment.processing.run.one_file import safe_finish, safe_process, stopped_outcome
 from msp_assessment.processing.run.options import RunOptions, RunPlan
 from msp_assessment.processing.run.outputs import (
@@ -83,6 +85,7 @@ def run(
     outcomes: list[FileOutcome] = []
     jobs = options.jobs or default_jobs()
     reported = 0
+    ahead: Ahead | None = None
 
     def report_one(outcome: FileOutcome, total: int) -> None:
         nonlocal reported
@@ -108,7 +111,7 @@ def run(
             elif len(outcomes) % SETTLE_EVERY == 0:  # kept for the second pass: settled too
                 _settle()
         if plan.defer:
-            outcomes = _finish(outcomes, plan, jobs, partial(report_one, total=len(files)))
+            outcomes, ahead = _finish(outcomes, plan, jobs, partial(report_one, total=len(files)))
     except BaseException:
         # Stopped (disk full, Ctrl-C): workers were ended mid-write; leave no temporary behind.
         if options.output_dir is not None:
@@ -116,6 +119,19 @@ def run(
         raise
     finally:
         gc.unfreeze()
+    try:
+        return _report(outcomes, skipped, plan, ahead)
+    except BaseException:
+        if ahead is not None:
+            ahead.abandon()
+        raise
+
+
+def _report(
+    outcomes: list[FileOutcome], skipped: list[Skipped], plan: RunPlan, ahead: Ahead | None
+) -> Report:
+    """The run's report, from its outcomes; the summary written, when the run writes."""
+    options, roster = plan.options, plan.roster
     outcomes, ours = _without_ours(outcomes)
     skipped = sorted([*skipped, *ours], key=lambda entry: entry.path)
     from msp_assessment.processing.portfolio.counting import resolve_clients
@@ -133,7 +149,7 @@ def run(
     # Outputs were written without waiting for the disk one by one; the summary, written last,
     # is only there once they all are.
     flush_to_disk(Path(o.output) for o in outcomes if o.output)
-    return _summarize(report, plan)
+    return _summarize(report, plan, ahead)
 
 
 def _finish(
@@ -141,30 +157,60 @@ def _finish(
     plan: RunPlan,
     jobs: int,
     report_one: Callable[[FileOutcome], None],
-) -> list[FileOutcome]:
+) -> tuple[list[FileOutcome], Ahead | None]:
     """The second pass: now that the reference is known (every client's workbook that counts),
-    each scored workbook's -resultados copy, with where its client stands."""
+    each scored workbook's -resultados copy, with where its client stands. With workers, the
+    summary of the outcomes it is expected to give is built meanwhile (run.ahead): returned
+    when the pass gave them all."""
     pending = {o.path: o for o in outcomes if o.pending}
     if not pending:
-        return outcomes
+        return outcomes, None
     returns, _ = _without_ours(outcomes)
     reference, keys = run_reference(returns, plan.roster or ())
     second = replace(plan, defer=False, cohort=Cohort(reference), keys=keys, pending=pending)
     # Everything the workers inherit at fork, frozen first: their collector then never walks
     # it (which would copy every page of it into each worker, and cost more with every file).
     _settle()
+    ahead = None
+    if jobs > 1 and ahead_available():  # forked before the workers: it holds none of their pipes
+        ahead = Ahead(partial(_expected_summary, outcomes, second))
     finished = {}
-    for outcome in parallel_outcomes(
-        [Path(p) for p in pending],
-        partial(safe_finish, plan=second),
-        jobs,
-        plan.instrument,
-        stopped=partial(stopped_outcome, names=plan.names),
-        seconds=plan.options.limits.file_seconds,
-    ):
-        finished[outcome.path] = outcome
-        report_one(outcome)
-    return [finished.get(o.path, o) for o in outcomes]
+    try:
+        for outcome in parallel_outcomes(
+            [Path(p) for p in pending],
+            partial(safe_finish, plan=second),
+            jobs,
+            plan.instrument,
+            stopped=partial(stopped_outcome, names=plan.names),
+            seconds=plan.options.limits.file_seconds,
+        ):
+            finished[outcome.path] = outcome
+            report_one(outcome)
+            if ahead is not None and not as_expected(
+                _expected(pending[outcome.path], second), outcome
+            ):
+                ahead.abandon()  # the summary is built from what the pass gave, after it
+                ahead = None
+    except BaseException:
+        if ahead is not None:
+            ahead.abandon()
+        raise
+    return [finished.get(o.path, o) for o in outcomes], ahead
+
+
+def _expected_summary(outcomes: list[FileOutcome], second: RunPlan) -> bytes:
+    """The summary of the run, when the second pass gives the outcomes expected of it."""
+    expected = [_expected(o, second) for o in outcomes]
+    return _summary_bytes(_without_ours(expected)[0], second)
+
+
+def _expected(outcome: FileOutcome, second: RunPlan) -> FileOutcome:
+    """The outcome the second pass is expected to give for ``outcome`` (the first pass's): a
+    pending workbook's as its copy, spliced, gives it (safe_finish)."""
+    if not outcome.pending or outcome.score is None:
+        return outcome
+    bench = second.benchmark_for(Path(outcome.path), outcome.client, outcome.score)
+    return replace(outcome, benchmark=bench, pending=False, copy_cells=None)
 
 
 def _without_ours(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], list[Skipped]]:
@@ -204,8 +250,19 @@ def _settle() -> None:
     gc.freeze()
 
 
-def _summarize(report: Report, plan: RunPlan) -> Report:
-    """Write the summary workbook (and the CSV when asked) for the whole run."""
+def _summary_bytes(files: Sequence[FileOutcome], plan: RunPlan) -> bytes:
+    """The summary workbook of ``files`` (the report's), as write_summary would save it."""
+    from msp_assessment.processing.portfolio.consolidate import consolidate
+    from msp_assessment.processing.portfolio.workbook import summary_bytes
+
+    instrument, name = plan.instrument, plan.options.round_name
+    consolidation = consolidate(files, instrument, plan.roster, plan.rounds, name)
+    return summary_bytes(consolidation, instrument)
+
+
+def _summarize(report: Report, plan: RunPlan, ahead: Ahead | None = None) -> Report:
+    """Write the summary workbook (and the CSV when asked) for the whole run: the one built
+    ahead (run.ahead) when there is one, else built now."""
     options, instrument = plan.options, plan.instrument
     from msp_assessment.processing.portfolio.consolidate import consolidate, write_csv
     from msp_assessment.processing.portfolio.workbook import write_summary
@@ -215,7 +272,11 @@ def _summarize(report: Report, plan: RunPlan) -> Report:
         report.files, instrument, plan.roster, plan.rounds, options.round_name
     )
     target = options.summary or options.output_dir / contract.SUMMARY_NAME
-    write_summary(consolidation, instrument, target)
+    data = ahead.result() if ahead is not None else None
+    if data is not None:
+        write_bytes(data, target, durable=True)
+    else:
+        write_summary(consolidation, instrument, target)
     if options.csv is not None:
         try:
             write_csv(consolidation, instrument, options.csv, options.csv_dialect)
