@@ -132,11 +132,14 @@ def test_ahead__abandoned__its_process_is_ended_and_reaped() -> None:
 
 
 def test_as_expected__only_where_the_copy_was_written_may_differ() -> None:
-    expected = FileOutcome("a.xlsx", Status.SCORED, answers={"procesos_1": 3})
-    assert as_expected(expected, replace(expected, output="a-resultados.xlsx", resaved="x"))
-    assert not as_expected(expected, replace(expected, answers={"procesos_1": 4}))
-    assert not as_expected(expected, replace(expected, status=Status.INVALID))
-    assert not as_expected(expected, replace(expected, date="2026-11-21"))
+    first = FileOutcome("a.xlsx", Status.SCORED, answers={"procesos_1": 3}, pending=True)
+    done = {"pending": False, "copy_cells": None}
+    expected = replace(first, pending=False)
+    assert as_expected(first, replace(expected, output="a-resultados.xlsx", resaved="x"), done)
+    assert not as_expected(first, first, done)  # still pending: not what the pass gives
+    assert not as_expected(first, replace(expected, answers={"procesos_1": 4}), done)
+    assert not as_expected(first, replace(expected, status=Status.INVALID), done)
+    assert not as_expected(first, replace(expected, date="2026-11-21"), done)
 
 
 def test_stopped_in_the_second_pass__no_process_and_no_temporary_left(

@@ -4,8 +4,9 @@ outcomes that pass is expected to give, each pending workbook's as its spliced c
 The parent only waits for its workers meanwhile; building the summary after them was the
 largest part of a run that is not shared among the CPUs. It is used only when every outcome
 of the pass is the expected one in every field the summary reads (``as_expected``, checked as
-each arrives); otherwise, or when that process failed, the summary is built again from what the
-pass gave, as a run of one job builds it. So the summary never depends on the guess.
+each arrives; the score is its answers'); otherwise, or when that process failed, the summary
+is built again from what the pass gave, as a run of one job builds it. So the summary never
+depends on the guess.
 
 A forked process, not a thread: the pool forks a new worker when one dies, and a thread
 holding a lock at that moment (an import's, a cached property's) would leave it held for ever
@@ -18,20 +19,28 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 
 from msp_assessment.outcome import FileOutcome
 
 # What a file's outcome holds that the summary never reads: where its copy was written (the
-# second pass picks the name then), and why openpyxl re-saved it.
+# second pass picks the name then), and why openpyxl re-saved it. And its score, which the
+# parent works out from its answers (run.parallel), so the same when they are (and comparing
+# its fractions was most of the cost of the comparison).
 NOT_SUMMARIZED = frozenset({"output", "resaved"})
-_COMPARED = tuple(f.name for f in fields(FileOutcome) if f.name not in NOT_SUMMARIZED)
+_COMPARED = tuple(
+    f.name for f in fields(FileOutcome) if f.name not in NOT_SUMMARIZED and f.name != "score"
+)
 
 
-def as_expected(expected: FileOutcome, got: FileOutcome) -> bool:
-    """Whether ``got`` is ``expected`` in every field the summary reads."""
-    return got is expected or all(getattr(expected, n) == getattr(got, n) for n in _COMPARED)
+def as_expected(first: FileOutcome, got: FileOutcome, changed: Mapping[str, object]) -> bool:
+    """Whether ``got`` is ``first`` with the fields in ``changed`` set to their values there, in
+    every field the summary reads (without making that outcome)."""
+    for name in _COMPARED:
+        if getattr(got, name) != (changed[name] if name in changed else getattr(first, name)):
+            return False
+    return True
 
 
 def available() -> bool:

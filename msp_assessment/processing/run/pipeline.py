@@ -186,9 +186,7 @@ def _finish(
         ):
             finished[outcome.path] = outcome
             report_one(outcome)
-            if ahead is not None and not as_expected(
-                _expected(pending[outcome.path], second), outcome
-            ):
+            if ahead is not None and not _as_expected(pending[outcome.path], outcome, second):
                 ahead.abandon()  # the summary is built from what the pass gave, after it
                 ahead = None
     except BaseException:
@@ -207,10 +205,21 @@ def _expected_summary(outcomes: list[FileOutcome], second: RunPlan) -> bytes:
 def _expected(outcome: FileOutcome, second: RunPlan) -> FileOutcome:
     """The outcome the second pass is expected to give for ``outcome`` (the first pass's): a
     pending workbook's as its copy, spliced, gives it (safe_finish)."""
+    changed = _finished(outcome, second)
+    return outcome if changed is None else replace(outcome, **changed)  # type: ignore[arg-type]
+
+
+def _as_expected(first: FileOutcome, got: FileOutcome, second: RunPlan) -> bool:
+    """Whether the second pass gave for ``first`` the outcome expected of it (``_expected``)."""
+    return as_expected(first, got, _finished(first, second) or {})
+
+
+def _finished(outcome: FileOutcome, second: RunPlan) -> dict[str, object] | None:
+    """What the second pass changes in a pending workbook's outcome (None: not pending)."""
     if not outcome.pending or outcome.score is None:
-        return outcome
+        return None
     bench = second.benchmark_for(Path(outcome.path), outcome.client, outcome.score)
-    return replace(outcome, benchmark=bench, pending=False, copy_cells=None)
+    return {"benchmark": bench, "pending": False, "copy_cells": None}
 
 
 def _without_ours(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], list[Skipped]]:
