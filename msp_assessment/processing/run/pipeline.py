@@ -186,7 +186,8 @@ def _finish(
         ):
             finished[outcome.path] = outcome
             report_one(outcome)
-            if ahead is not None and not _as_expected(pending[outcome.path], outcome, second):
+            first = pending.get(outcome.path)
+            if ahead is not None and (first is None or not _as_expected(first, outcome, second)):
                 ahead.abandon()  # the summary is built from what the pass gave, after it
                 ahead = None
     except BaseException:
