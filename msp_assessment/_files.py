@@ -9,7 +9,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from msp_assessment.errors import OutputError
 from msp_assessment.text import fit_bytes
@@ -111,12 +111,3 @@ def flush_to_disk(written: Iterable[Path]) -> None:
     for path in written:  # Windows has no sync(): flush each file
         with contextlib.suppress(OSError), path.open("rb+") as fh:
             os.fsync(fh.fileno())
-
-
-def save_workbook(wb: Any, target: Path) -> None:
-    """Save an openpyxl workbook atomically; a failure is an OutputError with a Spanish message."""
-    try:
-        with atomic_path(target) as tmp:
-            wb.save(tmp)
-    except OSError as err:
-        raise OutputError.writing(target, err) from err

@@ -16,7 +16,9 @@ import pytest
 import msp_assessment.processing.portfolio.workbook as summary_module
 import msp_assessment.processing.run.pipeline as pipeline
 from msp_assessment.examples import EXAMPLES, uniform_answers, write_examples, write_filled
+from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.processing.portfolio.consolidate import Consolidation
 from msp_assessment.processing.run.ahead import Ahead, as_expected, available
 from msp_assessment.processing.run.options import RunOptions
 from msp_assessment.processing.run.pipeline import run
@@ -31,16 +33,18 @@ def parts(path: Path) -> dict[str, bytes]:
         return {name: package.read(name) for name in package.namelist()}
 
 
-def serial_builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Where the parent built a summary after the second pass (not ahead), recorded."""
-    built: list[Path] = []
-    original = summary_module.write_summary
+def serial_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The summaries the parent built after the second pass (not ahead), recorded: how many
+    workbooks each counted. (A forked process that builds one ahead records it in its own copy
+    of the list, which the parent never sees.)"""
+    built: list[int] = []
+    original = summary_module.summary_bytes
 
-    def recorded(consolidation: object, instrument: object, target: Path) -> None:
-        built.append(target)
-        original(consolidation, instrument, target)  # type: ignore[arg-type]
+    def recorded(consolidation: Consolidation, instrument: Instrument) -> bytes:
+        built.append(len(consolidation.counted))
+        return original(consolidation, instrument)
 
-    monkeypatch.setattr(summary_module, "write_summary", recorded)
+    monkeypatch.setattr(summary_module, "summary_bytes", recorded)
     return built
 
 
@@ -51,9 +55,9 @@ def test_jobs_two__the_summary_built_ahead_is_the_one_a_single_job_writes(
     write_examples(inbox)
     built = serial_builds(monkeypatch)
     run([inbox], RunOptions(output_dir=tmp_path / "uno", jobs=1))
-    assert built == [tmp_path / "uno" / "resumen.xlsx"]
+    assert built == [4]  # the four examples that score
     report = run([inbox], RunOptions(output_dir=tmp_path / "dos", jobs=2))
-    assert built == [tmp_path / "uno" / "resumen.xlsx"]  # the second: built ahead
+    assert built == [4]  # the second: built ahead
     assert report.summary == str(tmp_path / "dos" / "resumen.xlsx")
     one, two = parts(tmp_path / "uno" / "resumen.xlsx"), parts(tmp_path / "dos" / "resumen.xlsx")
     assert sorted(one) == sorted(two)
@@ -83,7 +87,7 @@ def test_a_workbook_changed_between_the_passes__the_summary_is_of_what_the_secon
     monkeypatch.setattr(pipeline, "run_reference", changed_meanwhile)
     built = serial_builds(monkeypatch)
     report = run([inbox], RunOptions(output_dir=tmp_path / "out", jobs=2))
-    assert built == [tmp_path / "out" / "resumen.xlsx"]
+    assert built == [4]
     changed = next(o for o in report.files if Path(o.path).name == CHANGED)
     assert changed.answers["procesos_1"] == 5
     ws = openpyxl.load_workbook(tmp_path / "out" / "resumen.xlsx")["Respuestas"]
@@ -103,7 +107,7 @@ def test_the_build_ahead_fails__the_summary_is_built_after_the_pass(
     monkeypatch.setattr(pipeline, "_expected_summary", broken)
     built = serial_builds(monkeypatch)
     report = run([inbox], RunOptions(output_dir=tmp_path / "out", jobs=2))
-    assert built == [tmp_path / "out" / "resumen.xlsx"]
+    assert built == [4]
     assert report.summary is not None and Path(report.summary).is_file()
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from io import BytesIO
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from msp_assessment._files import save_workbook
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, Status
 from msp_assessment.problems import LABELS, Problem
@@ -54,14 +52,9 @@ SHEETS = ("Resumen", "Incidencias", "Estadísticas", "Respuestas")
 EVOLUTION = "Evolución"
 
 
-def write_summary(consolidation: Consolidation, instrument: Instrument, target: Path) -> None:
-    """Build the summary workbook and save it to ``target``."""
-    save_workbook(summary_workbook(consolidation, instrument), target)
-
-
 def summary_bytes(consolidation: Consolidation, instrument: Instrument) -> bytes:
-    """The summary workbook as the bytes ``write_summary`` saves (built ahead of time, written
-    later: run.pipeline)."""
+    """The summary workbook as a file's bytes (written atomically by run.pipeline, which may
+    build it ahead of time: run.ahead)."""
     out = BytesIO()
     summary_workbook(consolidation, instrument).save(out)
     return out.getvalue()

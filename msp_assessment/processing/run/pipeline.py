@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from msp_assessment._files import flush_to_disk, remove_stale_temporaries, write_bytes
 from msp_assessment.benchmark import Cohort
@@ -31,6 +32,9 @@ from msp_assessment.processing.run.outputs import (
 from msp_assessment.processing.run.parallel import default_jobs
 from msp_assessment.processing.run.parallel import outcomes as parallel_outcomes
 from msp_assessment.workbook_templates import contract
+
+if TYPE_CHECKING:
+    from msp_assessment.processing.portfolio.consolidate import Consolidation
 
 SETTLE_EVERY = 256  # files between two _settle() calls
 Progress = Callable[[int, int, FileOutcome], None]
@@ -199,8 +203,10 @@ def _finish(
 
 def _expected_summary(outcomes: list[FileOutcome], second: RunPlan) -> bytes:
     """The summary of the run, when the second pass gives the outcomes expected of it."""
+    from msp_assessment.processing.portfolio.workbook import summary_bytes
+
     expected = [_expected(o, second) for o in outcomes]
-    return _summary_bytes(_without_ours(expected)[0], second)
+    return summary_bytes(_consolidated(_without_ours(expected)[0], second), second.instrument)
 
 
 def _expected(outcome: FileOutcome, second: RunPlan) -> FileOutcome:
@@ -260,33 +266,27 @@ def _settle() -> None:
     gc.freeze()
 
 
-def _summary_bytes(files: Sequence[FileOutcome], plan: RunPlan) -> bytes:
-    """The summary workbook of ``files`` (the report's), as write_summary would save it."""
+def _consolidated(files: Sequence[FileOutcome], plan: RunPlan) -> Consolidation:
+    """The consolidation of ``files`` (the report's): what the summary and the CSV show."""
     from msp_assessment.processing.portfolio.consolidate import consolidate
-    from msp_assessment.processing.portfolio.workbook import summary_bytes
 
-    instrument, name = plan.instrument, plan.options.round_name
-    consolidation = consolidate(files, instrument, plan.roster, plan.rounds, name)
-    return summary_bytes(consolidation, instrument)
+    return consolidate(files, plan.instrument, plan.roster, plan.rounds, plan.options.round_name)
 
 
 def _summarize(report: Report, plan: RunPlan, ahead: Ahead | None = None) -> Report:
     """Write the summary workbook (and the CSV when asked) for the whole run: the one built
     ahead (run.ahead) when there is one, else built now."""
     options, instrument = plan.options, plan.instrument
-    from msp_assessment.processing.portfolio.consolidate import consolidate, write_csv
-    from msp_assessment.processing.portfolio.workbook import write_summary
+    from msp_assessment.processing.portfolio.consolidate import write_csv
+    from msp_assessment.processing.portfolio.workbook import summary_bytes
 
     assert options.output_dir is not None
-    consolidation = consolidate(
-        report.files, instrument, plan.roster, plan.rounds, options.round_name
-    )
+    consolidation = _consolidated(report.files, plan)
     target = options.summary or options.output_dir / contract.SUMMARY_NAME
     data = ahead.result() if ahead is not None else None
-    if data is not None:
-        write_bytes(data, target, durable=True)
-    else:
-        write_summary(consolidation, instrument, target)
+    if data is None:
+        data = summary_bytes(consolidation, instrument)
+    write_bytes(data, target, durable=True)
     if options.csv is not None:
         try:
             write_csv(consolidation, instrument, options.csv, options.csv_dialect)
