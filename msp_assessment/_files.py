@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -56,13 +56,41 @@ def atomic_path(target: Path, *, durable: bool = True, private: bool = False) ->
         raise
 
 
-def _temporary(target: Path) -> tuple[int, Path]:
-    """A new private file beside ``target``, named as ``TEMPORARY`` matches, open."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _temporary(target: Path, mode: int = 0o600) -> tuple[int, Path]:
+    """A new file beside ``target``, named as ``TEMPORARY`` matches, open for writing, created
+    with ``mode`` (less the umask); the folder made if it is not there."""
     # A name near the system's 255 bytes leaves no room for ours around it: cut it.
     name = fit_bytes(target.name, MAX_NAME_BYTES - TEMPORARY_EXTRA_BYTES)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target.parent)
-    return fd, Path(tmp)
+    for _ in range(_ATTEMPTS):
+        tmp = target.parent / f".{name}.{_random_part()}.tmp"
+        try:
+            return os.open(tmp, _NEW_FILE, mode), tmp
+        except FileExistsError:
+            continue  # another writer's temporary: another name
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)  # then the next attempt
+        except PermissionError:
+            if os.name != "nt" or not target.parent.is_dir():
+                raise
+            # Windows says «access denied» for a name another writer is deleting: another name
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
+# What tempfile.mkstemp opens with, without its per-call work (a run writes thousands of files).
+_NEW_FILE = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_ATTEMPTS = 100
+
+
+def _random_part() -> str:
+    """Eight characters of [a-z2-7], from the system's randomness (new in a forked worker)."""
+    return base64.b32encode(os.urandom(5)).decode("ascii").lower()
 
 
 @functools.cache
@@ -81,23 +109,35 @@ def write_atomic(
         write(fh)
 
 
-def write_bytes(data: bytes, target: Path, *, durable: bool = False) -> None:
+def write_bytes(
+    data: bytes, target: Path, *, durable: bool = False, modified: float | None = None
+) -> None:
     """Write atomically (flushed to disk later, by the caller: ``flush_to_disk``, unless
     ``durable``, as ``atomic_path``'s); a failure is an OutputError. What ``atomic_path`` does,
-    through one open file: a run writes thousands."""
+    through one open file: a run writes thousands. The file gets the mode a plain write gives
+    (0666 less the umask) and, with ``modified``, that modification time."""
     tmp = None
     try:
-        fd, tmp = _temporary(target)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
+        fd, tmp = _temporary(target, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if modified is not None and os.utime in os.supports_fd:
+                with contextlib.suppress(OSError):  # the date is a nicety; the copy is written
+                    os.utime(fd, (modified, modified))
             if durable:
-                stream.flush()
-                os.fsync(stream.fileno())
-        tmp.chmod(default_mode())  # mkstemp's is 0600: a plain write's, as atomic_path gives
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if modified is not None and os.utime not in os.supports_fd:
+            with contextlib.suppress(OSError):
+                os.utime(tmp, (modified, modified))
         tmp.replace(target)
     except BaseException as err:
         if tmp is not None:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         if isinstance(err, OSError):
             raise OutputError.writing(target, err) from err
         raise

@@ -121,6 +121,43 @@ def test_stale_report_of_another_client__never_attached__earlier_results_kept(
     assert stamps["G-1"] not in (None, stamps["A-1"])
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_copy_named_for_its_client__never_another_inputs_own_name(
+    tmp_path: Path, jobs: str
+) -> None:
+    """Gamma's copy cannot take «autoevaluacion» (Alfa's copy of an earlier run is there): its
+    name of Gamma's would be the one of another workbook of the run, Delta's. Each copy holds
+    its own client, whatever the order the files are done in (Gamma's first, here)."""
+    from msp_assessment.client import file_stem
+    from msp_assessment.instrument import load_instrument
+    from msp_assessment.processing.ooxml.package import unzip
+    from msp_assessment.processing.ooxml.read import read_package
+    from msp_assessment.processing.returns.locate import read_book
+
+    gamma = Client("G-1", "Gamma", "Gil", "gil@gamma.es")
+    delta = Client("D-1", "Delta", "Dora", "dora@delta.es")
+    alfa_in, inbox = tmp_path / "alfa", tmp_path / "recibidos"
+    write_filled(alfa_in / "autoevaluacion.xlsx", HIGH, client=Client("A-1", "Alfa", "Ana"))
+    write_filled(inbox / "a" / "autoevaluacion.xlsx", MIDDLE, client=gamma)
+    write_filled(inbox / "b" / f"autoevaluacion-{file_stem(gamma)}.xlsx", LOW, client=delta)
+    results = tmp_path / "resultados"
+    assert invoke("process", str(alfa_in), "-o", str(results)).exit_code == 0
+    done = invoke("process", str(inbox / "a"), str(inbox / "b"), "-o", str(results), "--jobs", jobs)
+    assert done.exit_code == 0, done.output
+    instrument = load_instrument()
+
+    def holder(name: str) -> str | None:
+        parts = unzip((results / f"{name}-resultados.xlsx").read_bytes())
+        assert parts is not None
+        book = read_package(parts)
+        assert book is not None
+        return read_book(book, instrument).client.id
+
+    assert holder("autoevaluacion") == "A-1"  # kept
+    assert holder(f"autoevaluacion-{file_stem(gamma)}") == "D-1"  # Delta's own name
+    assert holder(f"autoevaluacion-{file_stem(gamma)}-2") == "G-1"
+
+
 def test_company_two_clients_share__and_a_claimed_id__delivered_to_nobody_and_reported(
     tmp_path: Path,
 ) -> None:

@@ -6,10 +6,8 @@ the run (no later file could be written either).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
-import os
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
@@ -196,11 +194,9 @@ def _outcome(
     output = resaved = None
     if not checked.valid:
         if options.output_dir is not None:
-            stem = own_stem(options.output_dir, stem, client, instrument)
+            stem = own_stem(plan, stem, client)
             review = review_workbook(copy, instrument, checked.problems, path.name, digest or "")
-            output = _write_output(
-                review.data, options.output_dir, stem, contract.REVIEW_SUFFIX, modified
-            )
+            output = _write_output(review.data, plan, stem, contract.REVIEW_SUFFIX, modified)
             resaved = review.resaved
         return FileOutcome(
             str(path),
@@ -244,7 +240,7 @@ def _outcome(
         copy, instrument, result, checked.answers, path.name, past, benchmark=bench
     )
     # Worked out only now: a copy written in the second pass (finish) works it out there.
-    stem = own_stem(options.output_dir, stem, client, instrument)
+    stem = own_stem(plan, stem, client)
     return _write_scored(
         path, plan, replace(scored, benchmark=bench), results.data, stem, resaved=results.resaved
     )
@@ -287,8 +283,7 @@ def safe_finish(path: Path, *, plan: RunPlan) -> FileOutcome:
             )
         except SpliceDeclinedError:
             return safe_process(path, plan=plan)
-        assert plan.options.output_dir is not None
-        stem = own_stem(plan.options.output_dir, plan.stems[path], first.client, plan.instrument)
+        stem = own_stem(plan, plan.stems[path], first.client)
         done = replace(first, benchmark=bench, pending=False, copy_cells=None)
         return _write_scored(path, plan, done, data, stem, resaved=None)
     except OutputError:
@@ -305,7 +300,7 @@ def _write_scored(
     """A scored workbook's -resultados copy written (and its PDF report, when asked)."""
     options, instrument = plan.options, plan.instrument
     assert options.output_dir is not None and scored.score is not None
-    output = _write_output(data, options.output_dir, stem, contract.RESULTS_SUFFIX, scored.modified)
+    output = _write_output(data, plan, stem, contract.RESULTS_SUFFIX, scored.modified)
     if options.pdf:
         from msp_assessment.report.pdf import outcome_report  # reportlab only when asked
 
@@ -315,23 +310,42 @@ def _write_scored(
     return replace(scored, output=output, resaved=resaved)
 
 
-def own_stem(folder: Path, stem: str, client: Client, instrument: Instrument) -> str:
-    """``stem``, unless ``folder`` holds, under that name, the copy of another client (an earlier
-    run's, of a same-named file): then a name of this client's, so that no run replaces another
-    client's results (``acme`` → ``acme-c-002-soporte-levante``, then ``…-2``)."""
+def own_stem(plan: RunPlan, stem: str, client: Client) -> str:
+    """``stem``, unless the output folder holds, under that name, the copy of another client (an
+    earlier run's, of a same-named file): then a name of this client's, so that no run replaces
+    another client's results (``acme`` → ``acme-c-002-soporte-levante``, then ``…-2``). A name
+    of this client's is never another input's own (``plan.own_names``)."""
+    folder = plan.options.output_dir
+    assert folder is not None
     for n in itertools.count(0):
         extra = "" if n == 0 else f"-{file_stem(client)}" + (f"-{n}" if n > 1 else "")
         candidate = fit_bytes(stem, MAX_STEM_BYTES - len(extra)) + extra
-        earlier = _copy_client(folder, candidate, instrument)
+        if n and candidate.casefold() in plan.own_names:
+            continue
+        # The input's own name holds only what was there when the run started (no other input
+        # writes under it): the folder's listing then says whether a copy of ours is there.
+        listed = n == 0 and plan.present is not None
+        if listed and not any(_present(plan, candidate, kind) for kind in _COPY_SUFFIXES):
+            return candidate
+        earlier = _copy_client(folder, candidate, plan.instrument)
         if earlier is None or _same_one(earlier, client):
             return candidate
     raise AssertionError("unreachable")
 
 
+_COPY_SUFFIXES = (contract.RESULTS_SUFFIX, contract.REVIEW_SUFFIX)
+
+
+def _present(plan: RunPlan, stem: str, suffix: str) -> bool:
+    """Whether the output folder may hold ``stem + suffix`` from before the run (True when its
+    listing is not known); names compared as a file system that ignores case does."""
+    return plan.present is None or f"{stem}{suffix}".casefold() in plan.present
+
+
 def _copy_client(folder: Path, stem: str, instrument: Instrument) -> Client | None:
     """The client of the copy we wrote under ``stem`` in ``folder``; None when there is none (or
     it cannot be read: a damaged copy of ours is replaced)."""
-    for suffix in (contract.RESULTS_SUFFIX, contract.REVIEW_SUFFIX):
+    for suffix in _COPY_SUFFIXES:
         copy = folder / f"{stem}{suffix}"
         try:
             parts = unzip(copy.read_bytes())
@@ -351,20 +365,20 @@ def _same_one(a: Client, b: Client) -> bool:
 
 
 def _write_output(
-    data: bytes, folder: Path, stem: str, suffix: str, modified: float | None = None
+    data: bytes, plan: RunPlan, stem: str, suffix: str, modified: float | None = None
 ) -> str:
     """Write one file's copy (dated as its original, ``modified``, so that a later reading of
     the copies orders a client's workbooks as the originals were); the copy of the other kind
     from an earlier run goes (a workbook is either to review or scored, never both)."""
+    folder = plan.options.output_dir
+    assert folder is not None
     target = folder / f"{stem}{suffix}"
-    write_bytes(data, target)
-    if modified is not None:
-        with contextlib.suppress(OSError):
-            os.utime(target, (modified, modified))
+    write_bytes(data, target, modified=modified)
     other = contract.REVIEW_SUFFIX if suffix == contract.RESULTS_SUFFIX else contract.RESULTS_SUFFIX
-    (folder / f"{stem}{other}").unlink(missing_ok=True)
-    if suffix == contract.REVIEW_SUFFIX:  # a report from an earlier run would say it was scored
-        (folder / f"{stem}{contract.REPORT_SUFFIX}").unlink(missing_ok=True)
+    stale = [other] if suffix == contract.RESULTS_SUFFIX else [other, contract.REPORT_SUFFIX]
+    for kind in stale:  # a report from an earlier run would say a -revisar copy was scored
+        if _present(plan, stem, kind):
+            (folder / f"{stem}{kind}").unlink(missing_ok=True)
     return str(target)
 
 

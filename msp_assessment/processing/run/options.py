@@ -65,6 +65,10 @@ class RunPlan:
     keys: Mapping[str, str | None] = field(default_factory=dict)  # path → key in the cohort
     defer: bool = False  # first pass: scored workbooks wait for the reference (pending)
     pending: Mapping[str, FileOutcome] = field(default_factory=dict)  # path → first-pass outcome
+    # The output folder's file names when the run started, casefolded (``output_listing``);
+    # None: not known, every name is looked for on disk.
+    present: frozenset[str] | None = None
+    own_names: frozenset[str] = frozenset()  # the stems' names, casefolded: no one else's
 
     def benchmark_for(self, path: Path, client: Client, value: Score) -> Benchmark | NoBenchmark:
         """The client's standing against the plan's reference, the client left out."""

@@ -3,6 +3,7 @@ away from the inputs."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -23,6 +24,18 @@ def output_stems(resolved: dict[Path, Path]) -> dict[Path, str]:
     stems = [fit_bytes(_without_our_suffix(path.stem), MAX_STEM_BYTES) for path in ordered]
     names = distinct_names(stems)
     return dict(zip(ordered, names, strict=True))
+
+
+def output_listing(folder: Path) -> frozenset[str] | None:
+    """The names in ``folder``, casefolded (none when it is not there yet): what a run's copies
+    could replace; None when it cannot be listed (every name is then looked for on disk)."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(entry.name.casefold() for entry in entries)
+    except FileNotFoundError:
+        return frozenset()
+    except OSError:
+        return None
 
 
 # A file name may have 255 bytes: the longest of ours is the stem, a «-N» that tells same-named

@@ -27,6 +27,7 @@ from msp_assessment.processing.run.outputs import (
     check_not_inputs,
     check_output_dir,
     check_user_files,
+    output_listing,
     output_stems,
 )
 from msp_assessment.processing.run.parallel import default_jobs
@@ -75,16 +76,19 @@ def run(
             accept_edited=options.accept_edited,
             limits=options.limits,
         )
+    stems = output_stems(resolved)
     plan = RunPlan(
         options,
         instrument,
-        output_stems(resolved),
+        stems,
         names,
         roster,
         rounds,
         cohort=Cohort(frozen_reference(frozen)) if frozen is not None else None,
         frozen=frozen,
         defer=writing and frozen is None,  # the reference is this run's: known after a pass
+        present=output_listing(options.output_dir) if options.output_dir is not None else None,
+        own_names=frozenset(stem.casefold() for stem in stems.values()),
     )
     outcomes: list[FileOutcome] = []
     jobs = options.jobs or default_jobs()
