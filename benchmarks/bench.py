@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,7 +45,9 @@ VARIANTS = 200  # distinct workbooks generated; the batch repeats them under oth
 class Measure:
     label: str
     seconds: float
-    peak_mb: float
+    peak_mb: float  # RSS summed over the process tree
+    pss_mb: float  # the same, shared pages split among their sharers
+    cpu_seconds: float  # user and system time of the tree
 
 
 def generate(folder: Path, n: int, invalid_share: float) -> None:
@@ -155,10 +158,19 @@ class Sampled:
     returncode: int
     stdout: bytes
     stderr: bytes
+    # User and system CPU time of the command and every process it waited for (its workers):
+    # what the work cost, whatever else the machine was doing meanwhile.
+    cpu_seconds: float = 0.0
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def sampled(args: list[str], every: float = 0.02) -> Sampled:
     """Run ``args``, sampling the memory of its process tree every ``every`` seconds."""
+    cpu_before = _children_cpu()  # commands run one at a time: the difference is this one's
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = [0, 0]
@@ -180,14 +192,15 @@ def sampled(args: list[str], every: float = 0.02) -> Sampled:
     seconds = time.perf_counter() - start
     stop.set()
     sampler.join()
-    return Sampled(seconds, peak[0] / 1024, peak[1] / 1024, proc.returncode, out, err)
+    cpu = _children_cpu() - cpu_before
+    return Sampled(seconds, peak[0] / 1024, peak[1] / 1024, proc.returncode, out, err, cpu)
 
 
 def timed(label: str, args: list[str]) -> Measure:
     run = sampled(args)
     if run.returncode not in (0, 1):
         raise SystemExit(f"{label} failed ({run.returncode}): {run.stderr.decode()[-2000:]}")
-    return Measure(label, run.seconds, run.rss_mb)
+    return Measure(label, run.seconds, run.rss_mb, run.pss_mb, run.cpu_seconds)
 
 
 def main() -> None:
@@ -276,19 +289,30 @@ def main() -> None:
         rounds.append([timed(label, command) for label, command in commands])
     print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU", end="")
     print(f", mediana de {args.repeat} rondas" if args.repeat > 1 else "", end="\n\n")
-    heads = f"{'segundos':>9} | {'mín–máx':>13} | {'libros/s':>9} | {'memoria pico':>13}"
+    heads = (
+        f"{'segundos':>9} | {'mín–máx':>13} | {'libros/s':>9} | {'CPU s':>7} | "
+        f"{'memoria pico':>13} | {'PSS pico':>9}"
+    )
     print(f"| {'medida':<30} | {heads} |")
-    print(f"|{'-' * 32}|{'-' * 11}|{'-' * 15}|{'-' * 11}|{'-' * 15}|")
-    medians = []
+    widths = (32, 11, 15, 11, 9, 15, 11)
+    print("|" + "|".join("-" * w for w in widths) + "|")
+    medians, cpu_medians = [], []
     for i, (label, _) in enumerate(commands):
         times = [r[i].seconds for r in rounds]
         median = statistics.median(times)
         medians.append(median)
+        cpu = statistics.median(r[i].cpu_seconds for r in rounds)
+        cpu_medians.append(cpu)
         spread = f"{min(times):.1f}–{max(times):.1f}"
         peak = max(r[i].peak_mb for r in rounds)
+        pss = max(r[i].pss_mb for r in rounds)
         rate = args.n / median
-        print(f"| {label:<30} | {median:9.1f} | {spread:>13} | {rate:9.1f} | {peak:10.0f} MB |")
+        print(
+            f"| {label:<30} | {median:9.1f} | {spread:>13} | {rate:9.1f} | {cpu:7.1f} | "
+            f"{peak:10.0f} MB | {pss:6.0f} MB |"
+        )
     named = dict(zip(outputs, medians, strict=True))
+    cpu_named = dict(zip(outputs, cpu_medians, strict=True))
     per_book = {key: seconds / args.n * 1000 for key, seconds in named.items()}
     print(
         f"\nPor libro: copia {per_book['f']:.2f} ms · process --jobs 1 {per_book['b']:.2f} ms"
@@ -300,9 +324,20 @@ def main() -> None:
             f"{r[2 if args.process_only else 3].seconds / r[0].seconds:.2f}" for r in rounds
         )
         print(f"process --jobs 1 / copia en cada ronda: {ratios}")
+    print(
+        f"CPU por libro: copia {cpu_named['f'] / args.n * 1000:.2f} ms · --jobs 1"
+        f" {cpu_named['b'] / args.n * 1000:.2f} ms"
+        f" = {cpu_named['b'] / cpu_named['f']:.2f} × · --jobs {cpus}"
+        f" {cpu_named['c'] / args.n * 1000:.2f} ms (lo que el reparto añade:"
+        f" {cpu_named['c'] / cpu_named['b'] - 1:+.0%})"
+    )
     if tree is not None:
         for now, then in (("b", "b0"), ("c", "c0")):
-            print(f"\n({now}) frente a ({then}): {named[now] / named[then] - 1:+.1%}", end="")
+            print(
+                f"\n({now}) frente a ({then}): {named[now] / named[then] - 1:+.1%}"
+                f" (CPU {cpu_named[now] / cpu_named[then] - 1:+.1%})",
+                end="",
+            )
         print()
         subprocess.run(["git", "worktree", "remove", "--force", str(tree)], capture_output=True)
     ceiling = f"techo de esta máquina, (0)/(0p): {named['f'] / named['fp']:.2f}"

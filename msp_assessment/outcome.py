@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -135,6 +135,39 @@ def change(current: Score, past: PastResult) -> Change:
     )
 
 
+# Where a workbook's Puntos and TOTAL DE PUNTOS cells are: (sheet, cell, what it shows), what
+# being a statement's id (its answer) or an area's number (its total). The workbooks of one
+# template share one such tuple (``shared``), whatever the number of files.
+PointsCells = tuple[tuple[str, str, str | int], ...]
+
+
+def kept(outcome: FileOutcome, score: Score | None = None) -> FileOutcome:
+    """``outcome`` as a run keeps it until its report (with ``score``, when given: a worker sends
+    none): its answers' ids and its cells' places the same objects as every other outcome's (an
+    outcome from a worker arrives with copies of its own), so that what a run holds per file
+    stays small."""
+    if not outcome.answers and outcome.copy_cells is None and score is None:
+        return outcome
+    if len(_SHARED_IDS) >= _SHARED_MAX:
+        _SHARED_IDS.clear()
+    answers = {_SHARED_IDS.setdefault(k, k): v for k, v in outcome.answers.items()}
+    cells = shared(outcome.copy_cells) if outcome.copy_cells is not None else None
+    return replace(outcome, answers=answers, copy_cells=cells, score=score or outcome.score)
+
+
+def shared(cells: PointsCells) -> PointsCells:
+    """The one tuple of these places kept for every workbook that has them (a few templates and
+    programs in a campaign; a hostile batch of all-different ones starts the store again)."""
+    if len(_SHARED_CELLS) >= _SHARED_MAX:
+        _SHARED_CELLS.clear()
+    return _SHARED_CELLS.setdefault(cells, cells)
+
+
+_SHARED_CELLS: dict[PointsCells, PointsCells] = {}
+_SHARED_IDS: dict[str, str] = {}  # a statement id → the one string of it (ids are few)
+_SHARED_MAX = 256
+
+
 @dataclass(frozen=True)
 class FileOutcome:
     path: str
@@ -160,11 +193,11 @@ class FileOutcome:
     corrects: str | None = None
     # Where the client stands among the reference's MSPs (a run that writes results copies).
     benchmark: Benchmark | NoBenchmark | None = None
-    # A scored workbook whose copy waits for the reference (run.pipeline's first pass): the
-    # Puntos and TOTAL DE PUNTOS cells to splice (sheet → cell → value), or None when its copy
-    # takes the whole way again.
+    # A scored workbook whose copy waits for the reference (run.pipeline's first pass): where
+    # its Puntos and TOTAL DE PUNTOS cells are (their numbers are its answers'), or None when
+    # its copy takes the whole way again.
     pending: bool = False
-    copy_cells: dict[str, dict[str, int]] | None = None
+    copy_cells: PointsCells | None = None
 
     @property
     def file_name(self) -> str:

@@ -15,6 +15,7 @@ import pytest
 
 import msp_assessment.processing.portfolio.workbook as summary_module
 import msp_assessment.processing.run.pipeline as pipeline
+from msp_assessment.client import Client
 from msp_assessment.examples import EXAMPLES, uniform_answers, write_examples, write_filled
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, Status
@@ -173,3 +174,30 @@ def test_stopped_in_the_second_pass__no_process_and_no_temporary_left(
     assert len(started) == 1 and started[0]._pid is None  # ended and reaped
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
     shutil.rmtree(tmp_path / "out")
+
+
+def test_a_worker_dead_in_the_second_pass__the_one_forked_anew_finishes_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent lets go of each first outcome as its second one arrives (the two of every file
+    are never all held): a worker forked after that still has every file not done yet."""
+    inbox = tmp_path / "recibidos"
+    for i in range(8):
+        answers = uniform_answers({a: [1 + (i + a) % 5] * 5 for a in range(1, 5)})
+        who = Client(f"C-{i}", f"Empresa {i}", f"Contacto {i}", f"c{i}@empresa{i}.es")
+        write_filled(inbox / f"cliente-{i}.xlsx", answers, client=who)
+    original = pipeline.safe_finish
+
+    def dies_on_the_fifth(path: Path, *, plan: object) -> FileOutcome:
+        if path.name == "cliente-4.xlsx":
+            os._exit(9)  # as the out-of-memory killer would end the worker
+        return original(path, plan=plan)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "safe_finish", dies_on_the_fifth)
+    report = run([inbox], RunOptions(output_dir=tmp_path / "out", jobs=2))
+    by_name = {Path(o.path).name: o for o in report.files}
+    assert by_name["cliente-4.xlsx"].status is Status.UNREADABLE
+    done = [o for name, o in by_name.items() if name != "cliente-4.xlsx"]
+    assert [o.status for o in done] == [Status.SCORED] * 7
+    assert all(o.output and Path(o.output).is_file() and not o.pending for o in done)
+    assert [Path(o.path).name for o in report.files] == sorted(by_name)  # in input order

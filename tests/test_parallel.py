@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -143,3 +144,22 @@ def _running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"  # a zombie has ended (its parent, gone, cannot reap it)
+
+
+def test_kept__outcomes_from_workers_share_their_ids_and_cell_places(
+    instrument: Instrument,
+) -> None:
+    """What the parent keeps per file stays small: two outcomes that arrive (pickled, so with
+    copies of everything) share their answers' ids and their cells' places once kept."""
+    import pickle
+
+    from msp_assessment.outcome import kept
+
+    places = (("Autoevaluación", "H22", "procesos_1"), ("Autoevaluación", "H27", 1))
+    first = FileOutcome("a.xlsx", Status.SCORED, answers={"procesos_1": 4}, copy_cells=places)
+    a, b = (pickle.loads(pickle.dumps(replace(first, path=p))) for p in ("a", "b"))
+    assert a.copy_cells is not b.copy_cells
+    one, two = kept(a), kept(b)
+    assert one.copy_cells is two.copy_cells and one.copy_cells == places
+    assert next(iter(one.answers)) is next(iter(two.answers))
+    assert (one.answers, two.path) == ({"procesos_1": 4}, "b")

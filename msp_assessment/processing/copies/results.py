@@ -15,7 +15,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from msp_assessment.benchmark import Benchmark, NoBenchmark, to_record
 from msp_assessment.instrument import Instrument
-from msp_assessment.outcome import PastResult
+from msp_assessment.outcome import PastResult, PointsCells, shared
 from msp_assessment.problems import Problem
 from msp_assessment.processing.copies.sheets import plan_draft, results_draft, review_draft
 from msp_assessment.processing.copies.splice import splice_results, splice_review
@@ -86,7 +86,7 @@ def results_workbook(
             plan=plan,
         )
 
-    numbers = copy_numbers(reading, score, answers)
+    numbers = copy_numbers(points_cells(reading, instrument), score, answers)
     return _copy(source, contract.RESULTS_SHEET, numbers, put, splice)
 
 
@@ -120,20 +120,29 @@ def benchmark_property(found: Benchmark | NoBenchmark | None) -> dict[str, str]:
     return {} if found is None else {contract.META_BENCHMARK: to_record(found)}
 
 
-def copy_numbers(
-    reading: WorkbookReading, score: Score, answers: dict[str, int]
-) -> dict[str, dict[str, int]]:
-    """Sheet → cell → number for every Puntos and TOTAL DE PUNTOS cell found."""
-    found: list[tuple[Located, int]] = [
-        (r.points_at, answers[r.statement.id]) for r in reading.statements if r.points_at
+def points_cells(reading: WorkbookReading, instrument: Instrument) -> PointsCells:
+    """Where every Puntos and TOTAL DE PUNTOS cell found is (the first cell of its merged range),
+    and what it shows: the same tuple for every workbook that has them in the same places."""
+    found: list[tuple[Located, str | int]] = [
+        (r.points_at, r.statement.id) for r in reading.statements if r.points_at
     ]
-    for area_score in score.areas:
-        at = reading.totals_at.get(area_score.area.number)
+    for area in instrument.areas:
+        at = reading.totals_at.get(area.number)
         if at is not None:
-            found.append((at, area_score.total))
+            found.append((at, area.number))
+    return shared(tuple((at.sheet, _top_left(reading, at), what) for at, what in found))
+
+
+def copy_numbers(
+    cells: PointsCells, score: Score, answers: Mapping[str, int]
+) -> dict[str, dict[str, int]]:
+    """Sheet → cell → number for each of ``cells``: a statement's answer, an area's total."""
+    totals = {area.area.number: area.total for area in score.areas}
     numbers: dict[str, dict[str, int]] = {}
-    for at, value in found:
-        numbers.setdefault(at.sheet, {})[_top_left(reading, at)] = value
+    for sheet, cell, what in cells:
+        numbers.setdefault(sheet, {})[cell] = (
+            answers[what] if isinstance(what, str) else totals[what]
+        )
     return numbers
 
 

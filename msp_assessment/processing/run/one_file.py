@@ -31,6 +31,7 @@ from msp_assessment.processing.copies.results import (
     CopySource,
     benchmark_property,
     copy_numbers,
+    points_cells,
     results_workbook,
     review_workbook,
 )
@@ -233,7 +234,7 @@ def _outcome(
     if options.output_dir is None or options.review_only:
         return scored
     if plan.defer:  # the copy waits for the reference: finish() writes it
-        cells = copy_numbers(reading, result, checked.answers) if copy.package else None
+        cells = points_cells(reading, instrument) if copy.package else None
         return replace(scored, pending=True, copy_cells=cells)
     bench = plan.benchmark_for(path, client, result)
     results = results_workbook(
@@ -275,7 +276,7 @@ def safe_finish(path: Path, *, plan: RunPlan) -> FileOutcome:
         try:
             data = splice_results(
                 parts,
-                first.copy_cells,
+                copy_numbers(first.copy_cells, first.score, first.answers),
                 draft,
                 plan.instrument,
                 properties=benchmark_property(bench),

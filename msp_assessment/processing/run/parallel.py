@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from msp_assessment.instrument import Instrument
-from msp_assessment.outcome import FileOutcome, Status
+from msp_assessment.outcome import FileOutcome, Status, kept
 from msp_assessment.scoring import score
 
 if TYPE_CHECKING:  # a run of one job (one file) never starts the pool: never imports it
@@ -64,9 +64,8 @@ def outcomes(
     pool = _Pool(work, jobs)
     try:
         for outcome in pool.run(files, stopped, seconds):
-            if outcome.status is Status.SCORED and outcome.score is None:
-                outcome = replace(outcome, score=score(instrument, outcome.answers))
-            yield outcome
+            scored = outcome.status is Status.SCORED and outcome.score is None
+            yield kept(outcome, score(instrument, outcome.answers) if scored else None)
     finally:
         pool.close()
 

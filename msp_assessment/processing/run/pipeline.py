@@ -173,16 +173,18 @@ def _finish(
     pending = {o.path: o for o in outcomes if o.pending}
     if not pending:
         return outcomes, None
-    returns, _ = _without_ours(outcomes)
-    reference, keys = run_reference(returns, plan.roster or ())
+    reference, keys = run_reference(_without_ours(outcomes)[0], plan.roster or ())
     second = replace(plan, defer=False, cohort=Cohort(reference), keys=keys, pending=pending)
+    # A workbook's outcome of this pass takes the place of its first one, which goes (the two of
+    # every file are never all held at once): out of the list, and out of ``pending`` (a worker
+    # forked anew, when one died, inherits it: it needs only the files not done yet).
+    place = {o.path: i for i, o in enumerate(outcomes) if o.pending}
     # Everything the workers inherit at fork, frozen first: their collector then never walks
     # it (which would copy every page of it into each worker, and cost more with every file).
     _settle()
     ahead = None
     if jobs > 1 and ahead_available():  # forked before the workers: it holds none of their pipes
         ahead = Ahead(partial(_expected_summary, outcomes, second))
-    finished = {}
     try:
         for outcome in parallel_outcomes(
             [Path(p) for p in pending],
@@ -192,17 +194,18 @@ def _finish(
             stopped=partial(stopped_outcome, names=plan.names),
             seconds=plan.options.limits.file_seconds,
         ):
-            finished[outcome.path] = outcome
             report_one(outcome)
-            first = pending.get(outcome.path)
+            first = pending.pop(outcome.path, None)
             if ahead is not None and (first is None or not _as_expected(first, outcome, second)):
                 ahead.abandon()  # the summary is built from what the pass gave, after it
                 ahead = None
+            if outcome.path in place:
+                outcomes[place[outcome.path]] = outcome
     except BaseException:
         if ahead is not None:
             ahead.abandon()
         raise
-    return [finished.get(o.path, o) for o in outcomes], ahead
+    return outcomes, ahead
 
 
 def _expected_summary(outcomes: list[FileOutcome], second: RunPlan) -> bytes:
