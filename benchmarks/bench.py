@@ -168,11 +168,11 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def sampled(args: list[str], every: float = 0.02) -> Sampled:
+def sampled(args: list[str], every: float = 0.02, cwd: Path | None = None) -> Sampled:
     """Run ``args``, sampling the memory of its process tree every ``every`` seconds."""
     cpu_before = _children_cpu()  # commands run one at a time: the difference is this one's
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
     peak = [0, 0]
     stop = threading.Event()
 
@@ -196,8 +196,8 @@ def sampled(args: list[str], every: float = 0.02) -> Sampled:
     return Sampled(seconds, peak[0] / 1024, peak[1] / 1024, proc.returncode, out, err, cpu)
 
 
-def timed(label: str, args: list[str]) -> Measure:
-    run = sampled(args)
+def timed(label: str, args: list[str], cwd: Path | None) -> Measure:
+    run = sampled(args, cwd=cwd)
     if run.returncode not in (0, 1):
         raise SystemExit(f"{label} failed ({run.returncode}): {run.stderr.decode()[-2000:]}")
     return Measure(label, run.seconds, run.rss_mb, run.pss_mb, run.cpu_seconds)
@@ -282,11 +282,16 @@ def main() -> None:
             (f"(c0) jobs {cpus} @{args.against}"[:30], [*old, "-o", str(work / "c0")]),
         ]
         outputs += ["b0", "c0"]
+    # Where each command runs: «python -m» puts that folder first on the import path, before
+    # PYTHONPATH, so the worktree's commands run there (from this tree they would import this
+    # tree's code, and compare it with itself), and the others here.
+    here = Path(__file__).resolve().parents[1]
+    places = {label: tree if label.startswith(("(b0)", "(c0)")) else here for label, _ in commands}
     rounds: list[list[Measure]] = []
     for _ in range(args.repeat):  # rounds interleave the measures, so noise hits them alike
         for out in outputs:
             shutil.rmtree(work / out, ignore_errors=True)
-        rounds.append([timed(label, command) for label, command in commands])
+        rounds.append([timed(label, command, places.get(label)) for label, command in commands])
     print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU", end="")
     print(f", mediana de {args.repeat} rondas" if args.repeat > 1 else "", end="\n\n")
     heads = (

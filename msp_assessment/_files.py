@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import functools
 import os
 import re
@@ -73,7 +74,7 @@ def _temporary(target: Path, mode: int = 0o600) -> tuple[int, Path]:
             if os.name != "nt" or not target.parent.is_dir():
                 raise
             # Windows says «access denied» for a name another writer is deleting: another name
-    raise FileExistsError(f"no free temporary name beside {target}")
+    raise FileExistsError(errno.EEXIST, "no queda libre ningún nombre temporal a su lado")
 
 
 # What tempfile.mkstemp opens with, without its per-call work (a run writes thousands of files).

@@ -152,7 +152,8 @@ def kept(outcome: FileOutcome, score: Score | None = None) -> FileOutcome:
         _SHARED_IDS.clear()
     answers = {_SHARED_IDS.setdefault(k, k): v for k, v in outcome.answers.items()}
     cells = shared(outcome.copy_cells) if outcome.copy_cells is not None else None
-    return replace(outcome, answers=answers, copy_cells=cells, score=score or outcome.score)
+    scored = score if score is not None else outcome.score
+    return replace(outcome, answers=answers, copy_cells=cells, score=scored)
 
 
 def shared(cells: PointsCells) -> PointsCells:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
 BRAND = "1F4E79"  # dark blue: titles and table headers
@@ -63,6 +65,7 @@ def stage_fill(stage_id: str) -> PatternFill:
     return _STAGE_FILLS[stage_id]
 
 
+@functools.lru_cache(maxsize=4096)  # the same texts (tips, traits) in every copy
 def row_height(text: str, chars_per_line: float, line_height: float = 15.0) -> float:
     """Height that shows wrapped ``text`` whole; spreadsheets do not grow merged rows themselves."""
     lines = 0
