@@ -5,8 +5,8 @@
     python benchmarks/bench.py 1000 --repeat 3          # three rounds; medians and spread
     python benchmarks/bench.py 10000 --process-only --against REV   # what a change costs
 
-It generates N filled workbooks from the template (distinct answers and clients; a share of them
-invalid), then times, each in a fresh process:
+It generates N filled workbooks from the template, each of its own client, on 200 sets of answers
+(a share of them with problems), then times, each in a fresh process:
 
   (0) copy     the physical floor: unzip every part of every package and deflate it again into
                a new file, in one Python process (what copying a workbook costs at the least);
@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-VARIANTS = 200  # distinct workbooks generated; the batch repeats them under other names
+VARIANTS = 200  # distinct answer sets generated; every workbook of the batch has its own client
 
 
 @dataclass
@@ -50,7 +50,13 @@ class Measure:
     cpu_seconds: float  # user and system time of the tree
 
 
+def _client(i: int) -> tuple[str, str, str, str]:
+    return f"B-{i:05d}", f"Empresa {i}", f"Contacto {i}", f"c{i}@empresa{i}.es"
+
+
 def generate(folder: Path, n: int, invalid_share: float) -> None:
+    """N filled workbooks, each of its own client (as in a campaign: a row a client typed is in
+    no other workbook), on VARIANTS sets of answers (a share of them with problems)."""
     from msp_assessment.client import Client
     from msp_assessment.examples import write_filled
 
@@ -64,11 +70,42 @@ def generate(folder: Path, n: int, invalid_share: float) -> None:
         }
         if i < round(min(VARIANTS, n) * invalid_share):
             answers[(rng.randint(1, 4), rng.randint(1, 5))] = rng.choice([None, 7, "sí"])
-        client = Client(f"B-{i:05d}", f"Empresa {i}", f"Contacto {i}", f"c{i}@empresa{i}.es")
-        made.append(write_filled(variants / f"v{i:05d}.xlsx", answers, client=client))
+        made.append(write_filled(variants / f"v{i:05d}.xlsx", answers, client=Client(*_client(i))))
     for i in range(n):
-        shutil.copyfile(made[i % len(made)], folder / f"cliente-{i:05d}.xlsx")
+        variant = i % len(made)
+        target = folder / f"cliente-{i:05d}.xlsx"
+        if i < len(made):
+            shutil.copyfile(made[variant], target)
+        else:
+            _with_client(made[variant], target, _client(variant), _client(i))
     shutil.rmtree(variants)
+    batch_mark(folder).write_text("cada libro, de su propio cliente\n", encoding="utf-8")
+
+
+def batch_mark(folder: Path) -> Path:
+    """What a batch --keep may reuse has beside it (one of before 02/12/2026 repeated its 200
+    clients, whose rows the reader then knew from before: a fifth fewer instructions per workbook
+    than a campaign's). Beside, not inside: `process` would list it among what it passed over."""
+    return folder.parent / f".{folder.name}.clientes-distintos"
+
+
+def _with_client(source: Path, target: Path, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+    """``source`` with each of the client's texts ``old`` (as a whole XML text) made ``new``."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as package:
+        parts = [(info, package.read(info)) for info in package.infolist()]
+    replaced = 0
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts:
+            if info.filename.endswith(".xml"):
+                for before, after in zip(old, new, strict=True):
+                    found = f">{before}<".encode()
+                    replaced += data.count(found)
+                    data = data.replace(found, f">{after}<".encode())
+            out.writestr(info, data)
+    if replaced < len(old):  # the template changed: the batch would repeat its clients
+        raise SystemExit(f"{source.name}: the client's texts were not found")
 
 
 def copy_floor(folder: Path, out: Path, share: int = 0, shares: int = 1) -> None:
@@ -235,7 +272,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="msp-bench-"))
     folder = args.keep or work / "lote"
-    if not (folder.is_dir() and len(list(folder.glob("*.xlsx"))) == args.n):
+    kept = folder.is_dir() and batch_mark(folder).is_file()  # a batch of this generator's
+    if not (kept and len(list(folder.glob("*.xlsx"))) == args.n):
         if folder.exists():
             shutil.rmtree(folder)
         print(f"Generando {args.n} libros en {folder}…", file=sys.stderr)
@@ -288,10 +326,17 @@ def main() -> None:
     here = Path(__file__).resolve().parents[1]
     places = {label: tree if label.startswith(("(b0)", "(c0)")) else here for label, _ in commands}
     rounds: list[list[Measure]] = []
-    for _ in range(args.repeat):  # rounds interleave the measures, so noise hits them alike
+    earlier = work / "anteriores"
+    for n in range(args.repeat):  # rounds interleave the measures, so noise hits them alike
+        # A round's outputs are moved aside, not deleted, until the end: on ext4, files made just
+        # after thousands were deleted cost many times more (the allocator passes over inodes
+        # freed in the last minutes), and the command right after the deletion would pay it.
         for out in outputs:
-            shutil.rmtree(work / out, ignore_errors=True)
+            if (work / out).exists():
+                earlier.mkdir(exist_ok=True)
+                (work / out).rename(earlier / f"{n}-{out}")
         rounds.append([timed(label, command, places.get(label)) for label, command in commands])
+    shutil.rmtree(earlier, ignore_errors=True)
     print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU", end="")
     print(f", mediana de {args.repeat} rondas" if args.repeat > 1 else "", end="\n\n")
     heads = (
