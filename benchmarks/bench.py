@@ -389,12 +389,13 @@ def main() -> None:
                 end="",
             )
         print()
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(tree)], capture_output=True, cwd=here
+        )
     ceiling = f"techo de esta máquina, (0)/(0p): {named['f'] / named['fp']:.2f}"
     if args.process_only:
         print(f"\n(b)/(c) = {named['b'] / named['c']:.2f}   (objetivo ≥ 1,85 con 2 CPU; {ceiling})")
-        for out in outputs:
-            shutil.rmtree(work / out, ignore_errors=True)
+        _clean(work, outputs, keep=args.keep is not None)
         return
     a, b, c, d, e = (named[k] for k in ("a", "b", "c", "d", "e"))
     print(f"\n(b)/(a) = {b / a:.2f}   (objetivo ≤ 1,3)")
@@ -409,9 +410,14 @@ def main() -> None:
             f"--pdf con {label}: +{with_pdf / plain - 1:.0%} de la ejecución,"
             f" {added:.1f} ms por informe ({reports} informes)"
         )
+    _clean(work, outputs, keep=args.keep is not None)
+
+
+def _clean(work: Path, outputs: list[str], *, keep: bool) -> None:
+    """The outputs gone; the whole working folder too (its generated batch) unless --keep."""
     for out in outputs:
         shutil.rmtree(work / out, ignore_errors=True)
-    if args.keep is None:
+    if not keep:
         shutil.rmtree(work, ignore_errors=True)
 
 
