@@ -84,7 +84,7 @@ def generate(folder: Path, n: int, invalid_share: float) -> None:
 
 def batch_mark(folder: Path) -> Path:
     """What a batch --keep may reuse has beside it (one of before 02/12/2026 repeated its 200
-    clients, whose rows the reader then knew from before: a fifth fewer instructions per workbook
+    clients, whose rows the reader then knew from before: ≈ 11 % fewer instructions per workbook
     than a campaign's). Beside, not inside: `process` would list it among what it passed over."""
     return folder.parent / f".{folder.name}.clientes-distintos"
 
@@ -233,7 +233,7 @@ def sampled(args: list[str], every: float = 0.02, cwd: Path | None = None) -> Sa
     return Sampled(seconds, peak[0] / 1024, peak[1] / 1024, proc.returncode, out, err, cpu)
 
 
-def timed(label: str, args: list[str], cwd: Path | None) -> Measure:
+def timed(label: str, args: list[str], cwd: Path) -> Measure:
     run = sampled(args, cwd=cwd)
     if run.returncode not in (0, 1):
         raise SystemExit(f"{label} failed ({run.returncode}): {run.stderr.decode()[-2000:]}")
@@ -303,6 +303,11 @@ def main() -> None:
     outputs = ["f", "fp", "a", "b", "c", "d", "e"]
     if args.process_only:
         commands, outputs = [*commands[:2], *commands[3:5]], ["f", "fp", "b", "c"]
+    # Where each command runs: «python -m» puts that folder first on the import path, before
+    # PYTHONPATH, so a worktree's commands run there (from this tree they would import this
+    # tree's code, and compare it with itself), and the others here.
+    here = Path(__file__).resolve().parents[1]
+    places: dict[str, Path] = {}
     tree = None
     if args.against:  # the same two runs with the code of REV, from a worktree of it
         tree = work / "arbol"
@@ -315,16 +320,13 @@ def main() -> None:
         # Its bytecode ahead, as the installed tree has its own: only the code differs.
         subprocess.run([python, "-m", "compileall", "-q", str(tree / "msp_assessment")], check=True)
         old = ["env", f"PYTHONPATH={tree}", *process]
-        commands += [
+        against = [
             (f"(b0) jobs 1 @{args.against}"[:30], [*old, "-o", str(work / "b0"), "--jobs", "1"]),
             (f"(c0) jobs {cpus} @{args.against}"[:30], [*old, "-o", str(work / "c0")]),
         ]
+        commands += against
+        places |= {label: tree for label, _ in against}
         outputs += ["b0", "c0"]
-    # Where each command runs: «python -m» puts that folder first on the import path, before
-    # PYTHONPATH, so the worktree's commands run there (from this tree they would import this
-    # tree's code, and compare it with itself), and the others here.
-    here = Path(__file__).resolve().parents[1]
-    places = {label: tree if label.startswith(("(b0)", "(c0)")) else here for label, _ in commands}
     rounds: list[list[Measure]] = []
     earlier = work / "anteriores"
     for n in range(args.repeat):  # rounds interleave the measures, so noise hits them alike
@@ -335,7 +337,9 @@ def main() -> None:
             if (work / out).exists():
                 earlier.mkdir(exist_ok=True)
                 (work / out).rename(earlier / f"{n}-{out}")
-        rounds.append([timed(label, command, places.get(label)) for label, command in commands])
+        rounds.append(
+            [timed(label, command, places.get(label, here)) for label, command in commands]
+        )
     shutil.rmtree(earlier, ignore_errors=True)
     print(f"\nN = {args.n} libros ({args.invalid_share:.0%} con problemas), {cpus} CPU", end="")
     print(f", mediana de {args.repeat} rondas" if args.repeat > 1 else "", end="\n\n")

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 from msp_assessment.benchmark import Benchmark, NoBenchmark
 from msp_assessment.client import Client
@@ -148,9 +148,7 @@ def kept(outcome: FileOutcome, score: Score | None = None) -> FileOutcome:
     stays small."""
     if not outcome.answers and outcome.copy_cells is None and score is None:
         return outcome
-    if len(_SHARED_IDS) >= _SHARED_MAX:
-        _SHARED_IDS.clear()
-    answers = {_SHARED_IDS.setdefault(k, k): v for k, v in outcome.answers.items()}
+    answers = {_one(_SHARED_IDS, k): v for k, v in outcome.answers.items()}
     cells = shared(outcome.copy_cells) if outcome.copy_cells is not None else None
     scored = score if score is not None else outcome.score
     return replace(outcome, answers=answers, copy_cells=cells, score=scored)
@@ -158,10 +156,19 @@ def kept(outcome: FileOutcome, score: Score | None = None) -> FileOutcome:
 
 def shared(cells: PointsCells) -> PointsCells:
     """The one tuple of these places kept for every workbook that has them (a few templates and
-    programs in a campaign; a hostile batch of all-different ones starts the store again)."""
-    if len(_SHARED_CELLS) >= _SHARED_MAX:
-        _SHARED_CELLS.clear()
-    return _SHARED_CELLS.setdefault(cells, cells)
+    programs in a campaign)."""
+    return _one(_SHARED_CELLS, cells)
+
+
+Kept = TypeVar("Kept", str, PointsCells)
+
+
+def _one(store: dict[Kept, Kept], value: Kept) -> Kept:
+    """The object equal to ``value`` that ``store`` keeps (``value``, the first time); a store
+    full of all-different values (a hostile batch) starts again."""
+    if len(store) >= _SHARED_MAX:
+        store.clear()
+    return store.setdefault(value, value)
 
 
 _SHARED_CELLS: dict[PointsCells, PointsCells] = {}
