@@ -479,3 +479,94 @@ def test_process_with_a_client_list_with_problems__stops_before_reading_any_file
     assert result.exit_code == 2
     assert "La lista de clientes" in result.output and "Línea 2: falta el id." in result.output
     assert not (tmp_path / "o").exists()
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    """A package's parts but its dates (docProps/core.xml: when it was made)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {n: package.read(n) for n in package.namelist() if n != "docProps/core.xml"}
+
+
+def test_summary__written_as_its_rows_are_made__same_parts_as_built_whole(
+    tmp_path: Path, portfolio: tuple[Path, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary's sheets are made while they are written (streamed): every part is the one
+    openpyxl writes when the whole workbook is built first, in the runs that use each sheet's
+    every kind of row (a client list with pending clients and outsiders, workbooks to review
+    and unreadable ones, a long name that wraps, text that looks like a formula, an earlier
+    round and its Evolución, nothing scored at all)."""
+    from msp_assessment.processing.portfolio import workbook as summary_module
+    from msp_assessment.processing.portfolio.streamed import build_all
+    from tests.support.mail import write_list
+
+    made: list[tuple[Any, Instrument, bytes]] = []
+    original = summary_module.summary_bytes
+
+    def recorded(consolidation: Any, instrument: Instrument) -> bytes:
+        data = original(consolidation, instrument)
+        made.append((consolidation, instrument, data))
+        return data
+
+    monkeypatch.setattr(summary_module, "summary_bytes", recorded)
+    folder, clients = portfolio
+    company = "Servicios Gestionados " * 6 + "S.L."
+    long_name = Client("C-100", company, '=HYPERLINK("x")', "a@b.es")
+    write_filled(folder / "largo.xlsx", grid_answers([[4] * 5] * 4), client=long_name)
+    rows = [(e["client"].id, e["client"].company, "x", e["client"].email) for e in clients[:10]]
+    listed = write_list(tmp_path / "clientes.csv", [*rows, ("C-200", "Pendiente", "P", "p@p.es")])
+    first = process(str(folder), "-o", str(tmp_path / "r1"), "--jobs", "1")
+    process(
+        str(folder),
+        "-o",
+        str(tmp_path / "r2"),
+        "--jobs",
+        "1",
+        "--clients",
+        str(listed),
+        "--previous",
+        first["summary"],
+    )
+    empty = tmp_path / "vacio"
+    empty.mkdir()
+    (empty / "vacio.xlsx").write_bytes(b"")
+    process(str(empty), "-o", str(tmp_path / "r3"), "--jobs", "1")
+    assert len(made) == 3
+    names = [openpyxl.load_workbook(io.BytesIO(data)).sheetnames for _, _, data in made]
+    assert "Evolución" in names[1] and "Evolución" not in names[0]
+    for consolidation, instrument, data in made:
+        whole = io.BytesIO()
+        build_all(summary_module.summary_workbook(consolidation, instrument)).save(whole)
+        streamed, built = _parts(data), _parts(whole.getvalue())
+        assert streamed.keys() == built.keys()
+        assert [n for n in streamed if streamed[n] != built[n]] == []
+
+
+def test_streamed_sheet__each_row_let_go_once_written__a_row_made_late_is_refused() -> None:
+    from msp_assessment.processing.portfolio.streamed import add_sheet, save
+
+    held: list[int] = []
+
+    def rows(ws: Any) -> Any:
+        for row in range(1, 2001):
+            for col in range(1, 6):
+                ws.cell(row=row, column=col, value=row * col)
+            held.append(len(ws._cells))
+            yield
+
+    wb = openpyxl.Workbook()
+    add_sheet(wb, "Datos", rows)
+    ws = openpyxl.load_workbook(io.BytesIO(save(wb)))["Datos"]
+    assert max(held) == 5  # the row being made, never the ones before
+    assert ws.dimensions == "A1:E2000"
+    assert [c.value for c in ws[2000]] == [2000, 4000, 6000, 8000, 10000]
+
+    def back(ws: Any) -> Any:
+        ws.cell(row=2, column=1, value="b")
+        yield
+        ws.cell(row=1, column=1, value="a")  # its row was written already
+        yield
+
+    late = openpyxl.Workbook()
+    add_sheet(late, "Datos", back)
+    with pytest.raises(ValueError, match="row 1 made after row 2"):
+        save(late)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from io import BytesIO
+from collections.abc import Iterator
+from functools import partial
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -38,6 +39,7 @@ from msp_assessment.processing.portfolio.rounds import (
     ROUND_NAME,
 )
 from msp_assessment.processing.portfolio.statistics import write_statistics
+from msp_assessment.processing.portfolio.streamed import add_sheet, save, whole
 from msp_assessment.workbook_templates import contract
 from msp_assessment.workbook_templates import styles as palette
 from msp_assessment.workbook_templates.cells import (
@@ -54,42 +56,38 @@ EVOLUTION = "Evolución"
 
 def summary_bytes(consolidation: Consolidation, instrument: Instrument) -> bytes:
     """The summary workbook as a file's bytes (written atomically by run.pipeline, which may
-    build it ahead of time: run.ahead)."""
-    out = BytesIO()
-    summary_workbook(consolidation, instrument).save(out)
-    return out.getvalue()
+    build it ahead of time: run.ahead), each sheet made while it is written (streamed): with
+    thousands of clients, their rows are never all held at once."""
+    return save(summary_workbook(consolidation, instrument))
 
 
 def summary_workbook(consolidation: Consolidation, instrument: Instrument) -> Workbook:
-    """The summary workbook: Resumen, Incidencias, Estadísticas, Respuestas (and Evolución)."""
+    """The summary workbook: Resumen, Incidencias, Estadísticas, Respuestas (and Evolución),
+    each sheet still to be made by its builder (``streamed.build_all`` makes them all)."""
     wb = Workbook()
-    resumen = wb.active
-    assert resumen is not None
-    resumen.title = SHEETS[0]
-    _resumen(resumen, consolidation, instrument)
-    _incidencias(wb.create_sheet(SHEETS[1]), consolidation)
-    write_statistics(wb.create_sheet(SHEETS[2]), consolidation, instrument)
-    _respuestas(wb.create_sheet(SHEETS[3]), consolidation, instrument)
-    if consolidation.rounds:
+    wb.remove(wb.worksheets[0])  # the sheet a Workbook starts with: ours are streamed
+    cons = consolidation
+    add_sheet(wb, SHEETS[0], partial(_resumen, cons=cons, instrument=instrument))
+    add_sheet(wb, SHEETS[1], partial(_incidencias, cons=cons))
+    add_sheet(wb, SHEETS[2], whole(partial(write_statistics, cons=cons, instrument=instrument)))
+    add_sheet(wb, SHEETS[3], partial(_respuestas, cons=cons, instrument=instrument))
+    if cons.rounds:
         from msp_assessment.processing.portfolio.evolution import evolve
         from msp_assessment.processing.portfolio.evolution_sheet import write_evolution
 
-        evo = evolve(
-            consolidation.counted, consolidation.rounds, instrument, consolidation.round_label
-        )
-        write_evolution(wb.create_sheet(EVOLUTION, 3), evo)
+        evo = evolve(cons.counted, cons.rounds, instrument, cons.round_label)
+        add_sheet(wb, EVOLUTION, whole(partial(write_evolution, evo=evo)), 3)
     for ws in wb.worksheets:
         _print_setup(ws)
-    _stamp(wb, consolidation, instrument)
+    add_sheet(wb, STAMP_SHEET, whole(partial(_stamp, cons=cons, instrument=instrument)))
     wb.properties.creator = contract.GENERATOR
     wb.properties.title = "Resumen de la autoevaluación del desarrollo como MSP"
     return wb
 
 
-def _stamp(wb: Workbook, cons: Consolidation, instrument: Instrument) -> None:
+def _stamp(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
     """Our mark, for a later round's --previous: the hidden sheet «_msp» (LibreOffice keeps it
     when it saves the file) with the instrument, its version and this round's date."""
-    ws = wb.create_sheet(STAMP_SHEET)
     day = cons.round_date
     rows = [
         STAMP_MARK,
@@ -119,7 +117,7 @@ def _print_setup(ws: Worksheet) -> None:
     print_setup(ws, landscape=True, pages_wide=2, repeat_rows="1:1", repeat_cols=who)
 
 
-def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
+def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> Iterator[None]:
     with_list = cons.roster is not None
     headers = resumen_headers(instrument, with_list)
     n_areas = len(instrument.areas)
@@ -135,6 +133,7 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
         if entry.situation is not None:
             ws.cell(row=row, column=len(headers), value=entry.situation)
         if score is None or outcome is None:
+            yield
             continue
         put_date(ws, row, 6, outcome.date)
         for i, area in enumerate(score.areas):
@@ -147,6 +146,7 @@ def _resumen(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None
         percentile, against = comparison(outcome)
         ws.cell(row=row, column=9 + 2 * n_areas, value=percentile).alignment = palette.CENTER
         put_text(ws, row, 10 + 2 * n_areas, against)
+        yield
     last = len(rows) + 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(last, 2)}"
     if cons.response is not None:
@@ -170,7 +170,7 @@ def _who_cells(ws: Worksheet, row: int, values: tuple[str | None, ...], widths: 
         ws.row_dimensions[row].height = height
 
 
-def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
+def _incidencias(ws: Worksheet, cons: Consolidation) -> Iterator[None]:
     headers = [
         "Archivo",
         "Id. cliente",
@@ -223,6 +223,7 @@ def _incidencias(ws: Worksheet, cons: Consolidation) -> None:
         ws.cell(row=row, column=6, value=label)
         ws.cell(row=row, column=7, value=len(problems))
         ws.row_dimensions[row].height = min(409, palette.row_height(messages, 95))
+        yield
     if entries:
         ws.auto_filter.ref = f"A1:K{len(entries) + 1}"
     else:
@@ -233,7 +234,7 @@ def _where(prob: Problem) -> str:
     return f"{prob.sheet}!{prob.cell}" if prob.sheet and prob.cell else "—"
 
 
-def _respuestas(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> None:
+def _respuestas(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> Iterator[None]:
     statements = [st for _, st in instrument.statements]
     headers = ["Id. cliente", "Empresa", "Archivo", *(st.id for st in statements)]
     header_row(ws, headers, [14, 28, 28, *([13] * len(statements))])
@@ -248,6 +249,7 @@ def _respuestas(ws: Worksheet, cons: Consolidation, instrument: Instrument) -> N
         put_text(ws, row, 3, outcome.file_name)
         for col, st in enumerate(statements, start=4):
             ws.cell(row=row, column=col, value=outcome.answers[st.id])
+        yield
     if cons.counted:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(cons.counted) + 1}"
     else:
