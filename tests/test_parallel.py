@@ -163,3 +163,39 @@ def test_kept__outcomes_from_workers_share_their_ids_and_cell_places(
     assert one.copy_cells is two.copy_cells and one.copy_cells == places
     assert next(iter(one.answers)) is next(iter(two.answers))
     assert (one.answers, two.path) == ({"procesos_1": 4}, "b")
+
+
+def test_derived__a_run_standing_travels_as_a_flag__any_other_as_sent(
+    instrument: Instrument,
+) -> None:
+    """A worker's outcome crosses the pipe without its score and, when it is the run's for that
+    client, without its standing (the parent works both out again); a standing that is not the
+    run's (one read from a copy's record) travels as it is. Both arrive equal to what was made."""
+    import pickle
+    from random import Random
+
+    from msp_assessment.benchmark import Benchmark, Cohort, NoBenchmark, Peer, Reference
+    from msp_assessment.client import Client
+    from msp_assessment.processing.run.parallel import Derived
+    from msp_assessment.scoring import Score, score
+
+    rng = Random(27)
+    grids = [{st.id: rng.randint(1, 5) for _, st in instrument.statements} for _ in range(30)]
+    scores = [score(instrument, answers) for answers in grids]
+    peers = tuple(Peer(f"k{i}", tuple(a.total for a in s.areas)) for i, s in enumerate(scores))
+    cohort = Cohort(Reference("la ronda", peers))
+
+    def benchmark_for(path: Path, client: Client, value: Score) -> Benchmark | NoBenchmark:
+        return cohort.benchmark(path.stem, value)
+
+    derived = Derived(instrument, benchmark_for)
+    other = cohort.benchmark(None, scores[1])  # not what the run gives k0
+    for bench, travels in ((cohort.benchmark("k0", scores[0]), False), (other, True)):
+        made = FileOutcome(
+            "k0.xlsx", Status.SCORED, answers=grids[0], score=scores[0], benchmark=bench
+        )
+        sent, again = derived.shrunk(made)
+        assert sent.score is None and again is not travels
+        assert (sent.benchmark is not None) is travels
+        got = derived.restored(*pickle.loads(pickle.dumps((sent, again))))
+        assert got == made

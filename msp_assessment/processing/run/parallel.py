@@ -8,8 +8,10 @@ the file's deadline, is ended and replaced, the file it was on gets ``stopped(pa
 outcome and the one it had not started goes to another: the batch always finishes.
 
 Workers get the per-file function once (inherited at fork, pickled at spawn) and then only paths;
-they send back outcomes without their ``Score`` (which holds the questionnaire's texts); the parent
-recomputes it from the answers, which is exact, cheap and keeps memory flat in the number of files.
+they send back outcomes without what the parent works out again, exactly and for less than
+receiving it (``Derived``): the ``Score`` (which holds the questionnaire's texts), from the
+answers; and the standing among peers, when it is the run's for that client (``benchmark_for``,
+cached per total in the parent: unpickling its fractions cost more than the rest of an outcome).
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from msp_assessment.benchmark import Benchmark, NoBenchmark
+from msp_assessment.client import Client
 from msp_assessment.instrument import Instrument
 from msp_assessment.outcome import FileOutcome, Status, kept
-from msp_assessment.scoring import score
+from msp_assessment.scoring import Score, score
 
 if TYPE_CHECKING:  # a run of one job (one file) never starts the pool: never imports it
     from multiprocessing.connection import Connection
@@ -36,6 +40,36 @@ if TYPE_CHECKING:  # a run of one job (one file) never starts the pool: never im
 
 Work = Callable[[Path], FileOutcome]
 Stopped = Callable[[Path, str], FileOutcome]  # the outcome of a file whose worker had to end
+BenchmarkFor = Callable[[Path, Client, Score], Benchmark | NoBenchmark]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the parent works out again of an outcome from a worker, instead of receiving it."""
+
+    instrument: Instrument
+    benchmark_for: BenchmarkFor | None = None  # the run's standing of a client, when it has one
+
+    def shrunk(self, outcome: FileOutcome) -> tuple[FileOutcome, bool]:
+        """In the worker: ``outcome`` without its score, and without its benchmark when it is
+        the run's for that client (the second value says so)."""
+        if outcome.score is None:
+            return outcome, False
+        bench, again = outcome.benchmark, False
+        if bench is not None and self.benchmark_for is not None:
+            path = Path(outcome.path)
+            again = bench == self.benchmark_for(path, outcome.client, outcome.score)
+        return replace(outcome, score=None, benchmark=None if again else bench), again
+
+    def restored(self, outcome: FileOutcome, again: bool) -> FileOutcome:
+        """In the parent: ``outcome`` (as ``shrunk`` made it) whole again."""
+        if outcome.status is not Status.SCORED or outcome.score is not None:
+            return kept(outcome)
+        value = score(self.instrument, outcome.answers)
+        if again and self.benchmark_for is not None:
+            bench = self.benchmark_for(Path(outcome.path), outcome.client, value)
+            outcome = replace(outcome, benchmark=bench)
+        return kept(outcome, value)
 
 
 def default_jobs() -> int:
@@ -54,18 +88,18 @@ def outcomes(
     *,
     stopped: Stopped,
     seconds: float,
+    benchmark_for: BenchmarkFor | None = None,
 ) -> Iterator[FileOutcome]:
     """``work(file)`` for every file, in order, using up to ``jobs`` processes; a file whose
-    worker dies or takes more than ``seconds`` gets ``stopped(file, why)``."""
+    worker dies or takes more than ``seconds`` gets ``stopped(file, why)``. ``benchmark_for``:
+    the run's standing of a client (what the workers' outcomes need not carry, ``Derived``)."""
     jobs = max(1, min(jobs, len(files)))
     if jobs == 1:
         yield from (work(path) for path in files)
         return
-    pool = _Pool(work, jobs)
+    pool = _Pool(work, jobs, Derived(instrument, benchmark_for))
     try:
-        for outcome in pool.run(files, stopped, seconds):
-            scored = outcome.status is Status.SCORED and outcome.score is None
-            yield kept(outcome, score(instrument, outcome.answers) if scored else None)
+        yield from pool.run(files, stopped, seconds)
     finally:
         pool.close()
 
@@ -84,10 +118,11 @@ AHEAD = 2  # files a worker holds at once: the one it works on and the next
 
 
 class _Pool:
-    def __init__(self, work: Work, size: int) -> None:
+    def __init__(self, work: Work, size: int, derived: Derived) -> None:
         import multiprocessing
 
         self._work = work
+        self._derived = derived
         self._context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         self._workers: list[_Worker] = []
         for _ in range(size):  # one by one: each new worker closes the ones before's pipes
@@ -99,7 +134,9 @@ class _Pool:
         # that when the parent dies every worker reads the end of its own pipe.
         others = [w.conn for w in self._workers]
         process = self._context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(self._work, child, others, os.getpid()), daemon=True
+            target=_serve,
+            args=(self._work, self._derived, child, others, os.getpid()),
+            daemon=True,
         )
         process.start()
         child.close()
@@ -128,7 +165,7 @@ class _Pool:
                     else:
                         if kind == "raise":
                             raise value
-                        done[task] = value
+                        done[task] = self._derived.restored(*value)
                         worker.tasks.popleft()  # and it starts on the next one, if it has one
                         worker.deadline = time.monotonic() + seconds
                 elif time.monotonic() >= worker.deadline:
@@ -208,7 +245,9 @@ def _how_it_ended(worker: _Worker) -> str:
     return "se detuvo sin dar resultado"
 
 
-def _serve(work: Work, conn: Connection, others: list[Connection], parent: int) -> None:
+def _serve(
+    work: Work, derived: Derived, conn: Connection, others: list[Connection], parent: int
+) -> None:
     die_with(parent)
     for other in others:
         with contextlib.suppress(OSError):
@@ -232,6 +271,4 @@ def _serve(work: Work, conn: Connection, others: list[Connection], parent: int) 
             except Exception:  # an exception that does not pickle
                 conn.send(("raise", RuntimeError(f"{type(err).__name__}: {err}")))
             continue
-        if outcome.score is not None:
-            outcome = replace(outcome, score=None)
-        conn.send(("outcome", outcome))
+        conn.send(("outcome", derived.shrunk(outcome)))

@@ -111,6 +111,7 @@ def run(
             instrument,
             stopped=partial(stopped_outcome, names=names),
             seconds=options.limits.file_seconds,
+            benchmark_for=plan.benchmark_for if plan.cohort is not None else None,
         )
         for outcome in each:
             outcomes.append(outcome)
@@ -193,6 +194,7 @@ def _finish(
             plan.instrument,
             stopped=partial(stopped_outcome, names=plan.names),
             seconds=plan.options.limits.file_seconds,
+            benchmark_for=second.benchmark_for,
         ):
             report_one(outcome)
             first = pending.pop(outcome.path, None)
