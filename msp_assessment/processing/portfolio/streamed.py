@@ -34,7 +34,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 Builder = Callable[[Worksheet], Iterator[None]]
-_DONE = object()  # what next() gives for a builder that has finished
 _ORDER = itertools.count()  # the order sheets are made in: the order build_all builds them in
 
 
@@ -100,12 +99,12 @@ class _Writer(ExcelWriter):
             return
         ws: Any = sheet  # openpyxl's writer sets attributes its stubs do not declare
         steps = ws.build(ws)
-        going = next(steps, _DONE) is not _DONE  # the sheet's top: widths, panes, first row
+        next(steps, None)  # the sheet's top (widths, panes, first row), or all of it
         # As ExcelWriter.write_worksheet, with the rows written as they are made.
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
-        writer = _RowsWriter(sheet, steps if going else iter(()))
+        writer = _RowsWriter(sheet, steps)  # a builder that has finished yields nothing more
         writer.write()
         writer.set_extent()
         ws._rels = writer.relationships
