@@ -122,8 +122,9 @@ class _RowsWriter(WorksheetWriter):
         self.steps = steps
         self.sheet = ws
         self.written = 0  # the last row written
-        self.made_rows: set[int] = set()
-        self.made_cols: set[int] = set()
+        # The first and last row, and column, of the cells made so far (None: no cell yet).
+        self.rows_made: tuple[int, int] | None = None
+        self.cols_made: tuple[int, int] | None = None
 
     @property
     def relationships(self) -> Any:
@@ -142,10 +143,11 @@ class _RowsWriter(WorksheetWriter):
     def _flush(self, xf: Any) -> None:
         cells, dims = self.sheet._cells, self.sheet.row_dimensions
         rows: dict[int, list[Any]] = {row: [] for row in dims}
-        for (row, col), cell in sorted(cells.items()):
+        for (row, _), cell in sorted(cells.items()):
             rows.setdefault(row, []).append(cell)
-            self.made_rows.add(row)
-            self.made_cols.add(col)
+        if cells:
+            self.rows_made = _widened(self.rows_made, [row for row, _ in cells])
+            self.cols_made = _widened(self.cols_made, [col for _, col in cells])
         for row in sorted(rows):
             if row <= self.written:
                 raise ValueError(f"row {row} made after row {self.written} was written")
@@ -159,10 +161,10 @@ class _RowsWriter(WorksheetWriter):
         every cell made), once the rows are written: the rest of the file copied after it."""
         self.close()
         ref = "A1:A1"
-        rows, cols = self.made_rows, self.made_cols
-        if rows:
-            first = f"{get_column_letter(min(cols))}{min(rows)}"
-            ref = f"{first}:{get_column_letter(max(cols))}{max(rows)}"
+        rows, cols = self.rows_made, self.cols_made
+        if rows is not None and cols is not None:
+            first = f"{get_column_letter(cols[0])}{rows[0]}"
+            ref = f"{first}:{get_column_letter(cols[1])}{rows[1]}"
         out: Any = self.out  # a temporary file's path
         path, mark = Path(out), b'<dimension ref="'
         with path.open("rb") as src:
@@ -176,3 +178,9 @@ class _RowsWriter(WorksheetWriter):
                 dst.write(head[:start] + ref.encode())
                 shutil.copyfileobj(src, dst)
         path.with_name(f"{path.name}.ref").replace(path)
+
+
+def _widened(span: tuple[int, int] | None, values: list[int]) -> tuple[int, int]:
+    """``span`` (first, last) stretched to take in ``values`` (not empty)."""
+    low, high = min(values), max(values)
+    return (low, high) if span is None else (min(span[0], low), max(span[1], high))
